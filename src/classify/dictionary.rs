@@ -1,0 +1,354 @@
+//! Dictionary matchers for the two labels no regex can find: person names and street
+//! addresses.
+//!
+//! Both work on word tokens. Only capitalised tokens (names) or tokens near a house number
+//! (addresses) are looked up, each with one anchored Aho-Corasick search against the word
+//! lists, so free text costs one tokenising pass plus a handful of lookups. Structure
+//! decides the verdict: a first name followed by a known surname (or preceded by a title)
+//! is a strong hit; a first name followed by an unknown capitalised word is weak and only
+//! counts in columns where such pairs are common.
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, StartKind};
+
+use super::validators::Check;
+
+/// A word list compiled for anchored whole-word lookups.
+pub struct WordList {
+    ac: Option<AhoCorasick>,
+    len: usize,
+}
+
+impl WordList {
+    /// Builds the list; entries are matched ASCII-case-insensitively.
+    pub fn new<I: IntoIterator<Item = String>>(words: I) -> Result<Self, aho_corasick::BuildError> {
+        let words: Vec<String> = words.into_iter().filter(|w| !w.is_empty()).collect();
+        let len = words.len();
+        if words.is_empty() {
+            return Ok(WordList { ac: None, len });
+        }
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .start_kind(StartKind::Anchored)
+            .ascii_case_insensitive(true)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&words)?;
+        Ok(WordList { ac: Some(ac), len })
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the list is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Whether `text[start..end]` is exactly one entry.
+    pub fn contains_span(&self, text: &str, start: usize, end: usize) -> bool {
+        let Some(ac) = &self.ac else { return false };
+        let input = Input::new(text).span(start..end).anchored(Anchored::Yes);
+        matches!(ac.find(input), Some(m) if m.end() == end)
+    }
+
+    /// Length of the longest entry that starts at `start` and ends on a word boundary.
+    pub fn prefix_at(&self, text: &str, start: usize) -> Option<usize> {
+        let ac = self.ac.as_ref()?;
+        let input = Input::new(text).span(start..text.len()).anchored(Anchored::Yes);
+        let m = ac.find(input)?;
+        let after = text[m.end()..].chars().next();
+        match after {
+            Some(c) if c.is_alphanumeric() => None,
+            _ => Some(m.end() - start),
+        }
+    }
+}
+
+/// The dictionaries shipped under `classifiers/dictionaries/`.
+pub struct Dictionaries {
+    pub first_names: WordList,
+    pub surnames: WordList,
+    pub titles: WordList,
+    pub stopwords: WordList,
+    pub street_words: WordList,
+    /// Suffixes glued to compound street names (German/Dutch `-straße`, `-straat`), lowercase.
+    pub street_suffixes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Token {
+    start: usize,
+    end: usize,
+    /// The first character is upper-case.
+    cap: bool,
+    /// Every letter is upper-case.
+    upper: bool,
+    /// A house-number-like token: starts with a digit.
+    num: bool,
+    /// Separator text before this token holds a comma.
+    comma_before: bool,
+    /// Separator text before this token holds a line break or sentence punctuation.
+    break_before: bool,
+}
+
+fn tokenize(text: &str, out: &mut Vec<Token>) {
+    out.clear();
+    let mut comma = false;
+    let mut brk = false;
+    let mut it = text.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        if c.is_alphanumeric() {
+            let start = i;
+            let mut end = i + c.len_utf8();
+            let mut upper = !c.is_lowercase();
+            let mut letters = c.is_alphabetic() as usize;
+            while let Some(&(j, d)) = it.peek() {
+                // Keep hyphenated and apostrophe names (Anne-Marie, O'Brien) and house
+                // numbers (49/70, 12a) as one token; a trailing '.' ends abbreviations (Str.).
+                let joiner = (d == '-' || d == '\'' || d == '’' || d == '/')
+                    && text[j + d.len_utf8()..].chars().next().is_some_and(char::is_alphanumeric);
+                if d.is_alphanumeric() || joiner {
+                    if d.is_alphabetic() {
+                        letters += 1;
+                        if d.is_lowercase() {
+                            upper = false;
+                        }
+                    }
+                    end = j + d.len_utf8();
+                    it.next();
+                } else {
+                    break;
+                }
+            }
+            if let Some(&(j, '.')) = it.peek() {
+                if letters > 0 && end - start <= 5 {
+                    end = j + 1;
+                    it.next();
+                }
+            }
+            out.push(Token {
+                start,
+                end,
+                cap: c.is_uppercase(),
+                upper: upper && letters > 0,
+                num: c.is_ascii_digit(),
+                comma_before: comma,
+                break_before: brk,
+            });
+            comma = false;
+            brk = false;
+        } else {
+            comma |= c == ',';
+            brk |= matches!(c, '\n' | '\r' | '.' | ';' | ':' | '|' | '"' | '(' | ')' | '{' | '}' | '[' | ']' | '=' | '<' | '>');
+        }
+    }
+}
+
+/// One dictionary match: byte span in the value and its strength.
+#[derive(Debug, Clone, Copy)]
+pub struct DictHit {
+    pub start: usize,
+    pub end: usize,
+    pub check: Check,
+}
+
+/// Words that join the parts of a multi-word street name.
+const PARTICLES: &[&str] = &[
+    "de", "la", "del", "da", "do", "dos", "das", "van", "der", "den", "von", "di", "della", "du", "des", "le",
+    "les", "el", "of", "the", "y", "e", "am", "an", "im", "auf",
+];
+
+impl Dictionaries {
+    fn is_first(&self, t: &str, tok: &Token) -> bool {
+        let w = &t[tok.start..tok.end];
+        let w = w.trim_end_matches('.');
+        if self.first_names.contains_span(t, tok.start, tok.start + w.len()) {
+            return true;
+        }
+        // Anne-Marie, Jean-Luc: either part is a first name.
+        w.split('-').count() == 2 && {
+            let first = w.split('-').next().unwrap_or("");
+            self.first_names.contains_span(t, tok.start, tok.start + first.len())
+        }
+    }
+
+    fn is_surname(&self, t: &str, tok: &Token) -> bool {
+        if self.surnames.contains_span(t, tok.start, tok.end) {
+            return true;
+        }
+        let w = &t[tok.start..tok.end];
+        // Double-barrelled surnames: Allen-West, García-López.
+        let mut off = tok.start;
+        for part in w.split('-') {
+            if w.contains('-') && self.surnames.contains_span(t, off, off + part.len()) {
+                return true;
+            }
+            off += part.len() + 1;
+        }
+        false
+    }
+
+    fn is_namey(&self, t: &str, tok: &Token) -> bool {
+        let w = &t[tok.start..tok.end];
+        (tok.cap || tok.upper)
+            && !tok.num
+            && w.chars().count() >= 2
+            && w.chars().all(|c| c.is_alphabetic() || c == '-' || c == '\'' || c == '’')
+            && !self.stopwords.contains_span(t, tok.start, tok.end)
+            && !self.titles.contains_span(t, tok.start, tok.end)
+    }
+
+    fn is_title(&self, t: &str, tok: &Token) -> bool {
+        self.titles.contains_span(t, tok.start, tok.end)
+    }
+
+    /// Finds person names: `[Title] First [Middle|Initial] Last`, `Last, First`, in any case.
+    pub fn find_names(&self, text: &str, scratch: &mut DictScratch, out: &mut Vec<DictHit>) {
+        let toks = &mut scratch.tokens;
+        if !text.bytes().any(|b| b.is_ascii_uppercase()) && text.is_ascii() {
+            return;
+        }
+        tokenize(text, toks);
+        let n = toks.len();
+        let mut i = 0;
+        while i < n {
+            let t = toks[i];
+            if !(t.cap || t.upper) || t.num {
+                i += 1;
+                continue;
+            }
+            let titled = i > 0 && self.is_title(text, &toks[i - 1]) && !t.break_before;
+            if self.is_namey(text, &t) && self.is_first(text, &t) {
+                // First [Middle] Last
+                let mut j = i + 1;
+                if j < n && !toks[j].break_before && is_initial(text, &toks[j]) {
+                    j += 1;
+                }
+                if j < n && !toks[j].break_before && !toks[j].comma_before && self.is_namey(text, &toks[j]) {
+                    let mut last = j;
+                    if last + 1 < n
+                        && !toks[last + 1].break_before
+                        && !toks[last + 1].comma_before
+                        && self.is_namey(text, &toks[last + 1])
+                        && self.is_surname(text, &toks[last + 1])
+                    {
+                        last += 1;
+                    }
+                    let strong = self.is_surname(text, &toks[last]) || titled;
+                    out.push(DictHit {
+                        start: t.start,
+                        end: toks[last].end,
+                        check: if strong { Check::Valid } else { Check::Weak },
+                    });
+                    i = last + 1;
+                    continue;
+                }
+            }
+            // Last, First
+            if i + 1 < n
+                && toks[i + 1].comma_before
+                && !toks[i + 1].break_before
+                && self.is_namey(text, &t)
+                && self.is_namey(text, &toks[i + 1])
+                && self.is_first(text, &toks[i + 1])
+                && (i + 2 >= n || toks[i + 2].break_before || toks[i + 2].comma_before || !toks[i + 2].cap)
+            {
+                let strong = self.is_surname(text, &t);
+                out.push(DictHit {
+                    start: t.start,
+                    end: toks[i + 1].end,
+                    check: if strong { Check::Valid } else { Check::Weak },
+                });
+                i += 2;
+                continue;
+            }
+            // Title Last (Mr Skinner, Frau Müller)
+            if titled && self.is_namey(text, &t) && self.is_surname(text, &t) {
+                out.push(DictHit { start: toks[i - 1].start, end: t.end, check: Check::Valid });
+            }
+            i += 1;
+        }
+    }
+
+    fn street_word(&self, text: &str, tok: &Token) -> bool {
+        self.street_words.contains_span(text, tok.start, tok.end)
+            || self.street_words.contains_span(text, tok.start, tok.end.saturating_sub(1)) && text[..tok.end].ends_with('.')
+    }
+
+    fn compound_street(&self, text: &str, tok: &Token) -> bool {
+        let w = &text[tok.start..tok.end];
+        if !tok.cap || w.chars().count() < 5 {
+            return false;
+        }
+        let lower = w.to_lowercase();
+        self.street_suffixes.iter().any(|s| lower.len() > s.len() + 1 && lower.ends_with(s.as_str()))
+    }
+
+    fn name_part(&self, text: &str, tok: &Token) -> bool {
+        let w = &text[tok.start..tok.end];
+        (tok.cap && !tok.num) || PARTICLES.contains(&w.to_lowercase().as_str())
+    }
+
+    /// Finds street addresses: `12 Oak Street`, `12 rue de la Paix`, `Calle Mayor 5`,
+    /// `Hauptstraße 12`, `Via Roma, 10`.
+    pub fn find_streets(&self, text: &str, scratch: &mut DictScratch, out: &mut Vec<DictHit>) {
+        let toks = &mut scratch.tokens;
+        if !text.bytes().any(|b| b.is_ascii_digit()) {
+            return;
+        }
+        tokenize(text, toks);
+        let n = toks.len();
+        let house = |t: &Token| t.num && t.end - t.start <= 9 && text[t.start..t.end].bytes().filter(u8::is_ascii_digit).count() <= 5;
+        for i in 0..n {
+            let t = toks[i];
+            // Hauptstraße 12 / Weihmannstr. 9/5 / Conny-Fliegner-Straße 89-56
+            if self.compound_street(text, &t) && i + 1 < n && house(&toks[i + 1]) && !toks[i + 1].break_before {
+                out.push(DictHit { start: t.start, end: toks[i + 1].end, check: Check::Valid });
+                return;
+            }
+            if !self.street_word(text, &t) || t.num {
+                continue;
+            }
+            // NUM Name{1,4} Type   (959 Galloway Viaduct)
+            let mut j = i;
+            let mut names = 0;
+            while j > 0 && names < 4 && !toks[j].break_before && self.name_part(text, &toks[j - 1]) && !toks[j - 1].num {
+                j -= 1;
+                names += 1;
+            }
+            if names >= 1 && j > 0 && house(&toks[j - 1]) && !toks[j].break_before && toks[j].cap {
+                out.push(DictHit { start: toks[j - 1].start, end: t.end, check: Check::Valid });
+                return;
+            }
+            // NUM Type Name{1,4}   (12 rue de la Paix)
+            if i > 0 && house(&toks[i - 1]) && !t.break_before && i + 1 < n && toks[i + 1].cap && !toks[i + 1].break_before {
+                out.push(DictHit { start: toks[i - 1].start, end: toks[i + 1].end, check: Check::Valid });
+                return;
+            }
+            // Type Name{1,4} [,] NUM   (Calle Mayor 5, Via Roma, 10)
+            let mut k = i + 1;
+            let mut names = 0;
+            while k < n && names < 5 && !toks[k].break_before && self.name_part(text, &toks[k]) && !toks[k].num {
+                k += 1;
+                names += 1;
+            }
+            if names >= 1 && k < n && house(&toks[k]) && !toks[k].break_before && toks[i + 1].cap {
+                out.push(DictHit { start: t.start, end: toks[k].end, check: Check::Valid });
+                return;
+            }
+        }
+    }
+}
+
+fn is_initial(text: &str, tok: &Token) -> bool {
+    let w = &text[tok.start..tok.end];
+    let w = w.trim_end_matches('.');
+    w.chars().count() == 1 && tok.cap
+}
+
+/// Scratch space reused across values so matching does not allocate per value.
+#[derive(Default)]
+pub struct DictScratch {
+    tokens: Vec<Token>,
+}

@@ -1,0 +1,665 @@
+//! The classification engine: prefilter → confirm → validate, once per value.
+//!
+//! Rules are compiled once. A value first goes through one Aho-Corasick pass over all the
+//! rules' literals and one byte pass that finds digit runs and upper-case tokens; only the
+//! rules those passes point at run their regexes, and only over windows around the
+//! trigger (`regex-automata`'s `Input::range` keeps look-around context intact). A regex
+//! match is then checked by the rule's validator, entropy floor and keyword context. The
+//! result per value and rule is at most one `Hit`; `verdict` turns hits into column labels.
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use regex_automata::meta::Regex;
+use regex_automata::Input;
+
+use super::dictionary::{DictHit, DictScratch, Dictionaries};
+use super::loader::{self, LoadError, Placeholders, RuleSource};
+use super::rule::{KeywordMode, RuleFile, Scope, Severity};
+use super::validators::{self, Check};
+
+/// Default cap on the bytes of one value that are matched (64 KiB).
+pub const DEFAULT_MAX_VALUE_LEN: usize = 64 * 1024;
+
+/// Values up to this length are searched whole instead of in windows.
+const WHOLE_VALUE_LEN: usize = 2048;
+/// Window around a literal trigger: bytes before and after.
+const LITERAL_BEFORE: usize = 128;
+const LITERAL_AFTER: usize = 1024;
+/// Slack around a digit run or token trigger.
+const RUN_SLACK: usize = 24;
+/// How far before a match a keyword still counts as context.
+const KEYWORD_REACH: usize = 48;
+
+/// A compiled rule.
+pub struct CompiledRule {
+    pub id: String,
+    pub label: String,
+    pub severity: Severity,
+    pub confidence: f64,
+    pub min_matches: usize,
+    pub min_rate: f64,
+    pub path: String,
+    keyword_mode: KeywordMode,
+    scope: Scope,
+    validator: Option<String>,
+    min_entropy: Option<f64>,
+    regexes: Vec<(Regex, Option<usize>)>,
+    keywords: Vec<String>,
+    column_keywords: Vec<Vec<String>>,
+    column_exclude: Vec<String>,
+    secret: bool,
+    fallback: bool,
+    matcher: Option<Matcher>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Matcher {
+    PersonName,
+    StreetAddress,
+}
+
+/// How much a value's match counts for its column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Strength {
+    /// The shape matched but the validator said no (a checksum failed): counted to tell
+    /// chance matches in a column of look-alikes from real ones.
+    Rejected,
+    /// Shape and validator agree but nothing vouches for it: counts only in dense columns.
+    RateOnly,
+    /// Validated, with context where the rule needs it: one is evidence.
+    Strong,
+}
+
+/// The best match of one rule in one value.
+#[derive(Debug, Clone, Copy)]
+pub struct Hit {
+    pub rule: u16,
+    pub strength: Strength,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Per-column facts that depend only on the column's name.
+pub struct ColumnContext {
+    keyword: Vec<bool>,
+    excluded: Vec<bool>,
+}
+
+impl ColumnContext {
+    /// Whether the column name carries one of rule `r`'s keywords.
+    pub fn has_keyword(&self, r: usize) -> bool {
+        self.keyword[r]
+    }
+}
+
+/// Reusable buffers for `scan_value`, one per thread.
+#[derive(Default)]
+pub struct Scratch {
+    windows: Vec<Vec<(usize, usize)>>,
+    touched: Vec<u16>,
+    dict: DictScratch,
+    dict_hits: Vec<DictHit>,
+}
+
+/// The compiled rule set.
+pub struct Engine {
+    rules: Vec<CompiledRule>,
+    literal_ac: Option<AhoCorasick>,
+    literal_rules: Vec<Vec<u16>>,
+    digit_rules: Vec<(u16, usize, usize)>,
+    upper_rules: Vec<(u16, usize, usize)>,
+    token_rules: Vec<(u16, usize, usize)>,
+    hex_rules: Vec<(u16, usize, usize)>,
+    name_rules: Vec<u16>,
+    street_rules: Vec<u16>,
+    dict: Dictionaries,
+    placeholders: Placeholders,
+    max_value_len: usize,
+}
+
+/// Splits a column name into lowercase words: `customerEmail` → [customer, email].
+pub fn name_tokens(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        cur.extend(c.to_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+fn column_matches(col: &[String], kw: &[String]) -> bool {
+    if kw.is_empty() {
+        return false;
+    }
+    if col.windows(kw.len()).any(|w| w == kw) {
+        return true;
+    }
+    // `apikey` written as one word matches the keyword `api_key`.
+    let joined = kw.concat();
+    kw.len() > 1 && col.iter().any(|t| *t == joined)
+}
+
+fn floor_char(s: &str, mut i: usize) -> usize {
+    if i >= s.len() {
+        return s.len();
+    }
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char(s: &str, mut i: usize) -> usize {
+    if i >= s.len() {
+        return s.len();
+    }
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+impl Engine {
+    /// Loads and compiles the classifier set from `src`.
+    pub fn load(src: &RuleSource) -> Result<Engine, LoadError> {
+        let rules = loader::load_rules(src)?;
+        let dict = loader::load_dictionaries(src)?;
+        let placeholders = loader::load_placeholders(src)?;
+        Engine::compile(rules, dict, placeholders)
+    }
+
+    /// The built-in classifier set.
+    pub fn builtin() -> Result<Engine, LoadError> {
+        Engine::load(&RuleSource::Builtin)
+    }
+
+    fn compile(
+        files: Vec<(String, RuleFile)>,
+        dict: Dictionaries,
+        placeholders: Placeholders,
+    ) -> Result<Engine, LoadError> {
+        let mut rules = Vec::with_capacity(files.len());
+        let mut literals: Vec<String> = Vec::new();
+        let mut literal_rules: Vec<Vec<u16>> = Vec::new();
+        let mut digit_rules = Vec::new();
+        let mut upper_rules = Vec::new();
+        let mut token_rules = Vec::new();
+        let mut hex_rules = Vec::new();
+        let mut name_rules = Vec::new();
+        let mut street_rules = Vec::new();
+        for (idx, (path, f)) in files.into_iter().enumerate() {
+            let ri = idx as u16;
+            let mut regexes = Vec::new();
+            for (i, p) in f.patterns.iter().enumerate() {
+                let re = Regex::builder()
+                    .syntax(regex_automata::util::syntax::Config::new().unicode(true))
+                    .configure(Regex::config().nfa_size_limit(Some(64 << 20)))
+                    .build(p)
+                    .map_err(|e| LoadError::Pattern { path: path.clone(), index: i, message: e.to_string() })?;
+                let group = re.group_info().to_index(regex_automata::PatternID::ZERO, "value");
+                regexes.push((re, group));
+            }
+            for lit in &f.prefilter.literals {
+                match literals.iter().position(|l| l.eq_ignore_ascii_case(lit)) {
+                    Some(p) => literal_rules[p].push(ri),
+                    None => {
+                        literals.push(lit.clone());
+                        literal_rules.push(vec![ri]);
+                    }
+                }
+            }
+            if let Some(d) = f.prefilter.digits {
+                digit_rules.push((ri, d.min, d.max));
+            }
+            if let Some(t) = f.prefilter.upper_tokens {
+                upper_rules.push((ri, t.min, t.max));
+            }
+            if let Some(t) = f.prefilter.tokens {
+                token_rules.push((ri, t.min, t.max));
+            }
+            if let Some(t) = f.prefilter.hex {
+                hex_rules.push((ri, t.min, t.max));
+            }
+            let matcher = match f.matcher.as_deref() {
+                Some("person_name") => {
+                    name_rules.push(ri);
+                    Some(Matcher::PersonName)
+                }
+                Some("street_address") => {
+                    street_rules.push(ri);
+                    Some(Matcher::StreetAddress)
+                }
+                _ => None,
+            };
+            rules.push(CompiledRule {
+                secret: f.label.starts_with("secret."),
+                fallback: f.fallback,
+                keywords: f.keywords.iter().map(|k| k.to_lowercase()).collect(),
+                column_keywords: f.keywords.iter().map(|k| name_tokens(k)).collect(),
+                column_exclude: f.column_exclude.iter().map(|k| k.to_lowercase()).collect(),
+                id: f.id,
+                label: f.label,
+                severity: f.severity,
+                confidence: f.confidence,
+                min_matches: f.min_matches.max(1),
+                min_rate: f.min_rate,
+                path,
+                keyword_mode: f.keyword_mode,
+                scope: f.scope,
+                validator: f.validator,
+                min_entropy: f.min_entropy,
+                regexes,
+                matcher,
+            });
+        }
+        let literal_ac = if literals.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&literals)
+                    .map_err(|e| LoadError::Invalid { path: "classifiers".into(), message: e.to_string() })?,
+            )
+        };
+        Ok(Engine {
+            rules,
+            literal_ac,
+            literal_rules,
+            digit_rules,
+            upper_rules,
+            token_rules,
+            hex_rules,
+            name_rules,
+            street_rules,
+            dict,
+            placeholders,
+            max_value_len: DEFAULT_MAX_VALUE_LEN,
+        })
+    }
+
+    /// Sets the cap on bytes matched per value.
+    pub fn with_max_value_len(mut self, n: usize) -> Self {
+        self.max_value_len = n.max(16);
+        self
+    }
+
+    /// The compiled rules, indexed by `Hit::rule`.
+    pub fn rules(&self) -> &[CompiledRule] {
+        &self.rules
+    }
+
+    /// The literals of the prefilter automaton (for benchmarks comparing against one pass).
+    pub fn literal_automaton(&self) -> Option<&AhoCorasick> {
+        self.literal_ac.as_ref()
+    }
+
+    /// Derives the keyword/exclusion context of a column from its name.
+    pub fn column_context(&self, column: &str) -> ColumnContext {
+        let toks = name_tokens(column);
+        let keyword = self
+            .rules
+            .iter()
+            .map(|r| r.column_keywords.iter().any(|k| column_matches(&toks, k)))
+            .collect();
+        let excluded = self
+            .rules
+            .iter()
+            .map(|r| r.column_exclude.iter().any(|x| toks.iter().any(|t| t == x)))
+            .collect();
+        ColumnContext { keyword, excluded }
+    }
+
+    /// Classifies one value, appending at most one hit per rule to `hits`.
+    pub fn scan_value(&self, value: &str, ctx: &ColumnContext, s: &mut Scratch, hits: &mut Vec<Hit>) {
+        let value = &value[..floor_char(value, self.max_value_len)];
+        if value.is_empty() {
+            return;
+        }
+        if s.windows.len() != self.rules.len() {
+            s.windows = vec![Vec::new(); self.rules.len()];
+        }
+        let whole = value.len() <= WHOLE_VALUE_LEN;
+        let len = value.len();
+        let hits_before = hits.len();
+
+        if let Some(ac) = &self.literal_ac {
+            for m in ac.find_overlapping_iter(value) {
+                for &r in &self.literal_rules[m.pattern().as_usize()] {
+                    let w = if whole {
+                        (0, len)
+                    } else {
+                        (m.start().saturating_sub(LITERAL_BEFORE), (m.end() + LITERAL_AFTER).min(len))
+                    };
+                    push_window(s, r, w);
+                }
+            }
+        }
+        self.shape_pass(value, whole, s);
+
+        let touched = std::mem::take(&mut s.touched);
+        for &r in &touched {
+            let mut windows = std::mem::take(&mut s.windows[r as usize]);
+            if !ctx.excluded[r as usize] {
+                merge_windows(&mut windows);
+                if let Some(h) = self.confirm(r, value, &windows, ctx) {
+                    hits.push(h);
+                }
+            }
+            windows.clear();
+            s.windows[r as usize] = windows;
+        }
+        s.touched = touched;
+        s.touched.clear();
+
+        self.drop_superseded_fallbacks(hits_before, hits);
+
+        if !self.name_rules.is_empty() && self.names_possible(value) {
+            s.dict_hits.clear();
+            self.dict.find_names(value, &mut s.dict, &mut s.dict_hits);
+            self.dict_outcome(&self.name_rules, value, ctx, s, hits);
+        }
+        if !self.street_rules.is_empty() {
+            s.dict_hits.clear();
+            self.dict.find_streets(value, &mut s.dict, &mut s.dict_hits);
+            self.dict_outcome(&self.street_rules, value, ctx, s, hits);
+        }
+    }
+
+    /// Drops hits of fallback rules (generic keys) that a specific rule of the same
+    /// category also found in the same part of the value.
+    fn drop_superseded_fallbacks(&self, from: usize, hits: &mut Vec<Hit>) {
+        let new = &hits[from..];
+        let any_fallback = new.iter().any(|h| self.rules[h.rule as usize].fallback);
+        if !any_fallback {
+            return;
+        }
+        let specific: Vec<(usize, usize, bool)> = new
+            .iter()
+            .filter(|h| !self.rules[h.rule as usize].fallback && h.strength == Strength::Strong)
+            .map(|h| (h.start, h.end, self.rules[h.rule as usize].secret))
+            .collect();
+        let mut i = from;
+        while i < hits.len() {
+            let h = hits[i];
+            let rule = &self.rules[h.rule as usize];
+            let covered = rule.fallback
+                && specific.iter().any(|&(s, e, secret)| secret == rule.secret && s < h.end && h.start < e);
+            if covered {
+                hits.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// Cheap gate for the name matcher: some capitalised word starts a first name or title.
+    fn names_possible(&self, v: &str) -> bool {
+        let b = v.as_bytes();
+        let mut prev_alnum = false;
+        for (i, &c) in b.iter().enumerate() {
+            let word_start = !prev_alnum && (c.is_ascii_uppercase() || c >= 0xC3);
+            if word_start
+                && v.is_char_boundary(i)
+                && (self.dict.first_names.prefix_at(v, i).is_some() || self.dict.titles.prefix_at(v, i).is_some())
+            {
+                return true;
+            }
+            prev_alnum = c.is_ascii_alphanumeric() || c >= 0x80;
+        }
+        false
+    }
+
+    fn dict_outcome(&self, rules: &[u16], value: &str, ctx: &ColumnContext, s: &mut Scratch, hits: &mut Vec<Hit>) {
+        let Some(best) = s.dict_hits.iter().max_by_key(|h| (h.check == Check::Valid) as u8) else { return };
+        for &r in rules {
+            if ctx.excluded[r as usize] {
+                continue;
+            }
+            if let Some(h) = self.outcome(r, value, best.start, best.end, best.check, ctx) {
+                hits.push(h);
+            }
+        }
+    }
+
+    /// Byte passes that point rules at windows: digit runs (digits with ` -./()+` inside),
+    /// upper-case tokens, key-like tokens and hex runs. Each pass runs only if some rule
+    /// uses it, and each is a tight loop over bytes with no allocation.
+    fn shape_pass(&self, v: &str, whole: bool, s: &mut Scratch) {
+        let b = v.as_bytes();
+        let n = b.len();
+        let fire = |s: &mut Scratch, rules: &[(u16, usize, usize)], count: usize, start: usize, end: usize| {
+            for &(r, lo, hi) in rules {
+                if (lo..=hi).contains(&count) {
+                    let w = if whole { (0, n) } else { (start.saturating_sub(RUN_SLACK), (end + RUN_SLACK).min(n)) };
+                    push_window(s, r, w);
+                }
+            }
+        };
+        if !self.digit_rules.is_empty() {
+            let mut i = 0;
+            while i < n {
+                let c = b[i];
+                if !(c.is_ascii_digit() || ((c == b'+' || c == b'(') && i + 1 < n && b[i + 1].is_ascii_digit())) {
+                    i += 1;
+                    continue;
+                }
+                let start = i;
+                let (mut digits, mut seps, mut end) = (0usize, 0usize, i);
+                while i < n {
+                    let d = b[i];
+                    if d.is_ascii_digit() {
+                        digits += 1;
+                        seps = 0;
+                        end = i + 1;
+                    } else if matches!(d, b' ' | b'-' | b'.' | b'/' | b'(' | b')' | b'+') && seps < 2 {
+                        seps += 1;
+                    } else {
+                        break;
+                    }
+                    i += 1;
+                }
+                fire(s, &self.digit_rules, digits, start, end);
+                i = i.max(start + 1);
+            }
+        }
+        if !self.upper_rules.is_empty() || !self.token_rules.is_empty() {
+            let mut i = 0;
+            while i < n {
+                if !is_token_byte(b[i]) {
+                    i += 1;
+                    continue;
+                }
+                let start = i;
+                let mut upper_run = 0usize;
+                let mut upper_ok = true;
+                while i < n && is_token_byte(b[i]) {
+                    let c = b[i];
+                    if upper_ok {
+                        if c.is_ascii_uppercase() || c.is_ascii_digit() {
+                            upper_run += 1;
+                        } else {
+                            upper_ok = false;
+                        }
+                    }
+                    i += 1;
+                }
+                fire(s, &self.token_rules, i - start, start, i);
+                // An upper-case token stands alone: [A-Z0-9]+ then a non-token byte or a separator.
+                if upper_ok || (upper_run > 0 && matches!(b[start + upper_run], b'-' | b'_' | b'/' | b'=' | b'+')) {
+                    fire(s, &self.upper_rules, upper_run, start, start + upper_run);
+                }
+            }
+        }
+        if !self.hex_rules.is_empty() {
+            let mut i = 0;
+            while i < n {
+                if !b[i].is_ascii_hexdigit() || (i > 0 && b[i - 1].is_ascii_alphanumeric()) {
+                    i += 1;
+                    continue;
+                }
+                let start = i;
+                let (mut hex, mut seps, mut end) = (0usize, 0usize, i);
+                while i < n {
+                    let d = b[i];
+                    if d.is_ascii_hexdigit() {
+                        hex += 1;
+                        seps = 0;
+                        end = i + 1;
+                    } else if matches!(d, b':' | b'.' | b'-') && seps < 2 {
+                        seps += 1;
+                    } else {
+                        break;
+                    }
+                    i += 1;
+                }
+                let whole_word = i >= n || !b[i].is_ascii_alphanumeric();
+                if whole_word {
+                    fire(s, &self.hex_rules, hex, start, end);
+                }
+                i = i.max(start + 1);
+            }
+        }
+    }
+
+    fn confirm(&self, r: u16, value: &str, windows: &[(usize, usize)], ctx: &ColumnContext) -> Option<Hit> {
+        let rule = &self.rules[r as usize];
+        let mut best: Option<Hit> = None;
+        for &(ws, we) in windows {
+            let (ws, we) = (floor_char(value, ws), ceil_char(value, we));
+            for (re, group) in &rule.regexes {
+                let input = Input::new(value).range(ws..we);
+                for m in re.find_iter(input) {
+                    let (vs, ve) = match group {
+                        Some(g) => {
+                            let mut caps = re.create_captures();
+                            re.search_captures(&Input::new(value).range(m.range()), &mut caps);
+                            match caps.get_group(*g) {
+                                Some(sp) => (sp.start, sp.end),
+                                None => (m.start(), m.end()),
+                            }
+                        }
+                        None => (m.start(), m.end()),
+                    };
+                    if let Some(h) = self.check_match(r, value, m.start(), vs, ve, ctx) {
+                        if h.strength == Strength::Strong {
+                            return Some(h);
+                        }
+                        if best.is_none_or(|b| h.strength > b.strength) {
+                            best = Some(h);
+                        }
+                    }
+                }
+            }
+        }
+        best
+    }
+
+    fn check_match(&self, r: u16, value: &str, mstart: usize, vs: usize, ve: usize, ctx: &ColumnContext) -> Option<Hit> {
+        let rule = &self.rules[r as usize];
+        let text = &value[vs..ve];
+        if rule.scope == Scope::WholeValue {
+            let t = value.trim();
+            let off = value.len() - value.trim_start().len();
+            if mstart != off || ve != off + t.len() {
+                return None;
+            }
+        }
+        if rule.secret && self.is_placeholder(text) {
+            return None;
+        }
+        if let Some(min) = rule.min_entropy {
+            if validators::shannon_entropy(text) < min {
+                return None;
+            }
+        }
+        let check = match &rule.validator {
+            Some(v) => validators::validate(v, text),
+            None => Check::Valid,
+        };
+        if check == Check::Invalid {
+            return Some(Hit { rule: r, strength: Strength::Rejected, start: vs, end: ve });
+        }
+        self.outcome(r, value, vs, ve, check, ctx)
+    }
+
+    fn outcome(&self, r: u16, value: &str, start: usize, end: usize, check: Check, ctx: &ColumnContext) -> Option<Hit> {
+        let rule = &self.rules[r as usize];
+        let col_kw = ctx.keyword[r as usize];
+        let near = || {
+            let from = floor_char(value, start.saturating_sub(KEYWORD_REACH));
+            let before = value[from..start].to_lowercase();
+            rule.keywords.iter().any(|k| before.contains(k.as_str()))
+        };
+        let context = col_kw || (!rule.keywords.is_empty() && near());
+        match rule.keyword_mode {
+            KeywordMode::Required if !context => return None,
+            KeywordMode::ColumnRequired if !col_kw => return None,
+            _ => {}
+        }
+        let strength = match check {
+            Check::Valid if rule.min_rate == 0.0 || context => Strength::Strong,
+            Check::Valid => Strength::RateOnly,
+            Check::Weak if context => Strength::Strong,
+            Check::Weak | Check::Invalid => return None,
+        };
+        let _ = rule.matcher;
+        Some(Hit { rule: r, strength, start, end })
+    }
+
+    fn is_placeholder(&self, text: &str) -> bool {
+        if self.placeholders.exact.iter().any(|p| p == text) {
+            return true;
+        }
+        let lower = text.to_lowercase();
+        self.placeholders.contains.iter().any(|p| lower.contains(p.as_str()))
+    }
+}
+
+fn is_token_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'_' | b'-')
+}
+
+fn push_window(s: &mut Scratch, r: u16, w: (usize, usize)) {
+    let ws = &mut s.windows[r as usize];
+    if ws.is_empty() {
+        s.touched.push(r);
+    } else if let Some(last) = ws.last_mut() {
+        // Triggers arrive mostly in order: extend the last window instead of growing the list.
+        if w.0 <= last.1 && w.0 >= last.0 {
+            last.1 = last.1.max(w.1);
+            return;
+        }
+    }
+    ws.push(w);
+}
+
+fn merge_windows(ws: &mut Vec<(usize, usize)>) {
+    if ws.len() < 2 {
+        return;
+    }
+    ws.sort_unstable();
+    let mut out: Vec<(usize, usize)> = Vec::with_capacity(ws.len());
+    for &(a, b) in ws.iter() {
+        match out.last_mut() {
+            Some(l) if a <= l.1 => l.1 = l.1.max(b),
+            _ => out.push((a, b)),
+        }
+    }
+    *ws = out;
+}

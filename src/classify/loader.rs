@@ -1,0 +1,207 @@
+//! Loading rule files, dictionaries and the placeholder allow-list.
+//!
+//! The built-in set is compiled into the binary (`include_dir!`) so that `assay` works
+//! from any directory; `--rules DIR` loads the same layout from disk instead. Files are
+//! read in sorted order, and every error names the file (and line, for YAML) so a broken
+//! rule stops start-up with a message that says where to look.
+
+use std::path::{Path, PathBuf};
+
+use include_dir::{include_dir, Dir};
+use serde::Deserialize;
+
+use super::dictionary::{Dictionaries, WordList};
+use super::rule::{RuleFile, REQUIRED_LABELS};
+use super::validators::VALIDATORS;
+
+static BUILTIN: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/classifiers");
+
+/// Built-in matchers a rule may name instead of patterns.
+pub const MATCHERS: &[&str] = &["person_name", "street_address"];
+
+/// Why the classifier set could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{path}:{line}:{column}: {message}")]
+    Syntax { path: String, line: usize, column: usize, message: String },
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: String },
+    #[error("{path}: pattern {index} does not compile: {message}")]
+    Pattern { path: String, index: usize, message: String },
+    #[error("{path}: rule id `{id}` is already defined in {first}")]
+    DuplicateId { path: String, id: String, first: String },
+    #[error("cannot read {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("no rule emits the required label(s): {0}")]
+    MissingLabels(String),
+}
+
+/// A file of the classifier set: its display path and text.
+pub struct SourceFile {
+    pub path: String,
+    pub text: String,
+}
+
+/// Where the classifier files come from.
+pub enum RuleSource {
+    /// The set compiled into the binary.
+    Builtin,
+    /// A directory with the same layout as `classifiers/`.
+    Dir(PathBuf),
+}
+
+impl RuleSource {
+    /// All files under `sub` (recursively) whose name ends with one of `exts`, sorted by path.
+    pub fn files(&self, sub: &str, exts: &[&str]) -> Result<Vec<SourceFile>, LoadError> {
+        let mut out = Vec::new();
+        match self {
+            RuleSource::Builtin => {
+                fn walk(d: &Dir<'_>, exts: &[&str], out: &mut Vec<SourceFile>) {
+                    for f in d.files() {
+                        let p = f.path().to_string_lossy().to_string();
+                        if exts.iter().any(|e| p.ends_with(e)) {
+                            out.push(SourceFile {
+                                path: format!("classifiers/{p}"),
+                                text: String::from_utf8_lossy(f.contents()).into_owned(),
+                            });
+                        }
+                    }
+                    for sub in d.dirs() {
+                        walk(sub, exts, out);
+                    }
+                }
+                if sub.is_empty() {
+                    walk(&BUILTIN, exts, &mut out);
+                } else if let Some(d) = BUILTIN.get_dir(sub) {
+                    walk(d, exts, &mut out);
+                } else if let Some(f) = BUILTIN.get_file(sub) {
+                    out.push(SourceFile {
+                        path: format!("classifiers/{sub}"),
+                        text: String::from_utf8_lossy(f.contents()).into_owned(),
+                    });
+                }
+            }
+            RuleSource::Dir(root) => {
+                fn walk(p: &Path, exts: &[&str], out: &mut Vec<SourceFile>) -> Result<(), LoadError> {
+                    let io = |e| LoadError::Io { path: p.display().to_string(), source: e };
+                    if p.is_file() {
+                        let text = std::fs::read_to_string(p).map_err(io)?;
+                        out.push(SourceFile { path: p.display().to_string(), text });
+                        return Ok(());
+                    }
+                    for entry in std::fs::read_dir(p).map_err(io)? {
+                        let path = entry.map_err(io)?.path();
+                        if path.is_dir() {
+                            walk(&path, exts, out)?;
+                        } else if exts.iter().any(|e| path.to_string_lossy().ends_with(e)) {
+                            let text = std::fs::read_to_string(&path)
+                                .map_err(|e| LoadError::Io { path: path.display().to_string(), source: e })?;
+                            out.push(SourceFile { path: path.display().to_string(), text });
+                        }
+                    }
+                    Ok(())
+                }
+                let p = if sub.is_empty() { root.clone() } else { root.join(sub) };
+                if p.exists() {
+                    walk(&p, exts, &mut out)?;
+                }
+            }
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
+}
+
+/// Parses and checks every rule file (`pii/`, `secrets/`, and any other category folder).
+pub fn load_rules(src: &RuleSource) -> Result<Vec<(String, RuleFile)>, LoadError> {
+    let mut rules: Vec<(String, RuleFile)> = Vec::new();
+    for f in src.files("", &[".yaml", ".yml"])? {
+        if f.path.ends_with("placeholders.yaml") {
+            continue;
+        }
+        let rule: RuleFile = serde_norway::from_str(&f.text).map_err(|e| {
+            let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
+            LoadError::Syntax { path: f.path.clone(), line, column, message: e.to_string() }
+        })?;
+        rule.check(VALIDATORS, MATCHERS)
+            .map_err(|message| LoadError::Invalid { path: f.path.clone(), message })?;
+        if let Some((first, _)) = rules.iter().find(|(_, r)| r.id == rule.id) {
+            return Err(LoadError::DuplicateId { path: f.path.clone(), id: rule.id, first: first.clone() });
+        }
+        rules.push((f.path, rule));
+    }
+    let missing: Vec<&str> = REQUIRED_LABELS
+        .iter()
+        .copied()
+        .filter(|l| !rules.iter().any(|(_, r)| r.label == *l))
+        .collect();
+    if !missing.is_empty() {
+        return Err(LoadError::MissingLabels(missing.join(", ")));
+    }
+    Ok(rules)
+}
+
+fn word_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+fn word_list(src: &RuleSource, sub: &str) -> Result<WordList, LoadError> {
+    let files = src.files(sub, &[".txt"])?;
+    let mut words: Vec<String> = Vec::new();
+    for f in &files {
+        words.extend(word_lines(&f.text).map(str::to_owned));
+    }
+    WordList::new(words).map_err(|e| LoadError::Invalid { path: format!("classifiers/{sub}"), message: e.to_string() })
+}
+
+/// Loads the name and street dictionaries.
+pub fn load_dictionaries(src: &RuleSource) -> Result<Dictionaries, LoadError> {
+    let mut street_words = Vec::new();
+    let mut street_suffixes = Vec::new();
+    for f in src.files("dictionaries/streets", &[".txt"])? {
+        for w in word_lines(&f.text) {
+            match w.strip_prefix('-') {
+                Some(s) => street_suffixes.push(s.to_lowercase()),
+                None => street_words.push(w.to_owned()),
+            }
+        }
+    }
+    let wl = |words: Vec<String>, path: &str| {
+        WordList::new(words).map_err(|e| LoadError::Invalid { path: path.into(), message: e.to_string() })
+    };
+    Ok(Dictionaries {
+        first_names: word_list(src, "dictionaries/first_names")?,
+        surnames: word_list(src, "dictionaries/surnames")?,
+        titles: word_list(src, "dictionaries/titles.txt")?,
+        stopwords: word_list(src, "dictionaries/name_stopwords.txt")?,
+        street_words: wl(street_words, "classifiers/dictionaries/streets")?,
+        street_suffixes,
+    })
+}
+
+/// Documented placeholder credentials that never count as secrets.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Placeholders {
+    /// Whole values (case-sensitive), e.g. AWS's documented `AKIAIOSFODNN7EXAMPLE`.
+    #[serde(default)]
+    pub exact: Vec<String>,
+    /// Markers (case-insensitive) whose presence in a matched secret makes it a placeholder.
+    #[serde(default)]
+    pub contains: Vec<String>,
+}
+
+/// Loads `placeholders.yaml`; a missing file means no placeholders.
+pub fn load_placeholders(src: &RuleSource) -> Result<Placeholders, LoadError> {
+    let Some(f) = src.files("placeholders.yaml", &[".yaml"])?.into_iter().next() else {
+        return Ok(Placeholders::default());
+    };
+    let mut p: Placeholders = serde_norway::from_str(&f.text).map_err(|e| {
+        let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
+        LoadError::Syntax { path: f.path.clone(), line, column, message: e.to_string() }
+    })?;
+    for c in &mut p.contains {
+        *c = c.to_lowercase();
+    }
+    Ok(p)
+}

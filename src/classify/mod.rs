@@ -1,0 +1,21 @@
+//! Classification: rule files in, column labels out.
+//!
+//! `rule` is the YAML schema, `loader` reads rules and dictionaries, `engine` runs the
+//! prefilter → regex → validator pipeline on one value, `dictionary` holds the name and
+//! address matchers, `validators` the checksums and structure checks, `columns` feeds Arrow
+//! arrays in, and `verdict` aggregates a column's hits into labels with masked evidence.
+//! This module does no I/O beyond reading its own rule files, and nothing outside
+//! `verdict` keeps a matched value.
+
+pub mod columns;
+pub mod dictionary;
+pub mod engine;
+pub mod lint;
+pub mod loader;
+pub mod rule;
+pub mod validators;
+pub mod verdict;
+
+pub use engine::{Engine, Scratch};
+pub use loader::{LoadError, RuleSource};
+pub use verdict::{ColumnAccumulator, LabelVerdict};

@@ -1,0 +1,763 @@
+//! Validators: the third, exact stage after prefilter and regex.
+//!
+//! A regex says a value has the right shape; a validator says the value could really be
+//! one (a checksum holds, a date exists, a header decodes). This is what keeps order
+//! numbers out of `pii.credit_card` and hex digests out of the key rules. Every validator
+//! is a pure function of the matched text, so the engine stays free of I/O and state.
+
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+
+/// What a validator concluded about one matched value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// The value passes: it is what the rule says.
+    Valid,
+    /// The value has the shape but is ambiguous: it counts only with keyword context.
+    Weak,
+    /// The value cannot be what the rule says.
+    Invalid,
+}
+
+impl From<bool> for Check {
+    fn from(ok: bool) -> Self {
+        if ok {
+            Check::Valid
+        } else {
+            Check::Invalid
+        }
+    }
+}
+
+/// Names of the built-in validators a rule file may use.
+pub const VALIDATORS: &[&str] = &[
+    "email",
+    "card",
+    "luhn",
+    "iban",
+    "us_ssn",
+    "ip",
+    "geo",
+    "jwt",
+    "es_dni",
+    "es_nie",
+    "it_codice_fiscale",
+    "uk_nino",
+    "fr_insee",
+    "de_steuer_id",
+    "nl_bsn",
+    "pt_nif",
+    "mac",
+    "btc_address",
+    "eth_address",
+    "birth_date",
+    "phone",
+    "secret_token",
+    "de_id_document",
+];
+
+/// Runs validator `name` on `value`. Unknown names never reach here (rules are checked at load).
+pub fn validate(name: &str, value: &str) -> Check {
+    match name {
+        "email" => email(value).into(),
+        "card" => card(value),
+        "luhn" => luhn(value).into(),
+        "iban" => iban(value).into(),
+        "us_ssn" => us_ssn(value),
+        "ip" => ip(value),
+        "geo" => geo(value),
+        "jwt" => jwt(value).into(),
+        "es_dni" => es_dni(value).into(),
+        "es_nie" => es_nie(value).into(),
+        "it_codice_fiscale" => it_codice_fiscale(value).into(),
+        "uk_nino" => uk_nino(value).into(),
+        "fr_insee" => fr_insee(value).into(),
+        "de_steuer_id" => de_steuer_id(value).into(),
+        "nl_bsn" => nl_bsn(value),
+        "pt_nif" => pt_nif(value),
+        "mac" => mac(value),
+        "btc_address" => btc_address(value).into(),
+        "eth_address" => eth_address(value).into(),
+        "birth_date" => birth_date(value),
+        "phone" => phone(value),
+        "secret_token" => secret_token(value),
+        "de_id_document" => de_id_document(value),
+        _ => Check::Invalid,
+    }
+}
+
+fn digits(s: &str) -> Vec<u8> {
+    s.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect()
+}
+
+/// Luhn mod-10 over the digits of `s` (separators ignored); 12–19 digits, not all equal.
+pub fn luhn(s: &str) -> bool {
+    let d = digits(s);
+    if !(12..=19).contains(&d.len()) || d.iter().all(|&x| x == d[0]) {
+        return false;
+    }
+    let sum: u32 = d
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &x)| {
+            let x = x as u32;
+            if i % 2 == 1 {
+                let y = x * 2;
+                if y > 9 {
+                    y - 9
+                } else {
+                    y
+                }
+            } else {
+                x
+            }
+        })
+        .sum();
+    sum % 10 == 0
+}
+
+/// A payment card number: Luhn, a length its brand issues, and an issuer prefix (IIN) of a
+/// real scheme. 13-digit numbers are weak: old Visa only, and the length of every EAN-13.
+pub fn card(s: &str) -> Check {
+    if !luhn(s) {
+        return Check::Invalid;
+    }
+    let d = digits(s);
+    let n = d.len();
+    let p2 = d[0] as u32 * 10 + d[1] as u32;
+    let p4 = p2 * 100 + d[2] as u32 * 10 + d[3] as u32;
+    let ok = match d[0] {
+        4 => matches!(n, 13 | 16 | 19),
+        5 => (51..=55).contains(&p2) && n == 16 || (50..=59).contains(&p2) && (12..=19).contains(&n),
+        2 => (2221..=2720).contains(&p4) && n == 16,
+        3 => (matches!(p2, 34 | 37) && n == 15) || (p2 == 35 && (16..=19).contains(&n)) || (matches!(p2, 30 | 36 | 38 | 39) && (14..=19).contains(&n)),
+        6 => (p4 == 6011 || p2 == 65 || (644..=649).contains(&(p4 / 10)) || p2 == 62 || p2 == 63 || p2 == 67) && (16..=19).contains(&n),
+        1 => false,
+        _ => false,
+    };
+    if !ok {
+        Check::Invalid
+    } else if n == 13 {
+        Check::Weak
+    } else {
+        Check::Valid
+    }
+}
+
+/// File name extensions that end "addresses" like `icon@2x.png`.
+const FILE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "svg", "webp", "css", "js", "ts", "json", "ico", "bmp", "tif", "tiff"];
+
+/// An e-mail address a person could own: not an SSH remote (`git@host:repo`), not an
+/// asset name (`logo@2x.png`), and a domain with a dot.
+pub fn email(s: &str) -> bool {
+    let Some((local, domain)) = s.rsplit_once('@') else { return false };
+    let tld = domain.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    !local.eq_ignore_ascii_case("git") && domain.contains('.') && !FILE_EXTENSIONS.contains(&tld.as_str())
+}
+
+/// IBAN lengths per country (ISO 13616 registry).
+const IBAN_LENGTHS: &[(&str, usize)] = &[
+    ("AD", 24), ("AE", 23), ("AL", 28), ("AT", 20), ("AZ", 28), ("BA", 20), ("BE", 16),
+    ("BG", 22), ("BH", 22), ("BR", 29), ("BY", 28), ("CH", 21), ("CR", 22), ("CY", 28),
+    ("CZ", 24), ("DE", 22), ("DK", 18), ("DO", 28), ("EE", 20), ("EG", 29), ("ES", 24),
+    ("FI", 18), ("FO", 18), ("FR", 27), ("GB", 22), ("GE", 22), ("GI", 23), ("GL", 18),
+    ("GR", 27), ("GT", 28), ("HR", 21), ("HU", 28), ("IE", 22), ("IL", 23), ("IQ", 23),
+    ("IS", 26), ("IT", 27), ("JO", 30), ("KW", 30), ("KZ", 20), ("LB", 28), ("LC", 32),
+    ("LI", 21), ("LT", 20), ("LU", 20), ("LV", 21), ("MC", 27), ("MD", 24), ("ME", 22),
+    ("MK", 19), ("MR", 27), ("MT", 31), ("MU", 30), ("NL", 18), ("NO", 15), ("PK", 24),
+    ("PL", 28), ("PS", 29), ("PT", 25), ("QA", 29), ("RO", 24), ("RS", 22), ("SA", 24),
+    ("SC", 31), ("SE", 24), ("SI", 19), ("SK", 24), ("SM", 27), ("ST", 25), ("SV", 28),
+    ("TL", 23), ("TN", 24), ("TR", 26), ("UA", 29), ("VA", 22), ("VG", 24), ("XK", 20),
+];
+
+/// ISO 13616: known country, that country's length, and the mod-97 check equal to 1.
+pub fn iban(s: &str) -> bool {
+    let c: Vec<u8> = s
+        .bytes()
+        .filter(|b| !matches!(b, b' ' | b'-'))
+        .map(|b| b.to_ascii_uppercase())
+        .collect();
+    if c.len() < 15 || !c.iter().all(u8::is_ascii_alphanumeric) {
+        return false;
+    }
+    let Ok(cc) = std::str::from_utf8(&c[..2]) else { return false };
+    match IBAN_LENGTHS.iter().find(|(k, _)| *k == cc) {
+        Some(&(_, len)) if len == c.len() => {}
+        _ => return false,
+    }
+    if !c[2].is_ascii_digit() || !c[3].is_ascii_digit() {
+        return false;
+    }
+    let mut rem: u32 = 0;
+    for &b in c[4..].iter().chain(&c[..4]) {
+        let v = if b.is_ascii_digit() { (b - b'0') as u32 } else { (b - b'A') as u32 + 10 };
+        rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
+    }
+    rem == 1
+}
+
+/// SSA rules: area not 000, 666 or 9xx; group not 00; serial not 0000; not a known
+/// advertising number. A plain 9-digit run is only weak evidence.
+pub fn us_ssn(s: &str) -> Check {
+    let d = digits(s);
+    if d.len() != 9 {
+        return Check::Invalid;
+    }
+    let area = d[0] as u32 * 100 + d[1] as u32 * 10 + d[2] as u32;
+    let group = d[3] as u32 * 10 + d[4] as u32;
+    let serial = d[5..].iter().fold(0u32, |a, &x| a * 10 + x as u32);
+    if area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0 {
+        return Check::Invalid;
+    }
+    let joined: String = d.iter().map(|x| (b'0' + x) as char).collect();
+    if matches!(joined.as_str(), "078051120" | "219099999" | "123456789") {
+        return Check::Invalid;
+    }
+    if s.contains('-') || s.contains(' ') {
+        Check::Valid
+    } else {
+        Check::Weak
+    }
+}
+
+/// Real IPv4/IPv6 parsing. Dotted quads whose parts are all small look like version
+/// numbers (10.2.3.4), so they count only with context.
+pub fn ip(s: &str) -> Check {
+    let s = s.trim_matches(|c| c == '[' || c == ']');
+    if let Ok(v4) = s.parse::<std::net::Ipv4Addr>() {
+        let o = v4.octets();
+        if o.iter().all(|&x| x < 32) || v4.is_unspecified() || v4.is_broadcast() {
+            return Check::Weak;
+        }
+        return Check::Valid;
+    }
+    if let Ok(v6) = s.parse::<std::net::Ipv6Addr>() {
+        // `::`-only or tiny addresses (e.g. "1::2") are likely not addresses in data.
+        let groups = s.split(':').filter(|g| !g.is_empty()).count();
+        if v6.is_unspecified() || groups < 3 {
+            return Check::Weak;
+        }
+        return Check::Valid;
+    }
+    Check::Invalid
+}
+
+/// Latitude/longitude pair in range with enough decimals (or degree-minute-second form).
+pub fn geo(s: &str) -> Check {
+    if s.contains('°') {
+        return Check::Valid;
+    }
+    let nums: Vec<&str> = s
+        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
+        .filter(|t| t.chars().any(|c| c.is_ascii_digit()))
+        .collect();
+    if nums.len() != 2 {
+        return Check::Invalid;
+    }
+    let (Ok(a), Ok(b)) = (nums[0].parse::<f64>(), nums[1].parse::<f64>()) else {
+        return Check::Invalid;
+    };
+    let decimals = |t: &str| t.split('.').nth(1).map_or(0, str::len);
+    if decimals(nums[0]) < 3 || decimals(nums[1]) < 3 {
+        return Check::Invalid;
+    }
+    // GeoJSON writes [lon, lat]; everything else lat first.
+    let (lat, lon) = if s.contains("coordinates") { (b, a) } else { (a, b) };
+    (lat.abs() <= 90.0 && lon.abs() <= 180.0).into()
+}
+
+fn b64url_decode(s: &str) -> Option<Vec<u8>> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s.trim_end_matches('='))
+        .ok()
+}
+
+/// JWT: three dot-separated base64url parts; the header is a JSON object with `alg`.
+pub fn jwt(s: &str) -> bool {
+    let mut parts = s.split('.');
+    let (Some(h), Some(p)) = (parts.next(), parts.next()) else { return false };
+    let Some(header) = b64url_decode(h) else { return false };
+    let Ok(serde_json::Value::Object(m)) = serde_json::from_slice::<serde_json::Value>(&header) else {
+        return false;
+    };
+    m.contains_key("alg") && b64url_decode(p).is_some()
+}
+
+const DNI_LETTERS: &[u8] = b"TRWAGMYFPDXBNJZSQVHLCKE";
+
+/// Spanish DNI: 8 digits and the mod-23 control letter.
+pub fn es_dni(s: &str) -> bool {
+    let c: Vec<u8> = s.bytes().filter(|b| b.is_ascii_alphanumeric()).collect();
+    if c.len() != 9 || !c[..8].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let n: u32 = std::str::from_utf8(&c[..8]).ok().and_then(|x| x.parse().ok()).unwrap_or(0);
+    DNI_LETTERS[(n % 23) as usize] == c[8].to_ascii_uppercase()
+}
+
+/// Spanish NIE: X/Y/Z, 7 digits and the DNI control letter over the mapped number.
+pub fn es_nie(s: &str) -> bool {
+    let c: Vec<u8> = s.bytes().filter(|b| b.is_ascii_alphanumeric()).collect();
+    if c.len() != 9 {
+        return false;
+    }
+    let lead = match c[0].to_ascii_uppercase() {
+        b'X' => b'0',
+        b'Y' => b'1',
+        b'Z' => b'2',
+        _ => return false,
+    };
+    let mut m = c.clone();
+    m[0] = lead;
+    es_dni(std::str::from_utf8(&m).unwrap_or(""))
+}
+
+/// Italian codice fiscale: 16 characters with the odd/even-position control character.
+pub fn it_codice_fiscale(s: &str) -> bool {
+    const ODD: [u32; 36] = [
+        1, 0, 5, 7, 9, 13, 15, 17, 19, 21, // 0-9
+        1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23, // A-Z
+    ];
+    let c: Vec<u8> = s.bytes().map(|b| b.to_ascii_uppercase()).collect();
+    if c.len() != 16 || !c.iter().all(u8::is_ascii_alphanumeric) {
+        return false;
+    }
+    let idx = |b: u8| if b.is_ascii_digit() { (b - b'0') as usize } else { (b - b'A') as usize + 10 };
+    let val_even = |b: u8| if b.is_ascii_digit() { (b - b'0') as u32 } else { (b - b'A') as u32 };
+    let mut sum = 0;
+    for (i, &b) in c[..15].iter().enumerate() {
+        sum += if i % 2 == 0 { ODD[idx(b)] } else { val_even(b) };
+    }
+    c[15] == b'A' + (sum % 26) as u8
+}
+
+/// UK National Insurance number: valid prefix letters, 6 digits, suffix A–D.
+pub fn uk_nino(s: &str) -> bool {
+    let c: Vec<u8> = s
+        .bytes()
+        .filter(|b| b.is_ascii_alphanumeric())
+        .map(|b| b.to_ascii_uppercase())
+        .collect();
+    if c.len() != 9 || !c[2..8].iter().all(u8::is_ascii_digit) || !matches!(c[8], b'A'..=b'D') {
+        return false;
+    }
+    let (a, b) = (c[0], c[1]);
+    let bad_first = b"DFIQUV";
+    let bad_second = b"DFIQUVO";
+    if !a.is_ascii_uppercase() || !b.is_ascii_uppercase() || bad_first.contains(&a) || bad_second.contains(&b) {
+        return false;
+    }
+    !matches!(&c[..2], b"BG" | b"GB" | b"NK" | b"KN" | b"TN" | b"NT" | b"ZZ")
+}
+
+/// French INSEE/NIR: sex digit, year, month, department, and the 97-modulus key.
+pub fn fr_insee(s: &str) -> bool {
+    let c: String = s
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if c.len() != 15 || !matches!(&c[..1], "1" | "2") {
+        return false;
+    }
+    let month: u32 = c[3..5].parse().unwrap_or(0);
+    if !(1..=12).contains(&month) && !(20..=42).contains(&month) && !(50..=99).contains(&month) {
+        return false;
+    }
+    // Corsica: 2A → 19, 2B → 18 for the checksum.
+    let body = c[..13].replace("2A", "19").replace("2B", "18");
+    let (Ok(n), Ok(key)) = (body.parse::<u64>(), c[13..].parse::<u64>()) else { return false };
+    97 - n % 97 == key
+}
+
+/// German Steuer-ID: 11 digits, no leading zero, one digit repeated (2 or 3 times) in the
+/// first ten, and the ISO 7064 MOD 11,10 check digit.
+pub fn de_steuer_id(s: &str) -> bool {
+    let d = digits(s);
+    if d.len() != 11 || d[0] == 0 {
+        return false;
+    }
+    let mut counts = [0u8; 10];
+    for &x in &d[..10] {
+        counts[x as usize] += 1;
+    }
+    let repeated = counts.iter().filter(|&&n| n >= 2).count();
+    if repeated != 1 || counts.iter().any(|&n| n > 3) {
+        return false;
+    }
+    let mut product = 10u32;
+    for &x in &d[..10] {
+        let mut sum = (x as u32 + product) % 10;
+        if sum == 0 {
+            sum = 10;
+        }
+        product = (sum * 2) % 11;
+    }
+    let check = (11 - product) % 10;
+    check == d[10] as u32
+}
+
+/// Dutch BSN: 9 digits passing the "11-proef". Many 9-digit numbers pass by chance, so
+/// without context it is weak.
+pub fn nl_bsn(s: &str) -> Check {
+    let d = digits(s);
+    if d.len() != 9 {
+        return Check::Invalid;
+    }
+    let sum: i32 = d[..8].iter().enumerate().map(|(i, &x)| (9 - i as i32) * x as i32).sum::<i32>() - d[8] as i32;
+    if sum % 11 == 0 && sum != 0 {
+        Check::Weak
+    } else {
+        Check::Invalid
+    }
+}
+
+/// Portuguese NIF: 9 digits with a mod-11 check digit; weak without context.
+pub fn pt_nif(s: &str) -> Check {
+    let d = digits(s);
+    if d.len() != 9 || !matches!(d[0], 1 | 2 | 3 | 5 | 6 | 8 | 9) {
+        return Check::Invalid;
+    }
+    let sum: u32 = d[..8].iter().enumerate().map(|(i, &x)| (9 - i as u32) * x as u32).sum();
+    let r = sum % 11;
+    let check = if r < 2 { 0 } else { 11 - r };
+    if check == d[8] as u32 {
+        Check::Weak
+    } else {
+        Check::Invalid
+    }
+}
+
+/// EUI-48 in colon, dash, dot (Cisco) or bare notation; bare hex is weak (it is also the
+/// shape of short commit hashes), and all-zero or broadcast addresses are not devices.
+pub fn mac(s: &str) -> Check {
+    let hex: String = s.chars().filter(char::is_ascii_hexdigit).collect();
+    if hex.len() != 12 {
+        return Check::Invalid;
+    }
+    let lower = hex.to_ascii_lowercase();
+    if lower == "000000000000" || lower == "ffffffffffff" {
+        return Check::Invalid;
+    }
+    if s.len() == 12 {
+        Check::Weak
+    } else {
+        Check::Valid
+    }
+}
+
+const BASE58: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+fn base58_decode(s: &str) -> Option<Vec<u8>> {
+    let mut out: Vec<u8> = Vec::with_capacity(32);
+    for b in s.bytes() {
+        let mut carry = BASE58.iter().position(|&x| x == b)? as u32;
+        for o in out.iter_mut().rev() {
+            carry += (*o as u32) * 58;
+            *o = (carry & 0xff) as u8;
+            carry >>= 8;
+        }
+        while carry > 0 {
+            out.insert(0, (carry & 0xff) as u8);
+            carry >>= 8;
+        }
+    }
+    let zeros = s.bytes().take_while(|&b| b == b'1').count();
+    let mut v = vec![0u8; zeros];
+    v.extend(out);
+    Some(v)
+}
+
+fn bech32_polymod(values: &[u8]) -> u32 {
+    const GEN: [u32; 5] = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
+    let mut chk: u32 = 1;
+    for &v in values {
+        let top = chk >> 25;
+        chk = ((chk & 0x1ffffff) << 5) ^ v as u32;
+        for (i, g) in GEN.iter().enumerate() {
+            if (top >> i) & 1 == 1 {
+                chk ^= g;
+            }
+        }
+    }
+    chk
+}
+
+/// Bitcoin address: Base58Check (P2PKH `1…`, P2SH `3…`) or bech32/bech32m (`bc1…`).
+pub fn btc_address(s: &str) -> bool {
+    let lower = s.to_ascii_lowercase();
+    if let Some(data) = lower.strip_prefix("bc1") {
+        if s != lower && s != s.to_ascii_uppercase() {
+            return false;
+        }
+        const CHARSET: &[u8] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+        let mut vals: Vec<u8> = vec![3, 3, 0, 2, 3]; // hrp "bc" expanded
+        for b in data.bytes() {
+            match CHARSET.iter().position(|&c| c == b) {
+                Some(p) => vals.push(p as u8),
+                None => return false,
+            }
+        }
+        let pm = bech32_polymod(&vals);
+        return data.len() >= 14 && (pm == 1 || pm == 0x2bc830a3);
+    }
+    let Some(raw) = base58_decode(s) else { return false };
+    if raw.len() != 25 || !(raw[0] == 0x00 || raw[0] == 0x05) {
+        return false;
+    }
+    let h = Sha256::digest(Sha256::digest(&raw[..21]));
+    h[..4] == raw[21..]
+}
+
+/// Ethereum address: `0x` and 40 hex digits, not all one digit.
+pub fn eth_address(s: &str) -> bool {
+    let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) else { return false };
+    h.len() == 40 && h.bytes().all(|b| b.is_ascii_hexdigit()) && h.bytes().any(|b| b != h.as_bytes()[0])
+}
+
+const MONTHS: &[(&str, u32)] = &[
+    ("jan", 1), ("feb", 2), ("mar", 3), ("apr", 4), ("may", 5), ("jun", 6), ("jul", 7),
+    ("aug", 8), ("sep", 9), ("oct", 10), ("nov", 11), ("dec", 12),
+    // de
+    ("jän", 1), ("mär", 3), ("mai", 5), ("okt", 10), ("dez", 12),
+    // fr
+    ("janv", 1), ("fév", 2), ("fev", 2), ("mars", 3), ("avr", 4), ("juin", 6), ("juil", 7),
+    ("août", 8), ("aout", 8), ("déc", 12),
+    // es / pt / it / nl
+    ("ene", 1), ("abr", 4), ("ago", 8), ("dic", 12), ("fev", 2), ("out", 10), ("dez", 12),
+    ("gen", 1), ("mag", 5), ("giu", 6), ("lug", 7), ("set", 9), ("ott", 10), ("mrt", 3),
+    ("mei", 5), ("okt", 10),
+];
+
+fn month_number(word: &str) -> Option<u32> {
+    let w = word.to_lowercase();
+    let w = w.trim_end_matches('.');
+    MONTHS
+        .iter()
+        .filter(|(p, _)| w.starts_with(p))
+        .max_by_key(|(p, _)| p.len())
+        .map(|&(_, m)| m)
+}
+
+fn days_in_month(y: i32, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// A real calendar date whose year is plausible for a living person's birth (1900 up to
+/// ten years ago). Recent dates (created_at, order dates) are not birth dates.
+pub fn birth_date(s: &str) -> Check {
+    let tokens: Vec<&str> = s
+        .split(|c: char| c == '-' || c == '/' || c == '.' || c == ' ' || c == ',')
+        .filter(|t| !t.is_empty())
+        .collect();
+    if tokens.len() != 3 {
+        return Check::Invalid;
+    }
+    let num = |t: &str| t.parse::<u32>().ok();
+    let (y, m, d, ambiguous_order);
+    if tokens[0].len() == 4 {
+        y = num(tokens[0]);
+        m = num(tokens[1]).or_else(|| month_number(tokens[1]));
+        d = num(tokens[2]);
+        ambiguous_order = false;
+    } else if tokens[2].len() == 4 {
+        y = num(tokens[2]);
+        let (a, b) = (tokens[0], tokens[1]);
+        match (num(a), num(b)) {
+            (Some(x), Some(z)) => {
+                // dd/mm or mm/dd: accept when either reading is a date.
+                let yy = y.unwrap_or(0) as i32;
+                let ok1 = (1..=12).contains(&z) && x >= 1 && x <= days_in_month(yy, z);
+                let ok2 = (1..=12).contains(&x) && z >= 1 && z <= days_in_month(yy, x);
+                if !(ok1 || ok2) {
+                    return Check::Invalid;
+                }
+                return year_check(yy);
+            }
+            (Some(x), None) => {
+                d = Some(x);
+                m = month_number(b);
+            }
+            (None, Some(z)) => {
+                m = month_number(a);
+                d = Some(z);
+            }
+            _ => return Check::Invalid,
+        }
+        ambiguous_order = true;
+    } else {
+        return Check::Invalid;
+    }
+    let _ = ambiguous_order;
+    let (Some(y), Some(m), Some(d)) = (y, m, d) else { return Check::Invalid };
+    let y = y as i32;
+    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
+        return Check::Invalid;
+    }
+    year_check(y)
+}
+
+fn year_check(y: i32) -> Check {
+    use chrono::Datelike;
+    let now = chrono::Utc::now().year();
+    if (1900..=now - 10).contains(&y) {
+        Check::Valid
+    } else {
+        Check::Invalid
+    }
+}
+
+/// A phone number has 7–15 digits (E.164) and is not one repeated digit. Numbers without a
+/// `+`, parentheses or separators are weak: they are also ids and amounts.
+pub fn phone(s: &str) -> Check {
+    let d = digits(s);
+    if !(7..=15).contains(&d.len()) || d.iter().all(|&x| x == d[0]) {
+        return Check::Invalid;
+    }
+    let formatted = s.starts_with('+') || s.contains('(') || s.contains(' ') || s.contains('-') || s.contains('.');
+    if formatted {
+        Check::Valid
+    } else {
+        Check::Weak
+    }
+}
+
+/// A token-like secret: not a run of one character, not a plain word, not all hex
+/// (a digest) unless a keyword vouches for it.
+pub fn secret_token(s: &str) -> Check {
+    let b = s.as_bytes();
+    if b.len() < 8 || b.iter().all(|&x| x == b[0]) {
+        return Check::Invalid;
+    }
+    let has_digit = b.iter().any(u8::is_ascii_digit);
+    let has_upper = b.iter().any(u8::is_ascii_uppercase);
+    let has_lower = b.iter().any(u8::is_ascii_lowercase);
+    if b.iter().all(u8::is_ascii_hexdigit) {
+        return Check::Weak;
+    }
+    if (has_upper && has_lower && b.len() >= 20) || (has_digit && (has_upper || has_lower)) {
+        Check::Valid
+    } else {
+        Check::Weak
+    }
+}
+
+/// German identity document serial (Personalausweis / Reisepass): 9 characters from the
+/// document alphabet (no vowels but none of A, E, I, O, U, B, D, Q, S), first one a letter
+/// from C F G H J K L M N P R T V W X Y Z.
+pub fn de_id_document(s: &str) -> Check {
+    const ALPHA: &[u8] = b"0123456789CFGHJKLMNPRTVWXYZ";
+    let b = s.as_bytes();
+    if b.len() != 9 || !b.iter().all(|c| ALPHA.contains(c)) || !b[0].is_ascii_uppercase() {
+        return Check::Invalid;
+    }
+    let letters = b.iter().filter(|c| c.is_ascii_uppercase()).count();
+    if letters < 2 {
+        return Check::Invalid;
+    }
+    Check::Valid
+}
+
+/// Shannon entropy in bits per character.
+pub fn shannon_entropy(s: &str) -> f64 {
+    let mut counts = [0u32; 256];
+    for b in s.bytes() {
+        counts[b as usize] += 1;
+    }
+    let n = s.len() as f64;
+    if n == 0.0 {
+        return 0.0;
+    }
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn luhn_accepts_test_cards_and_rejects_neighbours() {
+        assert!(luhn("4111 1111 1111 1111"));
+        assert!(luhn("378282246310005"));
+        assert!(!luhn("4111 1111 1111 1112"));
+        assert!(!luhn("0000000000000000"));
+    }
+
+    #[test]
+    fn iban_checks_length_and_mod97() {
+        assert!(iban("GB82 WEST 1234 5698 7654 32"));
+        assert!(iban("DE89370400440532013000"));
+        assert!(!iban("GB82 WEST 1234 5698 7654 33"));
+        assert!(!iban("DE8937040044053201300")); // one digit short
+    }
+
+    #[test]
+    fn ssn_follows_ssa_rules() {
+        assert_eq!(us_ssn("536-22-8726"), Check::Valid);
+        assert_eq!(us_ssn("666-22-8726"), Check::Invalid);
+        assert_eq!(us_ssn("936-22-8726"), Check::Invalid);
+        assert_eq!(us_ssn("536-00-8726"), Check::Invalid);
+        assert_eq!(us_ssn("536-22-0000"), Check::Invalid);
+        assert_eq!(us_ssn("536228726"), Check::Weak);
+    }
+
+    #[test]
+    fn ip_parses_for_real() {
+        assert_eq!(ip("192.168.1.20"), Check::Valid);
+        assert_eq!(ip("2001:db8:85a3::8a2e:370:7334"), Check::Valid);
+        assert_eq!(ip("300.1.2.3"), Check::Invalid);
+        assert_eq!(ip("10.2.3.4"), Check::Weak);
+    }
+
+    #[test]
+    fn national_id_checksums() {
+        assert!(es_dni("12345678Z"));
+        assert!(!es_dni("12345678A"));
+        assert!(es_nie("X1234567L"));
+        assert!(it_codice_fiscale("RSSMRA85T10A562S"));
+        assert!(!it_codice_fiscale("RSSMRA85T10A562T"));
+        assert!(uk_nino("AB 12 34 56 C"));
+        assert!(!uk_nino("QQ123456C"));
+        assert!(fr_insee("1 85 05 78 006 084 91"));
+        assert!(de_steuer_id("86095742719"));
+        assert!(!de_steuer_id("86095742718"));
+    }
+
+    #[test]
+    fn crypto_addresses() {
+        assert!(btc_address("1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"));
+        assert!(btc_address("3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"));
+        assert!(btc_address("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"));
+        assert!(!btc_address("1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3"));
+        assert!(eth_address("0x52908400098527886E0F7030069857D2E4169EE7"));
+    }
+
+    #[test]
+    fn jwt_needs_alg_header() {
+        assert!(jwt("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig"));
+        assert!(!jwt("eyJmb28iOiJiYXIifQ.eyJzdWIiOiIxIn0.sig"));
+    }
+
+    #[test]
+    fn birth_dates_are_real_and_old_enough() {
+        assert_eq!(birth_date("1976-05-21"), Check::Valid);
+        assert_eq!(birth_date("06.12.1966"), Check::Valid);
+        assert_eq!(birth_date("03 October 1958"), Check::Valid);
+        assert_eq!(birth_date("1976-02-30"), Check::Invalid);
+        assert_eq!(birth_date("2025-08-08"), Check::Invalid);
+    }
+}
