@@ -10,8 +10,6 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, StartKind};
 
-use super::validators::Check;
-
 /// A word list compiled for anchored whole-word lookups.
 pub struct WordList {
     ac: Option<AhoCorasick>,
@@ -71,7 +69,10 @@ pub struct Dictionaries {
     pub surnames: WordList,
     pub titles: WordList,
     pub stopwords: WordList,
+    /// Street types written after the name (en, de, nl: Oak Street, Berliner Straße).
     pub street_words: WordList,
+    /// Street types written before the name (fr, es, it, pt: rue de la Paix, Calle Mayor).
+    pub street_words_before: WordList,
     /// Suffixes glued to compound street names (German/Dutch `-straße`, `-straat`), lowercase.
     pub street_suffixes: Vec<String>,
 }
@@ -150,7 +151,10 @@ fn tokenize(text: &str, out: &mut Vec<Token>) {
 pub struct DictHit {
     pub start: usize,
     pub end: usize,
-    pub check: Check,
+    /// Evidence on its own (a titled full name, a first name with a known surname, a
+    /// numbered street): counts even in free text. Otherwise it counts only in columns
+    /// dense with such hits or with keyword context.
+    pub strong: bool,
 }
 
 /// Words that join the parts of a multi-word street name.
@@ -203,72 +207,79 @@ impl Dictionaries {
         self.titles.contains_span(t, tok.start, tok.end)
     }
 
-    /// Finds person names: `[Title] First [Middle|Initial] Last`, `Last, First`, in any case.
+    /// Finds person names: `[Title] First [Middle|Initial] Last`, `Last, First`,
+    /// `Title Last`, in any case. Only a titled full name is strong on its own; the rest
+    /// needs keyword context or a column dense with names.
     pub fn find_names(&self, text: &str, scratch: &mut DictScratch, out: &mut Vec<DictHit>) {
         let toks = &mut scratch.tokens;
         if !text.bytes().any(|b| b.is_ascii_uppercase()) && text.is_ascii() {
             return;
         }
         tokenize(text, toks);
+        let toks: &[Token] = toks;
         let n = toks.len();
         let mut i = 0;
         while i < n {
             let t = toks[i];
-            if !(t.cap || t.upper) || t.num {
+            if !(t.cap || t.upper) || t.num || !self.is_namey(text, &t) {
                 i += 1;
                 continue;
             }
             let titled = i > 0 && self.is_title(text, &toks[i - 1]) && !t.break_before;
-            if self.is_namey(text, &t) && self.is_first(text, &t) {
-                // First [Middle] Last
+            let joined = |k: usize| k < n && !toks[k].break_before && !toks[k].comma_before;
+            // (first token, last token, strong)
+            let mut found: Option<(usize, usize, bool)> = None;
+            if self.is_first(text, &t) {
                 let mut j = i + 1;
-                if j < n && !toks[j].break_before && is_initial(text, &toks[j]) {
+                if joined(j) && is_initial(text, &toks[j]) {
                     j += 1;
                 }
-                if j < n && !toks[j].break_before && !toks[j].comma_before && self.is_namey(text, &toks[j]) {
+                if joined(j) && self.is_namey(text, &toks[j]) {
                     let mut last = j;
-                    if last + 1 < n
-                        && !toks[last + 1].break_before
-                        && !toks[last + 1].comma_before
-                        && self.is_namey(text, &toks[last + 1])
-                        && self.is_surname(text, &toks[last + 1])
-                    {
+                    if joined(last + 1) && self.is_namey(text, &toks[last + 1]) && self.is_surname(text, &toks[last + 1]) {
                         last += 1;
                     }
-                    let strong = self.is_surname(text, &toks[last]) || titled;
-                    out.push(DictHit {
-                        start: t.start,
-                        end: toks[last].end,
-                        check: if strong { Check::Valid } else { Check::Weak },
-                    });
-                    i = last + 1;
-                    continue;
+                    found = Some((i, last, titled && self.is_surname(text, &toks[last])));
                 }
             }
-            // Last, First
-            if i + 1 < n
+            if found.is_none()
+                && i + 1 < n
                 && toks[i + 1].comma_before
                 && !toks[i + 1].break_before
-                && self.is_namey(text, &t)
                 && self.is_namey(text, &toks[i + 1])
                 && self.is_first(text, &toks[i + 1])
+                && self.is_surname(text, &t)
                 && (i + 2 >= n || toks[i + 2].break_before || toks[i + 2].comma_before || !toks[i + 2].cap)
             {
-                let strong = self.is_surname(text, &t);
-                out.push(DictHit {
-                    start: t.start,
-                    end: toks[i + 1].end,
-                    check: if strong { Check::Valid } else { Check::Weak },
-                });
-                i += 2;
+                found = Some((i, i + 1, false));
+            }
+            if found.is_none() && titled && self.is_surname(text, &t) {
+                found = Some((i, i, false));
+            }
+            let Some((a, b, strong)) = found else {
+                i += 1;
                 continue;
+            };
+            if !self.part_of_other_thing(text, toks, a, b) {
+                let start = if titled { toks[i - 1].start } else { toks[a].start };
+                out.push(DictHit { start, end: toks[b].end, strong });
             }
-            // Title Last (Mr Skinner, Frau Müller)
-            if titled && self.is_namey(text, &t) && self.is_surname(text, &t) {
-                out.push(DictHit { start: toks[i - 1].start, end: t.end, check: Check::Valid });
-            }
-            i += 1;
+            i = b + 1;
         }
+    }
+
+    /// Names inside other things are not person names: a street named after someone
+    /// (427 Jean Lane, Conny-Fliegner-Straße) or the display name of an e-mail address
+    /// (Jane Roe <jane@x.org>), which the e-mail rule owns.
+    fn part_of_other_thing(&self, text: &str, toks: &[Token], a: usize, b: usize) -> bool {
+        let rest = text[toks[b].end..].trim_start_matches(|c: char| c.is_whitespace() || c == '"' || c == '\'');
+        if rest.starts_with('<') {
+            return true;
+        }
+        let streety = |k: usize| self.street_word(text, &toks[k]) || self.compound_street(text, &toks[k]);
+        (a..=b).any(streety)
+            || (b + 1 < toks.len() && !toks[b + 1].break_before && streety(b + 1))
+            || (a > 0 && toks[a - 1].num && !toks[a].break_before)
     }
 
     fn street_word(&self, text: &str, tok: &Token) -> bool {
@@ -304,10 +315,13 @@ impl Dictionaries {
             let t = toks[i];
             // Hauptstraße 12 / Weihmannstr. 9/5 / Conny-Fliegner-Straße 89-56
             if self.compound_street(text, &t) && i + 1 < n && house(&toks[i + 1]) && !toks[i + 1].break_before {
-                out.push(DictHit { start: t.start, end: toks[i + 1].end, check: Check::Valid });
+                out.push(DictHit { start: t.start, end: toks[i + 1].end, strong: true });
                 return;
             }
-            if !self.street_word(text, &t) || t.num {
+            let after_type = self.street_word(text, &t);
+            let before_type = self.street_words_before.contains_span(text, t.start, t.end)
+                || self.street_words_before.contains_span(text, t.start, t.end.saturating_sub(1)) && text[..t.end].ends_with('.');
+            if !(after_type || before_type) || t.num {
                 continue;
             }
             // NUM Name{1,4} Type   (959 Galloway Viaduct)
@@ -317,13 +331,13 @@ impl Dictionaries {
                 j -= 1;
                 names += 1;
             }
-            if names >= 1 && j > 0 && house(&toks[j - 1]) && !toks[j].break_before && toks[j].cap {
-                out.push(DictHit { start: toks[j - 1].start, end: t.end, check: Check::Valid });
+            if after_type && names >= 1 && j > 0 && house(&toks[j - 1]) && !toks[j].break_before && toks[j].cap {
+                out.push(DictHit { start: toks[j - 1].start, end: t.end, strong: true });
                 return;
             }
             // NUM Type Name{1,4}   (12 rue de la Paix)
-            if i > 0 && house(&toks[i - 1]) && !t.break_before && i + 1 < n && toks[i + 1].cap && !toks[i + 1].break_before {
-                out.push(DictHit { start: toks[i - 1].start, end: toks[i + 1].end, check: Check::Valid });
+            if before_type && i > 0 && house(&toks[i - 1]) && !t.break_before && i + 1 < n && toks[i + 1].cap && !toks[i + 1].break_before {
+                out.push(DictHit { start: toks[i - 1].start, end: toks[i + 1].end, strong: true });
                 return;
             }
             // Type Name{1,4} [,] NUM   (Calle Mayor 5, Via Roma, 10)
@@ -333,8 +347,8 @@ impl Dictionaries {
                 k += 1;
                 names += 1;
             }
-            if names >= 1 && k < n && house(&toks[k]) && !toks[k].break_before && toks[i + 1].cap {
-                out.push(DictHit { start: t.start, end: toks[k].end, check: Check::Valid });
+            if names >= 1 && k < n && house(&toks[k]) && !toks[k].break_before && toks[i + 1].cap && (before_type || (after_type && t.cap && i > 0 && toks[i - 1].cap && !toks[i - 1].num)) {
+                out.push(DictHit { start: t.start, end: toks[k].end, strong: true });
                 return;
             }
         }

@@ -248,7 +248,7 @@ impl Engine {
             rules.push(CompiledRule {
                 secret: f.label.starts_with("secret."),
                 fallback: f.fallback,
-                keywords: f.keywords.iter().map(|k| k.to_lowercase()).collect(),
+                keywords: f.keywords.iter().chain(&f.value_keywords).map(|k| k.to_lowercase()).collect(),
                 column_keywords: f.keywords.iter().map(|k| name_tokens(k)).collect(),
                 column_exclude: f.column_exclude.iter().map(|k| k.to_lowercase()).collect(),
                 id: f.id,
@@ -426,12 +426,12 @@ impl Engine {
     }
 
     fn dict_outcome(&self, rules: &[u16], value: &str, ctx: &ColumnContext, s: &mut Scratch, hits: &mut Vec<Hit>) {
-        let Some(best) = s.dict_hits.iter().max_by_key(|h| (h.check == Check::Valid) as u8) else { return };
+        let Some(best) = s.dict_hits.iter().max_by_key(|h| h.strong as u8) else { return };
         for &r in rules {
             if ctx.excluded[r as usize] {
                 continue;
             }
-            if let Some(h) = self.outcome(r, value, best.start, best.end, best.check, ctx) {
+            if let Some(h) = self.outcome(r, value, best.start, best.end, Check::Valid, best.strong, ctx) {
                 hits.push(h);
             }
         }
@@ -595,10 +595,12 @@ impl Engine {
         if check == Check::Invalid {
             return Some(Hit { rule: r, strength: Strength::Rejected, start: vs, end: ve });
         }
-        self.outcome(r, value, vs, ve, check, ctx)
+        self.outcome(r, value, vs, ve, check, false, ctx)
     }
 
-    fn outcome(&self, r: u16, value: &str, start: usize, end: usize, check: Check, ctx: &ColumnContext) -> Option<Hit> {
+    /// Decides how much a validated match counts; `self_evident` stands in for context.
+    #[allow(clippy::too_many_arguments)]
+    fn outcome(&self, r: u16, value: &str, start: usize, end: usize, check: Check, self_evident: bool, ctx: &ColumnContext) -> Option<Hit> {
         let rule = &self.rules[r as usize];
         let col_kw = ctx.keyword[r as usize];
         let near = || {
@@ -606,7 +608,7 @@ impl Engine {
             let before = value[from..start].to_lowercase();
             rule.keywords.iter().any(|k| before.contains(k.as_str()))
         };
-        let context = col_kw || (!rule.keywords.is_empty() && near());
+        let context = self_evident || col_kw || (!rule.keywords.is_empty() && near());
         match rule.keyword_mode {
             KeywordMode::Required if !context => return None,
             KeywordMode::ColumnRequired if !col_kw => return None,

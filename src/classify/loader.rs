@@ -157,11 +157,15 @@ fn word_list(src: &RuleSource, sub: &str) -> Result<WordList, LoadError> {
 /// Loads the name and street dictionaries.
 pub fn load_dictionaries(src: &RuleSource) -> Result<Dictionaries, LoadError> {
     let mut street_words = Vec::new();
+    let mut street_words_before = Vec::new();
     let mut street_suffixes = Vec::new();
     for f in src.files("dictionaries/streets", &[".txt"])? {
+        // Romance languages put the street type first (rue de la Paix, Via Roma).
+        let type_first = ["fr.txt", "es.txt", "it.txt", "pt.txt"].iter().any(|l| f.path.ends_with(l));
         for w in word_lines(&f.text) {
             match w.strip_prefix('-') {
                 Some(s) => street_suffixes.push(s.to_lowercase()),
+                None if type_first => street_words_before.push(w.to_owned()),
                 None => street_words.push(w.to_owned()),
             }
         }
@@ -175,6 +179,7 @@ pub fn load_dictionaries(src: &RuleSource) -> Result<Dictionaries, LoadError> {
         titles: word_list(src, "dictionaries/titles.txt")?,
         stopwords: word_list(src, "dictionaries/name_stopwords.txt")?,
         street_words: wl(street_words, "classifiers/dictionaries/streets")?,
+        street_words_before: wl(street_words_before, "classifiers/dictionaries/streets")?,
         street_suffixes,
     })
 }

@@ -115,8 +115,13 @@ pub struct RuleFile {
     pub matcher: Option<String>,
     #[serde(default)]
     pub prefilter: Prefilter,
+    /// Context words looked for in the column name and just before a match.
     #[serde(default)]
     pub keywords: Vec<String>,
+    /// Context words looked for only just before a match (too generic for column names,
+    /// e.g. `"name":` in JSON).
+    #[serde(default)]
+    pub value_keywords: Vec<String>,
     #[serde(default)]
     pub keyword_mode: KeywordMode,
     /// Column-name words that mean the column is not this kind of data (e.g. `hash`).
