@@ -1014,11 +1014,57 @@ def gen_pem(rng, kind=None, escaped=False):
     return s
 
 
+PUB_DER_PREFIX = {"PUBLIC KEY": bytes.fromhex("30820122300d06092a864886f70d01010105000382010f003082010a0282010100"),
+                  "CERTIFICATE": bytes.fromhex("308203"), "RSA PUBLIC KEY": bytes.fromhex("3082010a0282010100")}
+
+
 def gen_public_pem(rng):
+    """Public keys and certificates: PEM-armoured but not secret (hard negative)."""
     kind = rng.choice(["PUBLIC KEY", "CERTIFICATE", "CERTIFICATE", "RSA PUBLIC KEY"])
-    n = {"PUBLIC KEY": 294, "CERTIFICATE": 900, "RSA PUBLIC KEY": 270}[kind]
-    body = base64.b64encode(rng.getrandbits(8 * n).to_bytes(n, "big")).decode()
+    n = {"PUBLIC KEY": 262, "CERTIFICATE": 900, "RSA PUBLIC KEY": 261}[kind]
+    body = base64.b64encode(PUB_DER_PREFIX[kind] + rng.getrandbits(8 * n).to_bytes(n, "big")).decode()
     return "\n".join([f"-----BEGIN {kind}-----", *[body[i:i + 64] for i in range(0, len(body), 64)], f"-----END {kind}-----"])
+
+
+def gen_siret(rng):
+    """French SIRET (14 digits, Luhn-valid by construction) -- a company id, not a card."""
+    body = rng.choice("124578") + rdigits(rng, 12)
+    s = body + luhn_check_digit(body)
+    assert luhn_ok(s) and not card_ok(s)
+    return s if rng.random() < 0.6 else f"{s[:3]} {s[3:6]} {s[6:9]} {s[9:]}"
+
+
+def gen_rf_reference(rng):
+    """ISO 11649 creditor reference (RF + mod-97 check digits) or Belgian OGM: payment references, not IBANs."""
+    if rng.random() < 0.5:
+        ref = rchars(rng, UPPER_NUM, rng.randint(8, 16))
+        check = 98 - int(_alnum_to_num(ref + "RF00")) % 97
+        s = f"RF{check:02d}{ref}"
+        assert int(_alnum_to_num(s[4:] + s[:4])) % 97 == 1 and not iban_ok(s)
+        return group(s) if rng.random() < 0.5 else s
+    base = rdigits(rng, 10)
+    chk = int(base) % 97 or 97
+    d = f"{base}{chk:02d}"
+    return f"+++{d[:3]}/{d[3:7]}/{d[7:]}+++"
+
+
+def gen_not(rng, make, *validators):
+    """A value from make() that fails every given validator (a look-alike that is not the real thing)."""
+    while True:
+        v = make()
+        if not any(VALIDATORS[x](v) for x in validators):
+            return v
+
+
+def gen_ssh_pub(rng):
+    """An OpenSSH public key line (not secret)."""
+    if rng.random() < 0.6:
+        blob = b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20" + rng.getrandbits(256).to_bytes(32, "big")
+        kind = "ssh-ed25519"
+    else:
+        blob = b"\x00\x00\x00\x07ssh-rsa\x00\x00\x00\x03\x01\x00\x01\x00\x00\x01\x01\x00" + rng.getrandbits(2048).to_bytes(256, "big")
+        kind = "ssh-rsa"
+    return f"{kind} {base64.b64encode(blob).decode()} {rng.choice(['deploy', 'ci', 'ops'])}@{rng.choice(['build01', 'bastion'])}"
 
 
 def gen_password(rng):
@@ -1341,7 +1387,14 @@ def gen_placeholder(rng):
     return rng.choice(PLACEHOLDERS)
 
 
-USER_AGENTS = None
+LOREM = ("lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore "
+         "magna aliqua enim ad minim veniam quis nostrud exercitation ullamco laboris nisi aliquip ex ea commodo "
+         "consequat duis aute irure in reprehenderit voluptate velit esse cillum fugiat nulla pariatur").split()
+
+
+def gen_lorem(rng):
+    words = [rng.choice(LOREM) for _ in range(rng.randint(5, 18))]
+    return " ".join(words).capitalize() + "."
 
 
 # =============================================================================================
@@ -1642,7 +1695,7 @@ def t_clientes_es(rng, L):
     return Table("clientes_es", "parquet", [
         Col("id_cliente", list(range(100001, 100001 + n)), kind="int"),
         Col("nombre_completo", [loc.name(rng, f, l) for f, l, _ in people], ["pii.person_name"]),
-        Col("documento", [gen_dni(rng, nie=rng.random() < 0.3) for _ in range(n)], ["pii.national_id"], check="dni"),
+        Col("f2", [gen_dni(rng, nie=rng.random() < 0.3) for _ in range(n)], ["pii.national_id"], check="dni"),
         Col("correo", [loc.email(rng, f, l) if rng.random() > 0.04 else None for f, l, _ in people], ["pii.email"], check="email"),
         Col("movil", column(rng, n, lambda: loc.phone(rng), null=0.03), ["pii.phone_number"]),
         Col("email", [gen_uuid(rng, "lower") for _ in range(n)]),  # misleading name: UUIDs only
@@ -1663,7 +1716,7 @@ def t_fatture_it(rng, L):
     cfs = [gen_cf(rng, f, l, rand_date(rng, 1940, 2004), s) for f, l, s in people]
     return Table("fatture_it", "parquet", [
         Col("numero_fattura", [f"FT-{rng.randint(2021, 2025)}/{i:06d}" for i in range(1, n + 1)]),
-        Col("codice_fiscale", cfs, ["pii.national_id"], check="cf"),
+        Col("campo_4", cfs, ["pii.national_id"], check="cf"),
         Col("ragione_sociale", [rng.choice(loc.companies) for _ in range(n)]),
         Col("importo", [gen_price(rng, "it") for _ in range(n)]),
         Col("iban_pagamento", column(rng, n, lambda: gen_iban(rng, "IT", "plain"), null=0.05), ["pii.iban"], check="iban"),
@@ -1694,7 +1747,7 @@ def t_leden_nl(rng, L):
     return Table("leden_nl", "ndjson", [
         Col("lid_id", list(range(5001, 5001 + n)), kind="int"),
         Col("naam", [loc.name(rng) for _ in range(n)], ["pii.person_name"]),
-        Col("bsn", [gen_bsn(rng) for _ in range(n)], ["pii.national_id"], check="bsn"),
+        Col("kenmerk", [gen_bsn(rng) for _ in range(n)], ["pii.national_id"], check="bsn"),
         Col("contact", rows_contact, ["pii.email", "pii.phone_number"], kind="obj", check={"email": "email"},
             sub={"contact.email": ["pii.email"], "contact.telefoon": ["pii.phone_number"], "contact.voorkeur": []}),
         Col("adres", rows_adres, ["pii.street_address"], kind="obj",
@@ -1703,6 +1756,8 @@ def t_leden_nl(rng, L):
         Col("lidmaatschap", [rng.choice(["basis", "plus", "premium", "jeugd", "senior"]) for _ in range(n)]),
         Col("payload", [gen_b64_blob(rng) for _ in range(n)]),
         Col("ingeschreven_op", [iso_ts(rng, 2015, 2025) for _ in range(n)]),
+        Col("klantnummer", [gen_not(rng, lambda: str(rng.randint(10**8, 10**9 - 1)), "bsn") for _ in range(n)], neg="bsn"),
+        Col("document_nr", column(rng, n, lambda: gen_passport(rng, "NL"), null=0.4), ["pii.passport_number"]),
     ], "nl_NL")
 
 
@@ -1730,9 +1785,10 @@ def t_pedidos_br(rng, L):
     for _ in range(n):
         f, l, _ = loc.person(rng)
         clientes.append({"nome": loc.name(rng, f, l), "email": loc.email(rng, f, l), "vip": rng.random() < 0.1})
-        cartoes.append({"numero": gen_card(rng, fmt="dash"), "validade": f"{rng.randint(1, 12):02d}/{rng.randint(26, 31)}",
-                        "bandeira": rng.choice(["visa", "mastercard", "amex", "elo"]), "parcelas": rng.randint(1, 12)}
-                       if rng.random() < 0.85 else None)
+        num = gen_card(rng, fmt="dash")
+        brand = {"4": "visa", "3": "amex", "6": "discover"}.get(num[0], "mastercard")
+        cartoes.append({"numero": num, "validade": f"{rng.randint(1, 12):02d}/{rng.randint(26, 31)}",
+                        "bandeira": brand, "parcelas": rng.randint(1, 12)} if rng.random() < 0.85 else None)
         lat, lon = round(rng.uniform(-30, -3), 6), round(rng.uniform(-60, -35.5), 6)
         geo.append({"lat": lat, "lng": lon, "precisao_m": rng.randint(3, 60)})
     return Table("pedidos_br", "ndjson", [
@@ -1760,7 +1816,7 @@ def t_hr_staff_gb(rng, L):
     return Table("hr_staff_gb", "parquet", [
         Col("employee_no", [f"E{i:06d}" for i in range(4001, 4001 + n)]),
         Col("full_name", [loc.name(rng) for _ in range(n)], ["pii.person_name"]),
-        Col("ni_number", [gen_nino(rng) for _ in range(n)], ["pii.national_id"], check="nino"),
+        Col("ref_b", [gen_nino(rng) for _ in range(n)], ["pii.national_id"], check="nino"),
         Col("passport_no", column(rng, n, lambda: gen_passport(rng, "GB"), null=0.3), ["pii.passport_number"]),
         Col("dob", [gen_dob(rng, "en", DOB_STYLES["en_GB"]) for _ in range(n)], ["pii.date_of_birth"], check="dob"),
         Col("home_address", [loc.address(rng, 0.6) for _ in range(n)], ["pii.street_address"]),
@@ -1782,12 +1838,13 @@ def t_mitarbeiter_at(rng, L):
         Col("personalnummer", [f"{rng.randint(10000, 99999)}" for _ in range(n)]),
         Col("name", [loc.name(rng) for _ in range(n)], ["pii.person_name"]),
         Col("geburtsdatum", [gen_dob(rng, "de", DOB_STYLES["de"]) for _ in range(n)], ["pii.date_of_birth"], check="dob"),
-        Col("anschrift", [loc.address(rng, 0.5) for _ in range(n)], ["pii.street_address"]),
+        Col("feld_3", [loc.address(rng, 0.5) for _ in range(n)], ["pii.street_address"]),
         Col("telefon", column(rng, n, lambda: loc.phone(rng), null=0.1), ["pii.phone_number"]),
         Col("bankverbindung", [gen_iban(rng, "AT") for _ in range(n)], ["pii.iban"], check="iban"),
         Col("abteilung", [rng.choice(["Vertrieb", "Einkauf", "IT", "Buchhaltung", "Logistik", "Personal"]) for _ in range(n)]),
         Col("eintritt", [gen_recent_date(rng, "de", ["dmy."], 2015, 2025) for _ in range(n)], check="recent_date"),
         Col("notiz", notiz, ["pii.iban"], needles=needles),
+        Col("vertragsnr", [gen_not(rng, lambda: str(rng.randint(10**10, 10**11 - 1)), "steuer") for _ in range(n)], neg="steuer"),
     ], "de_AT")
 
 
@@ -1797,14 +1854,15 @@ def t_grenzgaenger_ch(rng, L):
     return Table("grenzgaenger_ch", "parquet", [
         Col("kunden_nr", [f"CH-{rng.randint(100000, 999999)}" for _ in range(n)]),
         Col("name", [loc.name(rng) for _ in range(n)], ["pii.person_name"]),
-        Col("steuer_id", [gen_steuer_id(rng) for _ in range(n)], ["pii.national_id"], check="steuer"),
+        Col("c7", [gen_steuer_id(rng) for _ in range(n)], ["pii.national_id"], check="steuer"),
         Col("ahv_nr", column(rng, n, lambda: gen_ahv(rng), null=0.15), ["pii.national_id"], check="ahv"),
         Col("iban", [gen_iban(rng, "CH") for _ in range(n)], ["pii.iban"], check="iban"),
-        Col("wohnadresse", [loc.address(rng, 0.3) for _ in range(n)], ["pii.street_address"]),
+        Col("zeile_2", [loc.address(rng, 0.3) for _ in range(n)], ["pii.street_address"]),
         Col("telefon", column(rng, n, lambda: loc.phone(rng), null=0.05), ["pii.phone_number"]),
         Col("kanton", [rng.choice(["ZH", "BE", "LU", "BS", "BL", "AG", "SG", "TG", "SH", "GR"]) for _ in range(n)], kind="dict"),
         Col("gueltig_bis", [gen_recent_date(rng, "de", ["dmy."], 2025, 2030) for _ in range(n)]),
         Col("x9", [f"{rng.uniform(0, 45):.1f} %".replace(".", ",") for _ in range(n)]),
+        Col("geboren", [rand_date(rng, 1945, 2004) for _ in range(n)], ["pii.date_of_birth"], kind="date"),
     ], "de_CH")
 
 
@@ -1858,7 +1916,7 @@ def t_ci_builds_nl(rng, L):
         lambda: f"HEAD is now at {gen_git(rng)[:7]} Merge pull request #{rng.randint(100, 9999)}",
         lambda: f"test result: ok. {rng.randint(10, 900)} passed; 0 failed; finished in {rng.uniform(0.1, 60):.2f}s",
         lambda: f"Pulling image registry.acme.io/{rng.choice(repos).split('/')[1]}@sha256:{gen_hash(rng, 'sha256')}",
-        lambda: f"export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE  # docs example",
+        lambda: "export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE  # docs example",
         lambda: f"Using cache key {rng.choice(['cargo', 'npm', 'pip'])}-{gen_hash(rng, 'md5')}",
         lambda: f"added {rng.randint(50, 900)} packages in {rng.randint(3, 60)}s",
         lambda: "git clone https://github.com/acme/web.git --depth 1",
@@ -1936,7 +1994,7 @@ def t_network_inventory_it(rng, L):
     return Table("network_inventory_it", "parquet", [
         Col("asset_tag", [f"IT-{rng.randint(0, 99999):05d}" for _ in range(n)]),
         Col("hostname", [f"{rng.choice(['sw', 'ap', 'fw', 'rtr'])}-{rng.choice(['mi', 'rm', 'to', 'na'])}-{rng.randint(1, 99):02d}.rete.local" for _ in range(n)]),
-        Col("mac", [gen_mac(rng) for _ in range(n)], ["pii.mac_address"], check="mac"),
+        Col("hw", [gen_mac(rng) for _ in range(n)], ["pii.mac_address"], check="mac"),
         Col("bssid", column(rng, n, lambda: gen_mac(rng, rng.choice(["cisco", "plain", "dash"])), null=0.4), ["pii.mac_address"], check="mac"),
         Col("ip_mgmt", [gen_ip(rng, 0.3) for _ in range(n)], ["pii.ip_address"], check="ip"),
         Col("firmware", [gen_bad_octet_version(rng) for _ in range(n)], neg="ipv4"),
@@ -1959,8 +2017,8 @@ def t_wallets_pt(rng, L):
     return Table("wallets_pt", "ndjson", [
         Col("conta", [gen_uuid(rng, "lower") for _ in range(n)]),
         Col("wallet_id", [gen_uuid(rng, "nodash") for _ in range(n)]),  # misleading name: internal UUIDs
-        Col("carteira_origem", [gen_eth(rng) for _ in range(n)], ["pii.crypto_wallet"], check="eth"),
-        Col("carteira_destino", [gen_btc(rng) for _ in range(n)], ["pii.crypto_wallet"], check="btc"),
+        Col("de", [gen_eth(rng) for _ in range(n)], ["pii.crypto_wallet"], check="eth"),
+        Col("para", [gen_btc(rng) for _ in range(n)], ["pii.crypto_wallet"], check="btc"),
         Col("tx_hash", [f"0x{gen_hash(rng, 'sha256')}" for _ in range(n)]),
         Col("bloco", [rng.randint(17_000_000, 21_000_000) for _ in range(n)], kind="int"),
         Col("amount", [rng.randint(100_000_000, 999_999_999) for _ in range(n)], kind="int"),
@@ -1980,7 +2038,7 @@ def t_livraisons_fr(rng, L):
     return Table("livraisons_fr", "parquet", [
         Col("livraison_id", [gen_uuid(rng) for _ in range(n)]),
         Col("point_relais", [gen_geo(rng, BOX["FR"]) for _ in range(n)], ["pii.geo_coordinates"], check="geo"),
-        Col("destinataire", [loc.name(rng) for _ in range(n)], ["pii.person_name"]),
+        Col("champ_5", [loc.name(rng) for _ in range(n)], ["pii.person_name"]),
         Col("adresse_livraison", [loc.address(rng, 0.2) for _ in range(n)], ["pii.street_address"]),
         Col("colis", [gen_tracking(rng, "colissimo") for _ in range(n)]),
         Col("montant_ht", [round(rng.uniform(1, 89.99), 2) for _ in range(n)], kind="float"),  # latitude-like prices
@@ -1989,6 +2047,7 @@ def t_livraisons_fr(rng, L):
         Col("creneau", [rng.choice(["08:00-10:00", "10:00-12:00", "14:00-16:00", "16:00-18:00"]) for _ in range(n)], kind="dict"),
         Col("instructions", instr, ["pii.phone_number"], needles=needles),
         Col("maps_token", column(rng, n, lambda: gen_google(rng), null=0.5), ["secret.google_api_key"], check="google"),
+        Col("siret_transporteur", [gen_siret(rng) for _ in range(n)], neg="card"),  # Luhn-valid, not a card
     ], "fr_FR")
 
 
@@ -2024,7 +2083,7 @@ def t_call_center_gb(rng, L):
         return int("447" + rng.choice("3456789") + rdigits(rng, 8)) if rng.random() < 0.7 else int("44" + rng.choice(["20", "161", "121", "131"]) + rdigits(rng, 7))
     return Table("call_center_gb", "parquet", [
         Col("call_id", [gen_uuid(rng, "nodash") for _ in range(n)]),
-        Col("caller_number", column(rng, n, int_phone, null=0.05), ["pii.phone_number"], kind="int"),
+        Col("ani", column(rng, n, int_phone, null=0.05), ["pii.phone_number"], kind="int"),
         Col("agent", [f"agent_{rng.randint(1, 120):03d}" for _ in range(n)]),
         Col("transcript", tr, ["pii.credit_card", "pii.person_name"], needles=needles),
         Col("duration_s", [rng.randint(10, 3600) for _ in range(n)], kind="int"),
@@ -2041,12 +2100,14 @@ def t_datasources_at(rng, L):
     hosts = ("db01.wien.acme.at", "10.12.0.5", "pg-cluster.graz.intern", "mongo.acme.at")
     return Table("datasources_at", "csv", [
         Col("name", [f"quelle_{i}" for i in range(n)]),
-        Col("dsn", [gen_pwurl(rng, hosts) for _ in range(n)], ["secret.password_in_url"], check="pwurl"),
+        Col("uri", [gen_pwurl(rng, hosts) for _ in range(n)], ["secret.password_in_url"], check="pwurl"),
         Col("dsn_vorlage", [rng.choice(["postgres://user:<password>@db.example.com:5432/app", "postgres://app:${DB_PASSWORD}@db01:5432/app",
                                         "mysql://root:changeme@localhost:3306/test", "https://user:****@nexus.example.com/repo/",
                                         "redis://:${REDIS_PASSWORD}@redis:6379/0", "postgresql://{user}:{password}@{host}/{db}"])
                              for _ in range(n)], neg="pwurl"),
-        Col("replica", [f"{rng.choice(['postgres', 'mysql'])}://{rng.choice(hosts)}:{rng.choice([5432, 3306])}/{rng.choice(['app', 'dwh'])}?sslmode=require" for _ in range(n)]),
+        Col("replica", [rng.choice([f"postgres://{rng.choice(hosts)}:5432/{rng.choice(['app', 'dwh'])}?sslmode=require",
+                                     f"mysql://{rng.choice(hosts)}:3306/{rng.choice(['app', 'dwh'])}",
+                                     f"https://{rng.choice(hosts)}/api/v1/health"]) for _ in range(n)]),
         Col("api_key", [gen_generic_key(rng) for _ in range(n)], ["secret.generic_api_key"]),
         Col("x7", column(rng, n, lambda: gen_gitlab(rng, "glpat"), null=0.3), ["secret.gitlab_token"], check="gitlab"),
         Col("kontakt", [loc.email(rng) for _ in range(n)], ["pii.email"], check="email"),
@@ -2085,13 +2146,15 @@ def t_transactions_be(rng, L):
         Col("tx_id", [gen_uuid(rng) for _ in range(n)]),
         Col("card_pan", column(rng, n, lambda: gen_card(rng), null=0.05), ["pii.credit_card"], check="card"),
         Col("card_expiry", [f"{rng.randint(1, 12):02d}/{rng.randint(25, 31)}" for _ in range(n)]),
-        Col("iban_debit", [gen_iban(rng, rng.choice(["BE", "BE", "DE", "FR", "GB", "NL"])) for _ in range(n)], ["pii.iban"], check="iban"),
+        Col("x1", [gen_iban(rng, rng.choice(["BE", "BE", "DE", "FR", "GB", "NL"])) for _ in range(n)], ["pii.iban"], check="iban"),
         Col("bic", [rng.choice(["GEBABEBB", "KREDBEBB", "BBRUBEBB", "GKCCBEBB", "DEUTDEFF", "BNPAFRPP"]) for _ in range(n)], kind="dict"),
         Col("card_ref", [gen_not_luhn(rng, 16) for _ in range(n)], neg="luhn"),  # misleading name: Luhn-failing refs
         Col("amount", [rng.randint(100_000_000, 999_999_999) for _ in range(n)], kind="int"),
         Col("mcc", [rng.choice(["5411", "5812", "5999", "4111", "5541", "7011"]) for _ in range(n)]),
         Col("merchant", [rng.choice(loc.companies + locf.companies) for _ in range(n)]),
         Col("holder", [(loc if rng.random() < 0.6 else locf).name(rng) for _ in range(n)], ["pii.person_name"]),
+        Col("omschrijving", column(rng, n, lambda: gen_lorem(rng), null=0.2)),  # lorem ipsum
+        Col("mededeling", column(rng, n, lambda: gen_rf_reference(rng), null=0.3), neg="iban"),  # RF / OGM refs
     ], "nl_BE")
 
 
@@ -2100,9 +2163,9 @@ def t_keyvault_us(rng, L):
     return Table("keyvault_us", "parquet", [
         Col("key_id", [gen_uuid(rng) for _ in range(n)]),
         Col("kty", [rng.choice(["RSA", "EC", "OKP"]) for _ in range(n)], kind="dict"),
-        Col("private_pem", [gen_pem(rng) for _ in range(n)], ["secret.private_key"], kind="lstr", check="pem"),
+        Col("data", [gen_pem(rng) for _ in range(n)], ["secret.private_key"], kind="lstr", check="pem"),
         Col("public_pem", [gen_public_pem(rng) for _ in range(n)], kind="lstr"),
-        Col("ssh_pubkey", [f"ssh-{rng.choice(['ed25519', 'rsa'])} AAAA{rchars(rng, B64, 64)} {rng.choice(['deploy', 'ci', 'ops'])}@{rng.choice(['build01', 'bastion'])}" for _ in range(n)]),
+        Col("ssh_pubkey", [gen_ssh_pub(rng) for _ in range(n)]),
         Col("fingerprint", [f"SHA256:{base64.b64encode(rng.getrandbits(256).to_bytes(32, 'big')).decode().rstrip('=')}" for _ in range(n)]),
         Col("client_secret", column(rng, n, lambda: gen_generic_key(rng, 48), null=0.1), ["secret.generic_api_key"]),
         Col("attr_4", [gen_aws_sk(rng) for _ in range(n)], ["secret.aws_secret_key"], check="aws_sk"),
