@@ -5,8 +5,8 @@
 //! integers are rendered into one reused buffer (phone numbers and SSNs stored as int64
 //! exist); binary arrays are read as text when they are UTF-8; nested types (lists,
 //! structs, maps) are rendered as text so an e-mail inside a `list<string>` is found.
-//! Floats, decimals, booleans and temporal types cannot hold the labels we look for and
-//! are skipped.
+//! Dates are rendered as ISO text (birth dates are stored as `date`). Floats, decimals,
+//! booleans, times and timestamps cannot hold the labels we look for and are skipped.
 
 use std::fmt::Write as _;
 
@@ -27,6 +27,8 @@ pub fn is_scannable(dt: &DataType) -> bool {
         DataType::Dictionary(_, v) => is_scannable(v),
         DataType::List(_) | DataType::LargeList(_) | DataType::ListView(_) | DataType::FixedSizeList(_, _) => true,
         DataType::Struct(_) | DataType::Map(_, _) => true,
+        // Birth dates are stored as dates; timestamps are events, not birthdays.
+        DataType::Date32 | DataType::Date64 => true,
         _ => false,
     }
 }

@@ -28,7 +28,7 @@ impl WordList {
             .match_kind(MatchKind::LeftmostLongest)
             .start_kind(StartKind::Anchored)
             .ascii_case_insensitive(true)
-            .kind(Some(AhoCorasickKind::DFA))
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
             .build(&words)?;
         Ok(WordList { ac: Some(ac), len })
     }
@@ -305,7 +305,7 @@ impl Dictionaries {
     /// `Hauptstraße 12`, `Via Roma, 10`.
     pub fn find_streets(&self, text: &str, scratch: &mut DictScratch, out: &mut Vec<DictHit>) {
         let toks = &mut scratch.tokens;
-        if !text.bytes().any(|b| b.is_ascii_digit()) {
+        if !number_next_to_word(text.as_bytes()) {
             return;
         }
         tokenize(text, toks);
@@ -353,6 +353,25 @@ impl Dictionaries {
             }
         }
     }
+}
+
+/// Cheap gate for addresses: a number and a word separated by one space, comma or line
+/// break ("12 Oak", "Hahnring 88"). UUIDs, hashes and timestamps never have one.
+fn number_next_to_word(b: &[u8]) -> bool {
+    let n = b.len();
+    let mut i = 1;
+    while i + 1 < n {
+        let c = b[i];
+        if c == b' ' || c == b'\n' || c == b',' {
+            let (l, r) = (b[i - 1], b[i + 1]);
+            let letter = |x: u8| x.is_ascii_alphabetic() || x >= 0x80;
+            if (l.is_ascii_digit() && (letter(r) || r == b' ')) || (letter(l) && r.is_ascii_digit()) || (l == b'.' && r.is_ascii_digit()) {
+                return true;
+            }
+        }
+        i += 1;
+    }
+    false
 }
 
 fn is_initial(text: &str, tok: &Token) -> bool {

@@ -7,7 +7,7 @@
 //! match is then checked by the rule's validator, entropy floor and keyword context. The
 //! result per value and rule is at most one `Hit`; `verdict` turns hits into column labels.
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_automata::meta::Regex;
 use regex_automata::Input;
 
@@ -105,6 +105,8 @@ pub struct Engine {
     rules: Vec<CompiledRule>,
     literal_ac: Option<AhoCorasick>,
     literal_rules: Vec<Vec<u16>>,
+    /// Whether literal i starts with a letter or digit (and so must start a word).
+    literal_word: Vec<bool>,
     digit_rules: Vec<(u16, usize, usize)>,
     upper_rules: Vec<(u16, usize, usize)>,
     token_rules: Vec<(u16, usize, usize)>,
@@ -273,14 +275,18 @@ impl Engine {
                 AhoCorasick::builder()
                     .ascii_case_insensitive(true)
                     .match_kind(MatchKind::Standard)
+                    // A full DFA: one table lookup per byte, the fastest pass over every value.
+                    .kind(Some(AhoCorasickKind::DFA))
                     .build(&literals)
                     .map_err(|e| LoadError::Invalid { path: "classifiers".into(), message: e.to_string() })?,
             )
         };
+        let literal_word = literals.iter().map(|l| l.as_bytes()[0].is_ascii_alphanumeric()).collect();
         Ok(Engine {
             rules,
             literal_ac,
             literal_rules,
+            literal_word,
             digit_rules,
             upper_rules,
             token_rules,
@@ -339,8 +345,14 @@ impl Engine {
         let hits_before = hits.len();
 
         if let Some(ac) = &self.literal_ac {
+            let vb = value.as_bytes();
             for m in ac.find_overlapping_iter(value) {
-                for &r in &self.literal_rules[m.pattern().as_usize()] {
+                let p = m.pattern().as_usize();
+                // Word literals (`key`, `mai`) count only at a word start: not in "monkey", "email".
+                if self.literal_word[p] && m.start() > 0 && vb[m.start() - 1].is_ascii_alphanumeric() {
+                    continue;
+                }
+                for &r in &self.literal_rules[p] {
                     let w = if whole {
                         (0, len)
                     } else {
@@ -478,7 +490,7 @@ impl Engine {
                 i = i.max(start + 1);
             }
         }
-        if !self.upper_rules.is_empty() || !self.token_rules.is_empty() {
+        if !self.token_rules.is_empty() {
             let mut i = 0;
             while i < n {
                 if !is_token_byte(b[i]) {
@@ -486,23 +498,27 @@ impl Engine {
                     continue;
                 }
                 let start = i;
-                let mut upper_run = 0usize;
-                let mut upper_ok = true;
                 while i < n && is_token_byte(b[i]) {
-                    let c = b[i];
-                    if upper_ok {
-                        if c.is_ascii_uppercase() || c.is_ascii_digit() {
-                            upper_run += 1;
-                        } else {
-                            upper_ok = false;
-                        }
-                    }
                     i += 1;
                 }
                 fire(s, &self.token_rules, i - start, start, i);
-                // An upper-case token stands alone: [A-Z0-9]+ then a non-token byte or a separator.
-                if upper_ok || (upper_run > 0 && matches!(b[start + upper_run], b'-' | b'_' | b'/' | b'=' | b'+')) {
-                    fire(s, &self.upper_rules, upper_run, start, start + upper_run);
+            }
+        }
+        if !self.upper_rules.is_empty() {
+            // [A-Z0-9]+ standing alone: not glued to letters on either side.
+            let mut i = 0;
+            while i < n {
+                let c = b[i];
+                if !(c.is_ascii_uppercase() || c.is_ascii_digit()) || (i > 0 && b[i - 1].is_ascii_alphanumeric()) {
+                    i += 1;
+                    continue;
+                }
+                let start = i;
+                while i < n && (b[i].is_ascii_uppercase() || b[i].is_ascii_digit()) {
+                    i += 1;
+                }
+                if i == n || !b[i].is_ascii_lowercase() {
+                    fire(s, &self.upper_rules, i - start, start, i);
                 }
             }
         }
@@ -617,6 +633,8 @@ impl Engine {
         let strength = match check {
             Check::Valid if rule.min_rate == 0.0 || context => Strength::Strong,
             Check::Valid => Strength::RateOnly,
+            Check::Plausible if context => Strength::Strong,
+            Check::Plausible => Strength::RateOnly,
             Check::Weak if context => Strength::Strong,
             Check::Weak | Check::Invalid => return None,
         };

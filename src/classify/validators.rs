@@ -13,6 +13,9 @@ use sha2::{Digest, Sha256};
 pub enum Check {
     /// The value passes: it is what the rule says.
     Valid,
+    /// Plausible but common by chance: counts with keyword context, or in a column
+    /// dense with such values, never as a lone match in free text.
+    Plausible,
     /// The value has the shape but is ambiguous: it counts only with keyword context.
     Weak,
     /// The value cannot be what the rule says.
@@ -54,6 +57,7 @@ pub const VALIDATORS: &[&str] = &[
     "phone",
     "secret_token",
     "de_id_document",
+    "ch_ahv",
 ];
 
 /// Runs validator `name` on `value`. Unknown names never reach here (rules are checked at load).
@@ -82,6 +86,7 @@ pub fn validate(name: &str, value: &str) -> Check {
         "phone" => phone(value),
         "secret_token" => secret_token(value),
         "de_id_document" => de_id_document(value),
+        "ch_ahv" => ch_ahv(value),
         _ => Check::Invalid,
     }
 }
@@ -398,22 +403,19 @@ pub fn de_steuer_id(s: &str) -> bool {
     check == d[10] as u32
 }
 
-/// Dutch BSN: 9 digits passing the "11-proef". Many 9-digit numbers pass by chance, so
-/// without context it is weak.
+/// Dutch BSN: 9 digits passing the "11-proef". One random 9-digit number in eleven
+/// passes, so the rule needs a keyword or a dense column where nearly all pass (the
+/// column's rejection share tells chance from real).
 pub fn nl_bsn(s: &str) -> Check {
     let d = digits(s);
     if d.len() != 9 {
         return Check::Invalid;
     }
     let sum: i32 = d[..8].iter().enumerate().map(|(i, &x)| (9 - i as i32) * x as i32).sum::<i32>() - d[8] as i32;
-    if sum % 11 == 0 && sum != 0 {
-        Check::Weak
-    } else {
-        Check::Invalid
-    }
+    (sum % 11 == 0 && sum != 0).into()
 }
 
-/// Portuguese NIF: 9 digits with a mod-11 check digit; weak without context.
+/// Portuguese NIF: 9 digits with a mod-11 check digit (as BSN: keyword or dense column).
 pub fn pt_nif(s: &str) -> Check {
     let d = digits(s);
     if d.len() != 9 || !matches!(d[0], 1 | 2 | 3 | 5 | 6 | 8 | 9) {
@@ -422,11 +424,7 @@ pub fn pt_nif(s: &str) -> Check {
     let sum: u32 = d[..8].iter().enumerate().map(|(i, &x)| (9 - i as u32) * x as u32).sum();
     let r = sum % 11;
     let check = if r < 2 { 0 } else { 11 - r };
-    if check == d[8] as u32 {
-        Check::Weak
-    } else {
-        Check::Invalid
-    }
+    (check == d[8] as u32).into()
 }
 
 /// EUI-48 in colon, dash, dot (Cisco) or bare notation; bare hex is weak (it is also the
@@ -551,7 +549,7 @@ fn days_in_month(y: i32, m: u32) -> u32 {
 }
 
 /// A real calendar date whose year is plausible for a living person's birth (1900 up to
-/// ten years ago). Recent dates (created_at, order dates) are not birth dates.
+/// sixteen years ago). Recent dates (created_at, order dates) are not birth dates.
 pub fn birth_date(s: &str) -> Check {
     let tokens: Vec<&str> = s
         .split(|c: char| c == '-' || c == '/' || c == '.' || c == ' ' || c == ',')
@@ -607,7 +605,7 @@ pub fn birth_date(s: &str) -> Check {
 fn year_check(y: i32) -> Check {
     use chrono::Datelike;
     let now = chrono::Utc::now().year();
-    if (1900..=now - 10).contains(&y) {
+    if (1900..=now - 16).contains(&y) {
         Check::Valid
     } else {
         Check::Invalid
@@ -663,6 +661,23 @@ pub fn de_id_document(s: &str) -> Check {
         return Check::Invalid;
     }
     Check::Valid
+}
+
+/// Swiss AHV/AVS number: 756, nine digits and an EAN-13 check digit. Undotted, it is
+/// also a valid EAN-13 barcode with prefix 756, so only the dotted form stands alone.
+pub fn ch_ahv(s: &str) -> Check {
+    let d = digits(s);
+    if d.len() != 13 || d[..3] != [7, 5, 6] {
+        return Check::Invalid;
+    }
+    let sum: u32 = d[..12].iter().enumerate().map(|(i, &x)| x as u32 * if i % 2 == 0 { 1 } else { 3 }).sum();
+    if (10 - sum % 10) % 10 != d[12] as u32 {
+        Check::Invalid
+    } else if s.contains('.') {
+        Check::Valid
+    } else {
+        Check::Plausible
+    }
 }
 
 /// Shannon entropy in bits per character.
