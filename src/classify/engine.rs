@@ -29,6 +29,27 @@ const RUN_SLACK: usize = 24;
 /// How far before a match a keyword still counts as context.
 const KEYWORD_REACH: usize = 48;
 
+/// Byte counts of one value, from one branch-free pass; they gate the costlier passes
+/// (no digit run without digits, no name without two capitals, …).
+#[derive(Default, Clone, Copy)]
+struct Profile {
+    digits: usize,
+    upper: usize,
+    colons: usize,
+}
+
+impl Profile {
+    fn of(b: &[u8]) -> Profile {
+        let (mut digits, mut upper, mut colons) = (0usize, 0usize, 0usize);
+        for &c in b {
+            digits += c.is_ascii_digit() as usize;
+            upper += c.is_ascii_uppercase() as usize;
+            colons += (c == b':') as usize;
+        }
+        Profile { digits, upper, colons }
+    }
+}
+
 /// A compiled rule.
 pub struct CompiledRule {
     pub id: String,
@@ -108,9 +129,17 @@ pub struct Engine {
     /// Whether literal i starts with a letter or digit (and so must start a word).
     literal_word: Vec<bool>,
     digit_rules: Vec<(u16, usize, usize)>,
+    /// Digit-run rules with the separator bits (`sep_bit`) the run must contain (0: any).
+    digit_seps: Vec<(u16, usize, usize, u8)>,
     upper_rules: Vec<(u16, usize, usize)>,
     token_rules: Vec<(u16, usize, usize)>,
+    whole_token_rules: Vec<(u16, usize, usize)>,
     hex_rules: Vec<(u16, usize, usize)>,
+    /// Smallest lower bound among digit, token and upper-token rules (pass gates).
+    min_digits: usize,
+    min_token: usize,
+    min_upper: usize,
+    min_whole_token: usize,
     name_rules: Vec<u16>,
     street_rules: Vec<u16>,
     dict: Dictionaries,
@@ -198,8 +227,10 @@ impl Engine {
         let mut literals: Vec<String> = Vec::new();
         let mut literal_rules: Vec<Vec<u16>> = Vec::new();
         let mut digit_rules = Vec::new();
+        let mut digit_seps = Vec::new();
         let mut upper_rules = Vec::new();
         let mut token_rules = Vec::new();
+        let mut whole_token_rules = Vec::new();
         let mut hex_rules = Vec::new();
         let mut name_rules = Vec::new();
         let mut street_rules = Vec::new();
@@ -226,12 +257,18 @@ impl Engine {
             }
             if let Some(d) = f.prefilter.digits {
                 digit_rules.push((ri, d.min, d.max));
+                let need = f.prefilter.digit_separators.bytes().fold(0u8, |a, c| a | sep_bit(c));
+                digit_seps.push((ri, d.min, d.max, need));
             }
             if let Some(t) = f.prefilter.upper_tokens {
                 upper_rules.push((ri, t.min, t.max));
             }
             if let Some(t) = f.prefilter.tokens {
-                token_rules.push((ri, t.min, t.max));
+                if f.scope == Scope::WholeValue {
+                    whole_token_rules.push((ri, t.min, t.max));
+                } else {
+                    token_rules.push((ri, t.min, t.max));
+                }
             }
             if let Some(t) = f.prefilter.hex {
                 hex_rules.push((ri, t.min, t.max));
@@ -281,6 +318,9 @@ impl Engine {
                     .map_err(|e| LoadError::Invalid { path: "classifiers".into(), message: e.to_string() })?,
             )
         };
+        let lowest = |v: &Vec<(u16, usize, usize)>| v.iter().map(|r| r.1).min().unwrap_or(usize::MAX);
+        let (min_digits, min_token, min_upper) = (lowest(&digit_rules), lowest(&token_rules), lowest(&upper_rules));
+        let min_whole_token = lowest(&whole_token_rules);
         let literal_word = literals.iter().map(|l| l.as_bytes()[0].is_ascii_alphanumeric()).collect();
         Ok(Engine {
             rules,
@@ -288,9 +328,15 @@ impl Engine {
             literal_rules,
             literal_word,
             digit_rules,
+            digit_seps,
             upper_rules,
             token_rules,
             hex_rules,
+            min_digits,
+            min_token,
+            min_upper,
+            min_whole_token,
+            whole_token_rules,
             name_rules,
             street_rules,
             dict,
@@ -362,7 +408,8 @@ impl Engine {
                 }
             }
         }
-        self.shape_pass(value, whole, s);
+        let profile = Profile::of(value.as_bytes());
+        self.shape_pass(value, whole, profile, s);
 
         let touched = std::mem::take(&mut s.touched);
         for &r in &touched {
@@ -381,12 +428,12 @@ impl Engine {
 
         self.drop_superseded_fallbacks(hits_before, hits);
 
-        if !self.name_rules.is_empty() && self.names_possible(value) {
+        if !self.name_rules.is_empty() && profile.upper >= 2 && self.names_possible(value) {
             s.dict_hits.clear();
             self.dict.find_names(value, &mut s.dict, &mut s.dict_hits);
             self.dict_outcome(&self.name_rules, value, ctx, s, hits);
         }
-        if !self.street_rules.is_empty() {
+        if !self.street_rules.is_empty() && profile.digits > 0 {
             s.dict_hits.clear();
             self.dict.find_streets(value, &mut s.dict, &mut s.dict_hits);
             self.dict_outcome(&self.street_rules, value, ctx, s, hits);
@@ -423,18 +470,22 @@ impl Engine {
     /// Cheap gate for the name matcher: some capitalised word starts a first name or title.
     fn names_possible(&self, v: &str) -> bool {
         let b = v.as_bytes();
-        let mut prev_alnum = false;
-        for (i, &c) in b.iter().enumerate() {
-            let word_start = !prev_alnum && (c.is_ascii_uppercase() || c >= 0xC3);
+        let capital = |c: u8| c.is_ascii_uppercase() || c >= 0xC3;
+        let mut i = 0;
+        loop {
+            i = skip_until(b, i, capital);
+            if i >= b.len() {
+                return false;
+            }
+            let word_start = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] >= 0x80);
             if word_start
                 && v.is_char_boundary(i)
                 && (self.dict.first_names.prefix_at(v, i).is_some() || self.dict.titles.prefix_at(v, i).is_some())
             {
                 return true;
             }
-            prev_alnum = c.is_ascii_alphanumeric() || c >= 0x80;
+            i += 1;
         }
-        false
     }
 
     fn dict_outcome(&self, rules: &[u16], value: &str, ctx: &ColumnContext, s: &mut Scratch, hits: &mut Vec<Hit>) {
@@ -452,7 +503,7 @@ impl Engine {
     /// Byte passes that point rules at windows: digit runs (digits with ` -./()+` inside),
     /// upper-case tokens, key-like tokens and hex runs. Each pass runs only if some rule
     /// uses it, and each is a tight loop over bytes with no allocation.
-    fn shape_pass(&self, v: &str, whole: bool, s: &mut Scratch) {
+    fn shape_pass(&self, v: &str, whole: bool, p: Profile, s: &mut Scratch) {
         let b = v.as_bytes();
         let n = b.len();
         let fire = |s: &mut Scratch, rules: &[(u16, usize, usize)], count: usize, start: usize, end: usize| {
@@ -463,16 +514,21 @@ impl Engine {
                 }
             }
         };
-        if !self.digit_rules.is_empty() {
+        if !self.digit_rules.is_empty() && p.digits >= self.min_digits {
             let mut i = 0;
             while i < n {
+                i = skip_until(b, i, |c| c.is_ascii_digit() || c == b'+' || c == b'(');
+                if i >= n {
+                    break;
+                }
                 let c = b[i];
-                if !(c.is_ascii_digit() || ((c == b'+' || c == b'(') && i + 1 < n && b[i + 1].is_ascii_digit())) {
+                if !(c.is_ascii_digit() || (i + 1 < n && b[i + 1].is_ascii_digit())) {
                     i += 1;
                     continue;
                 }
                 let start = i;
                 let (mut digits, mut seps, mut end) = (0usize, 0usize, i);
+                let mut run_seps = 0u8;
                 while i < n {
                     let d = b[i];
                     if d.is_ascii_digit() {
@@ -481,21 +537,38 @@ impl Engine {
                         end = i + 1;
                     } else if matches!(d, b' ' | b'-' | b'.' | b'/' | b'(' | b')' | b'+') && seps < 2 {
                         seps += 1;
+                        if i + 1 < n && b[i + 1].is_ascii_digit() || d == b'(' || d == b'+' {
+                            run_seps |= sep_bit(d);
+                        }
                     } else {
                         break;
                     }
                     i += 1;
                 }
-                fire(s, &self.digit_rules, digits, start, end);
+                for &(r, lo, hi, need) in &self.digit_seps {
+                    if (lo..=hi).contains(&digits) && (need == 0 || run_seps & need != 0) {
+                        let w = if whole { (0, n) } else { (start.saturating_sub(RUN_SLACK), (end + RUN_SLACK).min(n)) };
+                        push_window(s, r, w);
+                    }
+                }
                 i = i.max(start + 1);
             }
         }
-        if !self.token_rules.is_empty() {
+        // Whole-value token rules (a column of bare keys) need the value to be one token.
+        // ("Bearer <key>" is one token after its scheme word, hence one space allowed.)
+        if !self.whole_token_rules.is_empty()
+            && n >= self.min_whole_token
+            && b.iter().filter(|&&c| !is_token_byte(c)).take(2).enumerate().all(|(k, &c)| k == 0 && c == b' ')
+        {
+            fire(s, &self.whole_token_rules, n, 0, n);
+        }
+        // Tokens found inside text (wallets) always hold a digit.
+        if !self.token_rules.is_empty() && p.digits > 0 && n >= self.min_token {
             let mut i = 0;
             while i < n {
-                if !is_token_byte(b[i]) {
-                    i += 1;
-                    continue;
+                i = skip_until(b, i, is_token_byte);
+                if i >= n {
+                    break;
                 }
                 let start = i;
                 while i < n && is_token_byte(b[i]) {
@@ -504,12 +577,15 @@ impl Engine {
                 fire(s, &self.token_rules, i - start, start, i);
             }
         }
-        if !self.upper_rules.is_empty() {
+        if !self.upper_rules.is_empty() && p.digits + p.upper >= self.min_upper {
             // [A-Z0-9]+ standing alone: not glued to letters on either side.
             let mut i = 0;
             while i < n {
-                let c = b[i];
-                if !(c.is_ascii_uppercase() || c.is_ascii_digit()) || (i > 0 && b[i - 1].is_ascii_alphanumeric()) {
+                i = skip_until(b, i, |c| c.is_ascii_uppercase() || c.is_ascii_digit());
+                if i >= n {
+                    break;
+                }
+                if i > 0 && b[i - 1].is_ascii_alphanumeric() {
                     i += 1;
                     continue;
                 }
@@ -522,30 +598,43 @@ impl Engine {
                 }
             }
         }
-        if !self.hex_rules.is_empty() {
+        // Hex runs worth a look (IPv6, MAC) hold a colon, a digit, or both.
+        if !self.hex_rules.is_empty() && (p.colons > 0 || p.digits > 0) {
             let mut i = 0;
             while i < n {
-                if !b[i].is_ascii_hexdigit() || (i > 0 && b[i - 1].is_ascii_alphanumeric()) {
+                i = skip_until(b, i, |c| c.is_ascii_hexdigit());
+                if i >= n {
+                    break;
+                }
+                if i > 0 && b[i - 1].is_ascii_alphanumeric() {
                     i += 1;
                     continue;
                 }
                 let start = i;
                 let (mut hex, mut seps, mut end) = (0usize, 0usize, i);
+                let (mut letters, mut colon_or_dot, mut double_colon) = (false, false, false);
                 while i < n {
                     let d = b[i];
                     if d.is_ascii_hexdigit() {
                         hex += 1;
                         seps = 0;
                         end = i + 1;
+                        letters |= d.is_ascii_alphabetic();
                     } else if matches!(d, b':' | b'.' | b'-') && seps < 2 {
                         seps += 1;
+                        colon_or_dot |= d != b'-';
+                        double_colon |= d == b':' && seps == 2;
                     } else {
                         break;
                     }
                     i += 1;
                 }
+                // Addresses (IPv6, MAC) are groups joined by ':' or '.', or exactly 12 hex
+                // digits (bare or dashed MAC). Runs of decimal digits with colons are times,
+                // and dash-joined runs of other lengths are UUIDs.
                 let whole_word = i >= n || !b[i].is_ascii_alphanumeric();
-                if whole_word {
+                let addressy = (colon_or_dot && (letters || double_colon)) || hex == 12;
+                if whole_word && addressy {
                     fire(s, &self.hex_rules, hex, start, end);
                 }
                 i = i.max(start + 1);
@@ -555,6 +644,12 @@ impl Engine {
 
     fn confirm(&self, r: u16, value: &str, windows: &[(usize, usize)], ctx: &ColumnContext) -> Option<Hit> {
         let rule = &self.rules[r as usize];
+        // Rules that need a keyword skip their regexes when none can be found.
+        match rule.keyword_mode {
+            KeywordMode::ColumnRequired if !ctx.keyword[r as usize] => return None,
+            KeywordMode::Required if !ctx.keyword[r as usize] && !contains_any_ci(value, &rule.keywords) => return None,
+            _ => {}
+        }
         let mut best: Option<Hit> = None;
         for &(ws, we) in windows {
             let (ws, we) = (floor_char(value, ws), ceil_char(value, we));
@@ -648,6 +743,47 @@ impl Engine {
         }
         let lower = text.to_lowercase();
         self.placeholders.contains.iter().any(|p| lower.contains(p.as_str()))
+    }
+}
+
+/// The first index at or after `i` whose byte satisfies `pred`, or `b.len()`. Skips 32
+/// bytes at a time with a branch-free check the compiler vectorises, so text without
+/// the bytes a pass looks for costs a fraction of a cycle per byte.
+#[inline(always)]
+fn skip_until(b: &[u8], mut i: usize, pred: impl Fn(u8) -> bool + Copy) -> usize {
+    const CHUNK: usize = 32;
+    while i + CHUNK <= b.len() {
+        let chunk: &[u8; CHUNK] = b[i..i + CHUNK].try_into().expect("chunk is CHUNK bytes");
+        if chunk.iter().fold(false, |a, &c| a | pred(c)) {
+            break;
+        }
+        i += CHUNK;
+    }
+    while i < b.len() && !pred(b[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// Whether `hay` contains one of the (lowercase) `needles`, ignoring ASCII case.
+fn contains_any_ci(hay: &str, needles: &[String]) -> bool {
+    let h = hay.as_bytes();
+    needles.iter().any(|n| {
+        let n = n.as_bytes();
+        n.len() <= h.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+    })
+}
+
+/// One bit per digit-run separator.
+fn sep_bit(c: u8) -> u8 {
+    match c {
+        b' ' => 1,
+        b'-' => 2,
+        b'.' => 4,
+        b'/' => 8,
+        b'(' | b')' => 16,
+        b'+' => 32,
+        _ => 0,
     }
 }
 

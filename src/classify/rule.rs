@@ -55,6 +55,9 @@ pub struct Prefilter {
     pub literals: Vec<String>,
     /// A run of digits (separators ` -./()+` allowed inside) whose digit count is in range.
     pub digits: Option<DigitRun>,
+    /// With `digits`: the run must contain one of these separators (e.g. "." for IPv4).
+    #[serde(default)]
+    pub digit_separators: String,
     /// A token of upper-case letters and digits (`[A-Z0-9]+`) whose length is in range.
     pub upper_tokens: Option<DigitRun>,
     /// A key-like token (`[A-Za-z0-9+/=_-]+`) whose length is in range.

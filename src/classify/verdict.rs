@@ -65,7 +65,7 @@ impl<'e> ColumnAccumulator<'e> {
 
     /// Classifies one value; empty and whitespace-only values are not counted.
     pub fn add(&mut self, value: &str, scratch: &mut Scratch) {
-        if value.trim().is_empty() {
+        if is_blank(value) {
             return;
         }
         self.buf.clear();
@@ -81,7 +81,7 @@ impl<'e> ColumnAccumulator<'e> {
 
     /// Adds `count` occurrences of a value whose hits were computed once (dictionary arrays).
     pub fn add_repeated(&mut self, value: &str, hits: &[Hit], count: usize) {
-        if value.trim().is_empty() {
+        if is_blank(value) {
             return;
         }
         for _ in 0..count {
@@ -96,7 +96,7 @@ impl<'e> ColumnAccumulator<'e> {
     /// Classifies `value` without counting it (for caching dictionary values).
     pub fn hits_of(&self, value: &str, scratch: &mut Scratch) -> Vec<Hit> {
         let mut out = Vec::new();
-        if !value.trim().is_empty() {
+        if !is_blank(value) {
             self.engine.scan_value(value, &self.ctx, scratch, &mut out);
         }
         out
@@ -183,6 +183,11 @@ impl<'e> ColumnAccumulator<'e> {
         out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then_with(|| a.label.cmp(&b.label)));
         out
     }
+}
+
+/// Empty or only whitespace: nothing to classify (stops at the first other byte).
+fn is_blank(v: &str) -> bool {
+    v.bytes().all(|b| b.is_ascii_whitespace())
 }
 
 fn round3(x: f64) -> f64 {
