@@ -234,6 +234,10 @@ impl Dictionaries {
                 if joined(j) && is_initial(text, &toks[j]) {
                     j += 1;
                 }
+                // Surname particles: Sanne de Vries, Ludwig van Beethoven, João dos Santos.
+                while joined(j) && j < i + 4 && self.is_particle(text, &toks[j]) {
+                    j += 1;
+                }
                 if joined(j) && self.is_namey(text, &toks[j]) {
                     let mut last = j;
                     if joined(last + 1) && self.is_namey(text, &toks[last + 1]) && self.is_surname(text, &toks[last + 1]) {
@@ -296,6 +300,11 @@ impl Dictionaries {
         self.street_suffixes.iter().any(|s| lower.len() > s.len() + 1 && lower.ends_with(s.as_str()))
     }
 
+    fn is_particle(&self, text: &str, tok: &Token) -> bool {
+        let w = &text[tok.start..tok.end];
+        !tok.cap && PARTICLES.contains(&w)
+    }
+
     fn name_part(&self, text: &str, tok: &Token) -> bool {
         let w = &text[tok.start..tok.end];
         (tok.cap && !tok.num) || PARTICLES.contains(&w.to_lowercase().as_str())
@@ -331,13 +340,18 @@ impl Dictionaries {
                 j -= 1;
                 names += 1;
             }
-            if after_type && names >= 1 && j > 0 && house(&toks[j - 1]) && !toks[j].break_before && toks[j].cap {
+            // English-order types are capitalised in addresses ("Oak Street", not "oak street").
+            if after_type && (t.cap || t.upper) && names >= 1 && j > 0 && house(&toks[j - 1]) && !toks[j].break_before && toks[j].cap {
                 out.push(DictHit { start: toks[j - 1].start, end: t.end, strong: true });
                 return;
             }
-            // NUM Type Name{1,4}   (12 rue de la Paix)
-            if before_type && i > 0 && house(&toks[i - 1]) && !t.break_before && i + 1 < n && toks[i + 1].cap && !toks[i + 1].break_before {
-                out.push(DictHit { start: toks[i - 1].start, end: toks[i + 1].end, strong: true });
+            // NUM Type [particles] Name   (12 rue de la Paix)
+            let mut k = i + 1;
+            while k < n && k < i + 4 && !toks[k].break_before && self.is_particle(text, &toks[k]) {
+                k += 1;
+            }
+            if before_type && i > 0 && house(&toks[i - 1]) && !t.break_before && k < n && toks[k].cap && !toks[k].break_before {
+                out.push(DictHit { start: toks[i - 1].start, end: toks[k].end, strong: true });
                 return;
             }
             // Type Name{1,4} [,] NUM   (Calle Mayor 5, Via Roma, 10)

@@ -69,6 +69,7 @@ pub struct CompiledRule {
     column_exclude: Vec<String>,
     secret: bool,
     fallback: bool,
+    yields_to: Vec<String>,
     matcher: Option<Matcher>,
 }
 
@@ -287,6 +288,7 @@ impl Engine {
             rules.push(CompiledRule {
                 secret: f.label.starts_with("secret."),
                 fallback: f.fallback,
+                yields_to: f.yields_to.clone(),
                 keywords: f.keywords.iter().chain(&f.value_keywords).map(|k| k.to_lowercase()).collect(),
                 column_keywords: f.keywords.iter().map(|k| name_tokens(k)).collect(),
                 column_exclude: f.column_exclude.iter().map(|k| k.to_lowercase()).collect(),
@@ -441,24 +443,28 @@ impl Engine {
     }
 
     /// Drops hits of fallback rules (generic keys) that a specific rule of the same
-    /// category also found in the same part of the value.
+    /// category also found in the same part of the value, and hits of rules that yield to
+    /// a label found there (`yields_to`).
     fn drop_superseded_fallbacks(&self, from: usize, hits: &mut Vec<Hit>) {
         let new = &hits[from..];
-        let any_fallback = new.iter().any(|h| self.rules[h.rule as usize].fallback);
-        if !any_fallback {
+        let yielding = |r: &CompiledRule| r.fallback || !r.yields_to.is_empty();
+        if !new.iter().any(|h| yielding(&self.rules[h.rule as usize])) {
             return;
         }
-        let specific: Vec<(usize, usize, bool)> = new
+        let specific: Vec<(usize, usize, u16)> = new
             .iter()
             .filter(|h| !self.rules[h.rule as usize].fallback && h.strength == Strength::Strong)
-            .map(|h| (h.start, h.end, self.rules[h.rule as usize].secret))
+            .map(|h| (h.start, h.end, h.rule))
             .collect();
         let mut i = from;
         while i < hits.len() {
             let h = hits[i];
             let rule = &self.rules[h.rule as usize];
-            let covered = rule.fallback
-                && specific.iter().any(|&(s, e, secret)| secret == rule.secret && s < h.end && h.start < e);
+            let covered = specific.iter().any(|&(s, e, r)| {
+                let other = &self.rules[r as usize];
+                let wins = (rule.fallback && other.secret == rule.secret) || rule.yields_to.contains(&other.label);
+                r != h.rule && wins && s < h.end && h.start < e
+            });
             if covered {
                 hits.remove(i);
             } else {

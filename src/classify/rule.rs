@@ -150,6 +150,10 @@ pub struct RuleFile {
     /// same category matched the same part of the value.
     #[serde(default)]
     pub fallback: bool,
+    /// Labels that win over this rule: its hit is dropped when a strong hit of one of
+    /// them covers the same part of the value (a card-like digit group inside an IBAN).
+    #[serde(default)]
+    pub yields_to: Vec<String>,
     /// Values that must always match.
     pub examples: Vec<String>,
     /// Values that must never match.

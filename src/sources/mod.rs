@@ -126,7 +126,10 @@ pub fn sample_file(path: &Path, rows: usize) -> Result<Sample, SourceError> {
     let Some((fmt, comp)) = detect(path) else {
         return Err(SourceError::Unsupported { path: display });
     };
-    let mut rng = seeded_rng(&display);
+    // Seeded by name and size, not full path: the same file samples the same rows
+    // wherever it is mounted.
+    let name = path.file_name().map_or_else(|| display.clone(), |n| n.to_string_lossy().into_owned());
+    let mut rng = seeded_rng(&format!("{name}:{}", meta.len()));
     match fmt {
         Format::Parquet => parquet::sample(path, &display, rows, &mut rng),
         Format::Csv { delimiter } => csv::sample(path, &display, comp, delimiter, rows, &mut rng),
@@ -134,7 +137,7 @@ pub fn sample_file(path: &Path, rows: usize) -> Result<Sample, SourceError> {
     }
 }
 
-/// A reproducible RNG for one location.
+/// A reproducible RNG for one file identity.
 pub fn seeded_rng(location: &str) -> StdRng {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     location.hash(&mut h);

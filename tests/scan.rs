@@ -1,0 +1,258 @@
+//! `assay scan` as users run it: the binary over real files, checked through its JSON
+//! report (the contract in DESIGN.md), its exit codes and its stderr.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, BinaryArray, DictionaryArray, Int64Array, LargeStringArray, ListBuilder, StringArray, StringBuilder,
+    StringViewArray,
+};
+use arrow::datatypes::Int32Type;
+use arrow::record_batch::RecordBatch;
+use parquet::arrow::ArrowWriter;
+use serde_json::Value;
+
+fn assay(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_assay")).args(args).output().expect("run assay")
+}
+
+fn scan_json(paths: &[&Path], extra: &[&str]) -> (Value, Output) {
+    let mut args: Vec<String> = vec!["scan".into()];
+    args.extend(paths.iter().map(|p| p.display().to_string()));
+    args.extend(["--format".into(), "json".into()]);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = assay(&refs);
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("report is not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+    (v, out)
+}
+
+fn column<'a>(report: &'a Value, file: &str, col: &str) -> &'a Value {
+    report["columns"]
+        .as_array()
+        .expect("columns array")
+        .iter()
+        .find(|c| c["source"].as_str().is_some_and(|s| s.ends_with(file)) && c["column"] == col)
+        .unwrap_or_else(|| panic!("no column {file}/{col} in {report}"))
+}
+
+fn labels(report: &Value, file: &str, col: &str) -> Vec<String> {
+    column(report, file, col)["labels"]
+        .as_array()
+        .expect("labels array")
+        .iter()
+        .map(|l| l["label"].as_str().expect("label string").to_string())
+        .collect()
+}
+
+fn write_parquet(path: &Path, batch: &RecordBatch) {
+    let f = fs::File::create(path).expect("create parquet");
+    let mut w = ArrowWriter::try_new(f, batch.schema(), None).expect("writer");
+    w.write(batch).expect("write batch");
+    w.close().expect("close writer");
+}
+
+/// 300 rows: structured columns of several Arrow string and integer types.
+fn typed_batch() -> RecordBatch {
+    let n = 300;
+    let emails: Vec<String> = (0..n).map(|i| format!("person{i}@mail-example.org")).collect();
+    let cards = ["4111 1111 1111 1111", "5555-5555-5555-4444", "378282246310005", "6011111111111117"];
+    let card_col: Vec<&str> = (0..n).map(|i| cards[i % 4]).collect();
+    let ips: Vec<String> = (0..n).map(|i| format!("203.0.{}.{}", i % 200, 10 + i % 200)).collect();
+    let phones: Vec<i64> = (0..n as i64).map(|i| 447700900000 + i).collect();
+    let tiers = DictionaryArray::<Int32Type>::from_iter((0..n).map(|i| ["gold", "silver", "bronze"][i % 3]));
+    let notes: Vec<String> = (0..n)
+        .map(|i| if i % 100 == 7 { format!("please reply to helpdesk{i}@corp-example.net today") } else { format!("ticket {i} resolved") })
+        .collect();
+    let hashes: Vec<String> = (0..n).map(|i| format!("{:040x}", (i as u128 + 1) * 0x9e3779b97f4a7c15u128)).collect();
+    let mut list = ListBuilder::new(StringBuilder::new());
+    for i in 0..n {
+        if i % 2 == 0 {
+            list.values().append_value(format!("cc{i}@copy-example.com"));
+        }
+        list.append(true);
+    }
+    RecordBatch::try_from_iter(vec![
+        ("contact", Arc::new(StringArray::from(emails)) as ArrayRef),
+        ("c2", Arc::new(LargeStringArray::from(card_col)) as ArrayRef),
+        ("addr", Arc::new(StringViewArray::from(ips.iter().map(String::as_str).collect::<Vec<_>>())) as ArrayRef),
+        ("mobile", Arc::new(Int64Array::from(phones)) as ArrayRef),
+        ("tier", Arc::new(tiers) as ArrayRef),
+        ("notes", Arc::new(StringArray::from(notes)) as ArrayRef),
+        ("content_hash", Arc::new(StringArray::from(hashes)) as ArrayRef),
+        ("cc", Arc::new(list.finish()) as ArrayRef),
+    ])
+    .expect("batch")
+}
+
+#[test]
+fn labels_columns_of_every_arrow_type_and_keeps_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("customers.parquet");
+    write_parquet(&p, &typed_batch());
+    let (r, out) = scan_json(&[dir.path()], &[]);
+    assert!(out.status.success(), "exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+    assert!(r["scanned_at"].as_str().is_some_and(|s| s.ends_with('Z')));
+    assert_eq!(labels(&r, "customers.parquet", "contact"), ["pii.email"]);
+    assert_eq!(labels(&r, "customers.parquet", "c2"), ["pii.credit_card"]);
+    assert_eq!(labels(&r, "customers.parquet", "addr"), ["pii.ip_address"]);
+    assert_eq!(labels(&r, "customers.parquet", "mobile"), ["pii.phone_number"]);
+    assert!(labels(&r, "customers.parquet", "tier").is_empty());
+    assert!(labels(&r, "customers.parquet", "content_hash").is_empty());
+    assert_eq!(labels(&r, "customers.parquet", "cc"), ["pii.email"]);
+
+    // 3 rows in 300 hold an address: the free-text column is contaminated, at a low rate.
+    let notes = column(&r, "customers.parquet", "notes");
+    let email = &notes["labels"][0];
+    assert_eq!(email["label"], "pii.email");
+    assert_eq!(email["matches"], 3);
+    assert_eq!(notes["non_null"], 300);
+    assert_eq!(notes["rows_sampled"], 300);
+    let rate = email["match_rate"].as_f64().unwrap();
+    assert!((rate - 0.01).abs() < 1e-9, "match_rate {rate}");
+    let conf = email["confidence"].as_f64().unwrap();
+    assert!(conf > 0.5 && conf <= 1.0, "confidence {conf}");
+}
+
+#[test]
+fn never_prints_a_raw_matched_value() {
+    let dir = tempfile::tempdir().unwrap();
+    write_parquet(&dir.path().join("t.parquet"), &typed_batch());
+    let secrets = dir.path().join("secrets.csv");
+    fs::write(
+        &secrets,
+        "id,cfg\n1,aws_secret_access_key=WiEPOB+zDEw8HlgihkX1tJx9Isj8frB5EtAk0utv\n2,token 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\n3,nothing here\n",
+    )
+    .unwrap();
+    for fmt in ["json", "table"] {
+        let out = assay(&["scan", dir.path().to_str().unwrap(), "--format", fmt]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        for raw in ["person1@mail-example.org", "4111 1111 1111 1111", "WiEPOB+zDEw8HlgihkX1tJx9Isj8frB5EtAk0utv", "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", "447700900000", "helpdesk7@corp-example.net"] {
+            assert!(!text.contains(raw), "{fmt} output leaks {raw}");
+        }
+        assert!(text.contains("secret.github_token"), "{fmt} output: {text}");
+    }
+    let (r, _) = scan_json(&[&secrets], &[]);
+    let ev = column(&r, "secrets.csv", "cfg")["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["label"] == "secret.aws_secret_key")
+        .expect("aws secret found")["evidence"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(ev.starts_with('W') && ev.contains('*'), "masked evidence {ev}");
+}
+
+#[test]
+fn reads_csv_ndjson_and_compressed_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("name,iban,ssn\n");
+    let ibans = ["GB82 WEST 1234 5698 7654 32", "DE89370400440532013000", "FR1420041010050500013M02606", "NL91ABNA0417164300"];
+    let people = ["Shannon Rubio", "Mark Birnbaum", "Karin Lehmann", "Robert Hayes", "Angela Briggs"];
+    for i in 0..60 {
+        csv.push_str(&format!("\"{}\",{},{:03}-{:02}-{:04}\n", people[i % 5], ibans[i % 4], 100 + i, 10 + i % 80, 1000 + i));
+    }
+    fs::write(dir.path().join("people.csv"), &csv).unwrap();
+    let mut nd = String::new();
+    for i in 0..50 {
+        nd.push_str(&format!(
+            "{{\"id\": {i}, \"auth\": {{\"jwt\": \"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI{i}In0.c2ln\"}}, \"loc\": \"48.8{i:03}12, 2.35{i:03}2\"}}\n"
+        ));
+    }
+    fs::write(dir.path().join("events.ndjson"), &nd).unwrap();
+    let gz = dir.path().join("people2.csv.gz");
+    let mut enc = flate2::write::GzEncoder::new(fs::File::create(&gz).unwrap(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut enc, csv.as_bytes()).unwrap();
+    enc.finish().unwrap();
+    let zst = dir.path().join("events2.ndjson.zst");
+    fs::write(&zst, zstd::encode_all(nd.as_bytes(), 3).unwrap()).unwrap();
+
+    let (r, out) = scan_json(&[dir.path()], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for f in ["people.csv", "people2.csv.gz"] {
+        assert_eq!(labels(&r, f, "name"), ["pii.person_name"], "{f}");
+        assert_eq!(labels(&r, f, "iban"), ["pii.iban"], "{f}");
+        assert_eq!(labels(&r, f, "ssn"), ["pii.us_ssn"], "{f}");
+    }
+    for f in ["events.ndjson", "events2.ndjson.zst"] {
+        assert_eq!(labels(&r, f, "auth"), ["secret.jwt"], "{f}");
+        assert_eq!(labels(&r, f, "loc"), ["pii.geo_coordinates"], "{f}");
+        assert!(labels(&r, f, "id").is_empty(), "{f}");
+    }
+}
+
+#[test]
+fn sample_rows_bounds_the_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    write_parquet(&dir.path().join("t.parquet"), &typed_batch());
+    let (r, _) = scan_json(&[dir.path()], &["--sample-rows", "50"]);
+    let c = column(&r, "t.parquet", "contact");
+    assert_eq!(c["rows_sampled"], 50);
+    assert_eq!(c["non_null"], 50);
+    assert_eq!(c["labels"][0]["matches"], 50);
+}
+
+#[test]
+fn bad_files_are_named_and_the_rest_is_scanned() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_parquet(&d.join("good.parquet"), &typed_batch());
+    // A truncated Parquet file: the footer is gone.
+    let bytes = fs::read(d.join("good.parquet")).unwrap();
+    fs::write(d.join("truncated.parquet"), &bytes[..bytes.len() / 2]).unwrap();
+    fs::write(d.join("garbage.parquet"), b"this is not parquet at all").unwrap();
+    fs::write(d.join("empty.csv"), b"").unwrap();
+    fs::write(d.join("ragged.csv"), "a,b\n1,x@y-example.com\n2,3,4\n5,z@y-example.com\n").unwrap();
+    fs::write(d.join("latin1.csv"), b"a,b\n1,caf\xe9\n2,ok@y-example.com\n").unwrap();
+    fs::write(d.join("broken.ndjson"), "{\"a\": \"x@y-example.com\"}\n{not json\n").unwrap();
+    let bin = RecordBatch::try_from_iter(vec![
+        ("blob", Arc::new(BinaryArray::from(vec![&[0xffu8, 0xfe, 0x00][..], &[0x80u8][..]])) as ArrayRef),
+        ("email", Arc::new(StringArray::from(vec!["a@b-example.com", "c@d-example.com"])) as ArrayRef),
+    ])
+    .unwrap();
+    write_parquet(&d.join("binary.parquet"), &bin);
+
+    let (r, out) = scan_json(&[d], &[]);
+    assert_eq!(out.status.code(), Some(3), "some files failed");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<String> = r["errors"].as_array().unwrap().iter().map(|e| e["error"].as_str().unwrap().to_string()).collect();
+    for name in ["truncated.parquet", "garbage.parquet", "empty.csv", "ragged.csv", "latin1.csv", "broken.ndjson", "binary.parquet"] {
+        assert!(errors.iter().any(|e| e.contains(name)), "no error names {name}: {errors:?}");
+        assert!(stderr.contains(name), "stderr does not name {name}: {stderr}");
+    }
+    assert!(errors.iter().any(|e| e.contains("ragged.csv") && e.contains("line 3")), "{errors:?}");
+    // Everything readable was still scanned.
+    assert_eq!(labels(&r, "good.parquet", "contact"), ["pii.email"]);
+    assert_eq!(labels(&r, "ragged.csv", "b"), ["pii.email"]);
+    assert_eq!(labels(&r, "binary.parquet", "email"), ["pii.email"]);
+    assert_eq!(column(&r, "ragged.csv", "b")["non_null"], 2);
+}
+
+#[test]
+fn long_values_are_capped_before_matching() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = format!("{} reach me at late@tail-example.com", "x".repeat(100_000));
+    let mut csv = String::from("text\n");
+    for _ in 0..3 {
+        csv.push_str(&long);
+        csv.push('\n');
+    }
+    fs::write(dir.path().join("long.csv"), &csv).unwrap();
+    let (r, _) = scan_json(&[dir.path()], &[]);
+    assert!(labels(&r, "long.csv", "text").is_empty(), "the address lies past the 64 KiB cap");
+    let (r, _) = scan_json(&[dir.path()], &["--max-value-bytes", "200000"]);
+    assert_eq!(labels(&r, "long.csv", "text"), ["pii.email"]);
+}
+
+#[test]
+fn missing_location_fails_with_its_name() {
+    let out = assay(&["scan", "/nonexistent/data.parquet", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/data.parquet"));
+}
