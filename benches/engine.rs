@@ -2,7 +2,8 @@
 //! Aho-Corasick pass (the engine's own literal automaton) over the same bytes, measured
 //! in the same run so the ratio survives a noisy machine.
 //!
-//! `cargo bench --bench engine` (set ASSAY_BENCH_MB to change the data size; default 100).
+//! `cargo bench --bench engine` (set ASSAY_BENCH_MB to change the data size; default 100,
+//! ASSAY_BENCH_COLUMNS to keep only some columns).
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -87,7 +88,12 @@ fn columns(target_bytes: usize) -> Vec<(String, Vec<String>)> {
 fn bench(c: &mut Criterion) {
     let mb: usize = std::env::var("ASSAY_BENCH_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(100);
     let engine = Engine::builtin().expect("built-in classifiers load");
-    let cols = columns(mb << 20);
+    let mut cols = columns(mb << 20);
+    // ASSAY_BENCH_COLUMNS=notes,uuid narrows the run to some columns (profiling aid).
+    if let Ok(keep) = std::env::var("ASSAY_BENCH_COLUMNS") {
+        let keep: Vec<&str> = keep.split(',').collect();
+        cols.retain(|(name, _)| keep.contains(&name.as_str()));
+    }
     let bytes: usize = cols.iter().flat_map(|(_, v)| v.iter()).map(String::len).sum();
     let ac = engine.literal_automaton().expect("rules have literals").clone();
 

@@ -41,10 +41,17 @@ struct Profile {
 impl Profile {
     fn of(b: &[u8]) -> Profile {
         let (mut digits, mut upper, mut colons) = (0usize, 0usize, 0usize);
-        for &c in b {
-            digits += c.is_ascii_digit() as usize;
-            upper += c.is_ascii_uppercase() as usize;
-            colons += (c == b':') as usize;
+        // u8 counters over chunks of at most 255 bytes vectorise; usize ones do not.
+        for chunk in b.chunks(255) {
+            let (mut d, mut u, mut c) = (0u8, 0u8, 0u8);
+            for &x in chunk {
+                d += (x.wrapping_sub(b'0') < 10) as u8;
+                u += (x.wrapping_sub(b'A') < 26) as u8;
+                c += (x == b':') as u8;
+            }
+            digits += d as usize;
+            upper += u as usize;
+            colons += c as usize;
         }
         Profile { digits, upper, colons }
     }
@@ -130,8 +137,9 @@ pub struct Engine {
     /// Whether literal i starts with a letter or digit (and so must start a word).
     literal_word: Vec<bool>,
     digit_rules: Vec<(u16, usize, usize)>,
-    /// Digit-run rules with the separator bits (`sep_bit`) the run must contain (0: any).
-    digit_seps: Vec<(u16, usize, usize, u8)>,
+    /// Digit-run triggers: rule, digit-count range, separator bits (`sep_bit`) the run
+    /// must contain (0: any), digit-group range.
+    digit_seps: Vec<DigitTrigger>,
     upper_rules: Vec<(u16, usize, usize)>,
     token_rules: Vec<(u16, usize, usize)>,
     whole_token_rules: Vec<(u16, usize, usize)>,
@@ -259,7 +267,8 @@ impl Engine {
             if let Some(d) = f.prefilter.digits {
                 digit_rules.push((ri, d.min, d.max));
                 let need = f.prefilter.digit_separators.bytes().fold(0u8, |a, c| a | sep_bit(c));
-                digit_seps.push((ri, d.min, d.max, need));
+                let groups = f.prefilter.digit_groups.map_or((1, usize::MAX), |g| (g.min, g.max));
+                digit_seps.push(DigitTrigger { rule: ri, digits: (d.min, d.max), seps: need, groups });
             }
             if let Some(t) = f.prefilter.upper_tokens {
                 upper_rules.push((ri, t.min, t.max));
@@ -535,9 +544,13 @@ impl Engine {
                 let start = i;
                 let (mut digits, mut seps, mut end) = (0usize, 0usize, i);
                 let mut run_seps = 0u8;
+                let mut groups = 0usize;
                 while i < n {
                     let d = b[i];
                     if d.is_ascii_digit() {
+                        if digits == 0 || seps > 0 {
+                            groups += 1;
+                        }
                         digits += 1;
                         seps = 0;
                         end = i + 1;
@@ -551,10 +564,13 @@ impl Engine {
                     }
                     i += 1;
                 }
-                for &(r, lo, hi, need) in &self.digit_seps {
-                    if (lo..=hi).contains(&digits) && (need == 0 || run_seps & need != 0) {
+                for t in &self.digit_seps {
+                    if (t.digits.0..=t.digits.1).contains(&digits)
+                        && (t.seps == 0 || run_seps & t.seps != 0)
+                        && (t.groups.0..=t.groups.1).contains(&groups)
+                    {
                         let w = if whole { (0, n) } else { (start.saturating_sub(RUN_SLACK), (end + RUN_SLACK).min(n)) };
-                        push_window(s, r, w);
+                        push_window(s, t.rule, w);
                     }
                 }
                 i = i.max(start + 1);
@@ -778,6 +794,14 @@ fn contains_any_ci(hay: &str, needles: &[String]) -> bool {
         let n = n.as_bytes();
         n.len() <= h.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
     })
+}
+
+/// A digit-run trigger of one rule.
+struct DigitTrigger {
+    rule: u16,
+    digits: (usize, usize),
+    seps: u8,
+    groups: (usize, usize),
 }
 
 /// One bit per digit-run separator.

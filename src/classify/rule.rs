@@ -58,6 +58,8 @@ pub struct Prefilter {
     /// With `digits`: the run must contain one of these separators (e.g. "." for IPv4).
     #[serde(default)]
     pub digit_separators: String,
+    /// With `digits`: how many groups of digits the run has (`1.2.3.4` has 4).
+    pub digit_groups: Option<DigitRun>,
     /// A token of upper-case letters and digits (`[A-Z0-9]+`) whose length is in range.
     pub upper_tokens: Option<DigitRun>,
     /// A key-like token (`[A-Za-z0-9+/=_-]+`) whose length is in range.
