@@ -256,3 +256,47 @@ fn missing_location_fails_with_its_name() {
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/data.parquet"));
 }
+
+#[test]
+fn odd_inputs_terminate_and_do_not_crash() {
+    // Deterministic pseudo-random strings over the bytes the prefilters care about
+    // (digits, separators, hex, capitals, '@', ':', '+', '('), plus multi-byte text.
+    let alphabet: Vec<char> = "0123456789abcdefABCDEFXYZ +-./()@:=_#,;\n\"'xé°ß€".chars().collect();
+    let mut state: u64 = 0x2545f4914f6cdd1d;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut csv = String::from("v\n");
+    for _ in 0..4000 {
+        let len = (next() % 120) as usize;
+        let v: String = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
+        csv.push('"');
+        csv.push_str(&v.replace('"', "\"\""));
+        csv.push_str("\"\n");
+    }
+    for edge in ["x+1", "ab(12)", "+", "(", "+(", "1", "::", "@", "-----BEGIN", "eyJ", "0x", "€", "é1"] {
+        csv.push_str(&format!("\"{edge}\"\n"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("odd.csv"), csv).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(["scan", dir.path().to_str().unwrap(), "--format", "json", "--sample-rows", "5000"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "scan of odd inputs failed: {status:?}");
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().ok();
+            panic!("scan of odd inputs did not finish within 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

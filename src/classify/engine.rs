@@ -70,8 +70,10 @@ pub struct CompiledRule {
     scope: Scope,
     validator: Option<String>,
     min_entropy: Option<f64>,
-    regexes: Vec<(Regex, Option<usize>)>,
-    keywords: Vec<String>,
+    /// Regexes with the group index of `value` and their slot in `Scratch::caps`.
+    regexes: Vec<(Regex, Option<usize>, usize)>,
+    /// Keywords (column and value) as one ASCII-case-insensitive automaton.
+    keyword_ac: Option<AhoCorasick>,
     column_keywords: Vec<Vec<String>>,
     column_exclude: Vec<String>,
     secret: bool,
@@ -127,6 +129,8 @@ pub struct Scratch {
     touched: Vec<u16>,
     dict: DictScratch,
     dict_hits: Vec<DictHit>,
+    /// One reusable capture buffer per compiled regex.
+    caps: Vec<regex_automata::util::captures::Captures>,
 }
 
 /// The compiled rule set.
@@ -153,6 +157,8 @@ pub struct Engine {
     street_rules: Vec<u16>,
     dict: Dictionaries,
     placeholders: Placeholders,
+    /// `placeholders.contains` as one ASCII-case-insensitive automaton.
+    placeholder_ac: Option<AhoCorasick>,
     max_value_len: usize,
 }
 
@@ -235,6 +241,7 @@ impl Engine {
         let mut rules = Vec::with_capacity(files.len());
         let mut literals: Vec<String> = Vec::new();
         let mut literal_rules: Vec<Vec<u16>> = Vec::new();
+        let mut regex_count = 0usize;
         let mut digit_rules = Vec::new();
         let mut digit_seps = Vec::new();
         let mut upper_rules = Vec::new();
@@ -253,7 +260,8 @@ impl Engine {
                     .build(p)
                     .map_err(|e| LoadError::Pattern { path: path.clone(), index: i, message: e.to_string() })?;
                 let group = re.group_info().to_index(regex_automata::PatternID::ZERO, "value");
-                regexes.push((re, group));
+                regexes.push((re, group, regex_count));
+                regex_count += 1;
             }
             for lit in &f.prefilter.literals {
                 match literals.iter().position(|l| l.eq_ignore_ascii_case(lit)) {
@@ -298,7 +306,7 @@ impl Engine {
                 secret: f.label.starts_with("secret."),
                 fallback: f.fallback,
                 yields_to: f.yields_to.clone(),
-                keywords: f.keywords.iter().chain(&f.value_keywords).map(|k| k.to_lowercase()).collect(),
+                keyword_ac: ci_automaton(f.keywords.iter().chain(&f.value_keywords), &path)?,
                 column_keywords: f.keywords.iter().map(|k| name_tokens(k)).collect(),
                 column_exclude: f.column_exclude.iter().map(|k| k.to_lowercase()).collect(),
                 id: f.id,
@@ -351,6 +359,7 @@ impl Engine {
             name_rules,
             street_rules,
             dict,
+            placeholder_ac: ci_automaton(&placeholders.contains, "classifiers/placeholders.yaml")?,
             placeholders,
             max_value_len: DEFAULT_MAX_VALUE_LEN,
         })
@@ -396,6 +405,7 @@ impl Engine {
         }
         if s.windows.len() != self.rules.len() {
             s.windows = vec![Vec::new(); self.rules.len()];
+            s.caps = self.rules.iter().flat_map(|r| r.regexes.iter().map(|(re, _, _)| re.create_captures())).collect();
         }
         let whole = value.len() <= WHOLE_VALUE_LEN;
         let len = value.len();
@@ -427,7 +437,7 @@ impl Engine {
             let mut windows = std::mem::take(&mut s.windows[r as usize]);
             if !ctx.excluded[r as usize] {
                 merge_windows(&mut windows);
-                if let Some(h) = self.confirm(r, value, &windows, ctx) {
+                if let Some(h) = self.confirm(r, value, &windows, ctx, s) {
                     hits.push(h);
                 }
             }
@@ -541,6 +551,18 @@ impl Engine {
                     i += 1;
                     continue;
                 }
+                // Numbers stand alone or after one letter (X1234567L); digits inside a
+                // word (hashes, UUIDs, hex) are not numbers.
+                let glued = i > 0
+                    && b[i - 1].is_ascii_alphanumeric()
+                    && !(b[i - 1].is_ascii_alphabetic() && (i < 2 || !b[i - 2].is_ascii_alphanumeric()));
+                if glued {
+                    i += 1;
+                    while i < n && b[i].is_ascii_alphanumeric() {
+                        i += 1;
+                    }
+                    continue;
+                }
                 let start = i;
                 let (mut digits, mut seps, mut end) = (0usize, 0usize, i);
                 let mut run_seps = 0u8;
@@ -608,7 +630,10 @@ impl Engine {
                     break;
                 }
                 if i > 0 && b[i - 1].is_ascii_alphanumeric() {
-                    i += 1;
+                    // Inside a word: no token starts before the word ends.
+                    while i < n && b[i].is_ascii_alphanumeric() {
+                        i += 1;
+                    }
                     continue;
                 }
                 let start = i;
@@ -629,7 +654,9 @@ impl Engine {
                     break;
                 }
                 if i > 0 && b[i - 1].is_ascii_alphanumeric() {
-                    i += 1;
+                    while i < n && b[i].is_ascii_alphanumeric() {
+                        i += 1;
+                    }
                     continue;
                 }
                 let start = i;
@@ -664,32 +691,37 @@ impl Engine {
         }
     }
 
-    fn confirm(&self, r: u16, value: &str, windows: &[(usize, usize)], ctx: &ColumnContext) -> Option<Hit> {
+    fn confirm(&self, r: u16, value: &str, windows: &[(usize, usize)], ctx: &ColumnContext, s: &mut Scratch) -> Option<Hit> {
         let rule = &self.rules[r as usize];
         // Rules that need a keyword skip their regexes when none can be found.
         match rule.keyword_mode {
             KeywordMode::ColumnRequired if !ctx.keyword[r as usize] => return None,
-            KeywordMode::Required if !ctx.keyword[r as usize] && !contains_any_ci(value, &rule.keywords) => return None,
+            KeywordMode::Required if !ctx.keyword[r as usize] && !rule.keyword_ac.as_ref().is_some_and(|ac| ac.is_match(value)) => {
+                return None
+            }
             _ => {}
         }
         let mut best: Option<Hit> = None;
         for &(ws, we) in windows {
             let (ws, we) = (floor_char(value, ws), ceil_char(value, we));
-            for (re, group) in &rule.regexes {
-                let input = Input::new(value).range(ws..we);
-                for m in re.find_iter(input) {
-                    let (vs, ve) = match group {
+            for (re, group, slot) in &rule.regexes {
+                let mut input = Input::new(value).range(ws..we);
+                loop {
+                    // One search per match: with captures when the rule marks a `value` part.
+                    let (ms, me, vs, ve) = match group {
                         Some(g) => {
-                            let mut caps = re.create_captures();
-                            re.search_captures(&Input::new(value).range(m.range()), &mut caps);
-                            match caps.get_group(*g) {
-                                Some(sp) => (sp.start, sp.end),
-                                None => (m.start(), m.end()),
-                            }
+                            let caps = &mut s.caps[*slot];
+                            re.search_captures(&input, caps);
+                            let Some(m) = caps.get_match() else { break };
+                            let (vs, ve) = caps.get_group(*g).map_or((m.start(), m.end()), |sp| (sp.start, sp.end));
+                            (m.start(), m.end(), vs, ve)
                         }
-                        None => (m.start(), m.end()),
+                        None => {
+                            let Some(m) = re.search(&input) else { break };
+                            (m.start(), m.end(), m.start(), m.end())
+                        }
                     };
-                    if let Some(h) = self.check_match(r, value, m.start(), vs, ve, ctx) {
+                    if let Some(h) = self.check_match(r, value, ms, vs, ve, ctx) {
                         if h.strength == Strength::Strong {
                             return Some(h);
                         }
@@ -697,6 +729,11 @@ impl Engine {
                             best = Some(h);
                         }
                     }
+                    let next = ceil_char(value, me.max(ms + 1));
+                    if next >= we {
+                        break;
+                    }
+                    input.set_start(next);
                 }
             }
         }
@@ -736,12 +773,11 @@ impl Engine {
     fn outcome(&self, r: u16, value: &str, start: usize, end: usize, check: Check, self_evident: bool, ctx: &ColumnContext) -> Option<Hit> {
         let rule = &self.rules[r as usize];
         let col_kw = ctx.keyword[r as usize];
-        let near = || {
+        let near = |ac: &AhoCorasick| {
             let from = floor_char(value, start.saturating_sub(KEYWORD_REACH));
-            let before = value[from..start].to_lowercase();
-            rule.keywords.iter().any(|k| before.contains(k.as_str()))
+            ac.is_match(&value[from..start])
         };
-        let context = self_evident || col_kw || (!rule.keywords.is_empty() && near());
+        let context = self_evident || col_kw || rule.keyword_ac.as_ref().is_some_and(near);
         match rule.keyword_mode {
             KeywordMode::Required if !context => return None,
             KeywordMode::ColumnRequired if !col_kw => return None,
@@ -760,11 +796,7 @@ impl Engine {
     }
 
     fn is_placeholder(&self, text: &str) -> bool {
-        if self.placeholders.exact.iter().any(|p| p == text) {
-            return true;
-        }
-        let lower = text.to_lowercase();
-        self.placeholders.contains.iter().any(|p| lower.contains(p.as_str()))
+        self.placeholders.exact.iter().any(|p| p == text) || self.placeholder_ac.as_ref().is_some_and(|ac| ac.is_match(text))
     }
 }
 
@@ -774,6 +806,14 @@ impl Engine {
 #[inline(always)]
 fn skip_until(b: &[u8], mut i: usize, pred: impl Fn(u8) -> bool + Copy) -> usize {
     const CHUNK: usize = 32;
+    // Hits are often close: look at a few bytes one by one before going wide.
+    let near = (i + 8).min(b.len());
+    while i < near {
+        if pred(b[i]) {
+            return i;
+        }
+        i += 1;
+    }
     while i + CHUNK <= b.len() {
         let chunk: &[u8; CHUNK] = b[i..i + CHUNK].try_into().expect("chunk is CHUNK bytes");
         if chunk.iter().fold(false, |a, &c| a | pred(c)) {
@@ -787,13 +827,21 @@ fn skip_until(b: &[u8], mut i: usize, pred: impl Fn(u8) -> bool + Copy) -> usize
     i
 }
 
-/// Whether `hay` contains one of the (lowercase) `needles`, ignoring ASCII case.
-fn contains_any_ci(hay: &str, needles: &[String]) -> bool {
-    let h = hay.as_bytes();
-    needles.iter().any(|n| {
-        let n = n.as_bytes();
-        n.len() <= h.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
-    })
+/// An ASCII-case-insensitive automaton over `words` (None when there are none).
+fn ci_automaton<I, S>(words: I, path: &str) -> Result<Option<AhoCorasick>, LoadError>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let words: Vec<String> = words.into_iter().map(|w| w.as_ref().to_lowercase()).filter(|w| !w.is_empty()).collect();
+    if words.is_empty() {
+        return Ok(None);
+    }
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(&words)
+        .map(Some)
+        .map_err(|e| LoadError::Invalid { path: path.to_string(), message: e.to_string() })
 }
 
 /// A digit-run trigger of one rule.
