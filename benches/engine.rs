@@ -57,14 +57,14 @@ fn columns(target_bytes: usize) -> Vec<(String, Vec<String>)> {
                 "amount" => format!("{}.{:02}", rng.random_range(1..10000), rng.random_range(0..100)),
                 "log" => {
                     let mut s = format!("2024-07-01T22:05:29.303Z INFO [worker-{}] {}", row % 8, sentence(&mut rng, 12));
-                    if row % 200 == 0 {
+                    if row.is_multiple_of(200) {
                         s.push_str(" token=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");
                     }
                     s
                 }
                 "notes" => {
                     let mut s = sentence(&mut rng, 300);
-                    if row % 150 == 0 {
+                    if row.is_multiple_of(150) {
                         s.push_str(" Call me back on +1-334-705-3957. Ship to 33452 Troy Lock Apt. 313.");
                     }
                     s

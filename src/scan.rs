@@ -63,6 +63,9 @@ pub fn classify_sample(engine: &Engine, source: &str, sample: &Sample, min_confi
     out
 }
 
+/// One file's columns and errors, with its position in the file list.
+type FileResult = (usize, Vec<ColumnReport>, Vec<ScanError>);
+
 /// Scans local files and directories.
 pub fn scan_paths(engine: &Engine, locations: &[String], opts: &ScanOptions) -> Report {
     let mut errors = Vec::new();
@@ -90,7 +93,7 @@ pub fn scan_paths(engine: &Engine, locations: &[String], opts: &ScanOptions) -> 
     }
     .min(files.len().max(1));
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, Vec<ColumnReport>, Vec<ScanError>)>> = Mutex::new(Vec::new());
+    let results: Mutex<Vec<FileResult>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| loop {

@@ -79,14 +79,8 @@ pub struct CompiledRule {
     secret: bool,
     fallback: bool,
     yields_to: Vec<String>,
-    matcher: Option<Matcher>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Matcher {
-    PersonName,
-    StreetAddress,
-}
 
 /// How much a value's match counts for its column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -196,7 +190,7 @@ fn column_matches(col: &[String], kw: &[String]) -> bool {
     }
     // `apikey` written as one word matches the keyword `api_key`.
     let joined = kw.concat();
-    kw.len() > 1 && col.iter().any(|t| *t == joined)
+    kw.len() > 1 && col.contains(&joined)
 }
 
 fn floor_char(s: &str, mut i: usize) -> usize {
@@ -291,17 +285,11 @@ impl Engine {
             if let Some(t) = f.prefilter.hex {
                 hex_rules.push((ri, t.min, t.max));
             }
-            let matcher = match f.matcher.as_deref() {
-                Some("person_name") => {
-                    name_rules.push(ri);
-                    Some(Matcher::PersonName)
-                }
-                Some("street_address") => {
-                    street_rules.push(ri);
-                    Some(Matcher::StreetAddress)
-                }
-                _ => None,
-            };
+            match f.matcher.as_deref() {
+                Some("person_name") => name_rules.push(ri),
+                Some("street_address") => street_rules.push(ri),
+                _ => {}
+            }
             rules.push(CompiledRule {
                 secret: f.label.starts_with("secret."),
                 fallback: f.fallback,
@@ -321,7 +309,6 @@ impl Engine {
                 validator: f.validator,
                 min_entropy: f.min_entropy,
                 regexes,
-                matcher,
             });
         }
         let literal_ac = if literals.is_empty() {
@@ -625,16 +612,9 @@ impl Engine {
             // [A-Z0-9]+ standing alone: not glued to letters on either side.
             let mut i = 0;
             while i < n {
-                i = skip_until(b, i, |c| c.is_ascii_uppercase() || c.is_ascii_digit());
+                i = next_word_start(b, i, |c| c.is_ascii_uppercase() || c.is_ascii_digit());
                 if i >= n {
                     break;
-                }
-                if i > 0 && b[i - 1].is_ascii_alphanumeric() {
-                    // Inside a word: no token starts before the word ends.
-                    while i < n && b[i].is_ascii_alphanumeric() {
-                        i += 1;
-                    }
-                    continue;
                 }
                 let start = i;
                 while i < n && (b[i].is_ascii_uppercase() || b[i].is_ascii_digit()) {
@@ -649,15 +629,9 @@ impl Engine {
         if !self.hex_rules.is_empty() && (p.colons > 0 || p.digits > 0) {
             let mut i = 0;
             while i < n {
-                i = skip_until(b, i, |c| c.is_ascii_hexdigit());
+                i = next_word_start(b, i, |c| c.is_ascii_hexdigit());
                 if i >= n {
                     break;
-                }
-                if i > 0 && b[i - 1].is_ascii_alphanumeric() {
-                    while i < n && b[i].is_ascii_alphanumeric() {
-                        i += 1;
-                    }
-                    continue;
                 }
                 let start = i;
                 let (mut hex, mut seps, mut end) = (0usize, 0usize, i);
@@ -791,7 +765,6 @@ impl Engine {
             Check::Weak if context => Strength::Strong,
             Check::Weak | Check::Invalid => return None,
         };
-        let _ = rule.matcher;
         Some(Hit { rule: r, strength, start, end })
     }
 
@@ -862,6 +835,21 @@ fn sep_bit(c: u8) -> u8 {
         b'(' | b')' => 16,
         b'+' => 32,
         _ => 0,
+    }
+}
+
+/// The first index at or after `i` whose byte satisfies `pred` and starts a word (the byte
+/// before it is not alphanumeric), or `b.len()`. A hit inside a word skips the rest of it.
+fn next_word_start(b: &[u8], mut i: usize, pred: impl Fn(u8) -> bool + Copy) -> usize {
+    loop {
+        i = skip_until(b, i, pred);
+        if i >= b.len() || i == 0 || !b[i - 1].is_ascii_alphanumeric() {
+            return i;
+        }
+        i += 1;
+        while i < b.len() && b[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
     }
 }
 

@@ -119,7 +119,7 @@ pub fn luhn(s: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// A payment card number: Luhn, a length its brand issues, and an issuer prefix (IIN) of a
@@ -552,7 +552,7 @@ fn days_in_month(y: i32, m: u32) -> u32 {
 /// sixteen years ago). Recent dates (created_at, order dates) are not birth dates.
 pub fn birth_date(s: &str) -> Check {
     let tokens: Vec<&str> = s
-        .split(|c: char| c == '-' || c == '/' || c == '.' || c == ' ' || c == ',')
+        .split(['-', '/', '.', ' ', ','])
         .filter(|t| !t.is_empty())
         .collect();
     if tokens.len() != 3 {
