@@ -23,6 +23,9 @@ pub struct ColumnReport {
     pub column: String,
     pub rows_sampled: usize,
     pub non_null: usize,
+    /// Rows swept for critical secrets beyond the sample (absent when none were).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub rows_swept: Option<usize>,
     pub labels: Vec<LabelVerdict>,
 }
 

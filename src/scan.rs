@@ -7,6 +7,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use arrow::datatypes::DataType;
+
 use crate::classify::columns::{classify_array, is_scannable};
 use crate::classify::{ColumnAccumulator, Engine, Scratch};
 use crate::report::{ColumnReport, Report, ScanError};
@@ -52,15 +54,46 @@ pub fn classify_sample(engine: &Engine, source: &str, sample: &Sample, min_confi
             }
         }
         let scanned = is_scannable(field.data_type()) && !failed;
+        let sampled_non_null = acc.non_null();
+        let mut labels = if scanned { acc.finish(min_confidence) } else { Vec::new() };
+        let mut rows_swept = None;
+        if scanned && !sample.decoded.is_empty() && can_hold_secrets(field.data_type()) {
+            rows_swept = Some(sample.decoded.iter().map(|b| b.num_rows()).sum());
+            // A secret the sample missed but the decoded rows hold is still reported; its
+            // counts are over the swept rows.
+            let mut sweep = ColumnAccumulator::sweep(engine, field.name(), &labels);
+            for b in &sample.decoded {
+                if let Some(col) = b.column_by_name(field.name()) {
+                    if classify_array(&mut sweep, col, &mut scratch).is_err() {
+                        break;
+                    }
+                }
+            }
+            for l in sweep.finish(min_confidence) {
+                if !labels.iter().any(|x| x.label == l.label) {
+                    labels.push(l);
+                }
+            }
+        }
         out.push(ColumnReport {
             source: source.to_string(),
             column: field.name().clone(),
             rows_sampled: sample.rows,
-            non_null: if scanned { acc.non_null() } else { non_null },
-            labels: if scanned { acc.finish(min_confidence) } else { Vec::new() },
+            non_null: if scanned { sampled_non_null } else { non_null },
+            rows_swept,
+            labels,
         });
     }
     out
+}
+
+/// Whether a column type can hold a token or key (text, binary, nested), unlike numbers
+/// and dates.
+fn can_hold_secrets(dt: &DataType) -> bool {
+    match dt {
+        DataType::Dictionary(_, v) => can_hold_secrets(v),
+        dt => !(dt.is_integer() || matches!(dt, DataType::Date32 | DataType::Date64)),
+    }
 }
 
 /// One file's columns and errors, with its position in the file list.

@@ -300,3 +300,40 @@ fn odd_inputs_terminate_and_do_not_crash() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+#[test]
+fn rare_critical_secrets_are_found_beyond_the_sample() {
+    // 3 tokens in 20,000 rows: a 1,000-row sample holds none of them with probability
+    // about 0.86; the sweep of the decoded rows must still report the label.
+    let n = 20_000;
+    let notes: Vec<String> = (0..n)
+        .map(|i| match i {
+            4_321 | 12_345 | 19_000 => format!("use token ghp_{:036} merged", i),
+            _ => format!("build {i} is green"),
+        })
+        .map(|s| s.replace("ghp_0000", "ghp_AbCd"))
+        .collect();
+    let batch = RecordBatch::try_from_iter(vec![("notes", Arc::new(StringArray::from(notes)) as ArrayRef)]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write_parquet(&dir.path().join("chat.parquet"), &batch);
+    let mut csv = String::from("notes\n");
+    for i in 0..n {
+        if i == 777 {
+            csv.push_str("slack xoxb-289648673843-2800356588191-wGE8IcD1j3SzFSM7at2ogkzk\n");
+        } else {
+            csv.push_str(&format!("message {i}\n"));
+        }
+    }
+    fs::write(dir.path().join("chat.csv"), csv).unwrap();
+
+    let (r, out) = scan_json(&[dir.path()], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let c = column(&r, "chat.parquet", "notes");
+    assert_eq!(c["rows_sampled"], 1000);
+    assert_eq!(c["rows_swept"], 20_000);
+    let gh = c["labels"].as_array().unwrap().iter().find(|l| l["label"] == "secret.github_token").expect("github token found");
+    assert_eq!(gh["matches"], 3);
+    assert_eq!(labels(&r, "chat.csv", "notes"), ["secret.slack_token"]);
+    // Weaker labels are not swept: they stay a property of the sample.
+    assert!(!labels(&r, "chat.parquet", "notes").contains(&"pii.phone_number".to_string()));
+}

@@ -276,8 +276,9 @@ impl Dictionaries {
     /// (427 Jean Lane, Conny-Fliegner-Straße) or the display name of an e-mail address
     /// (Jane Roe <jane@x.org>), which the e-mail rule owns.
     fn part_of_other_thing(&self, text: &str, toks: &[Token], a: usize, b: usize) -> bool {
-        let rest = text[toks[b].end..].trim_start_matches(|c: char| c.is_whitespace() || c == '"' || c == '\'');
-        if rest.starts_with('<') {
+        // The display name may carry a suffix before the address: "Sean Ross Jr. <s@x.org>".
+        let rest = &text[toks[b].end..];
+        if rest.find('<').is_some_and(|p| rest[p..].split('>').next().is_some_and(|a| a.contains('@'))) {
             return true;
         }
         let streety = |k: usize| self.street_word(text, &toks[k]) || self.compound_street(text, &toks[k]);

@@ -77,6 +77,7 @@ pub struct CompiledRule {
     column_keywords: Vec<Vec<String>>,
     column_exclude: Vec<String>,
     secret: bool,
+    sweep: bool,
     fallback: bool,
     yields_to: Vec<String>,
 }
@@ -151,6 +152,10 @@ pub struct Engine {
     street_rules: Vec<u16>,
     dict: Dictionaries,
     placeholders: Placeholders,
+    /// The literals of `sweep` rules, for the one-pass sweep of decoded rows.
+    sweep_ac: Option<AhoCorasick>,
+    /// The rule of each `sweep_ac` pattern.
+    sweep_rules: Vec<u16>,
     /// `placeholders.contains` as one ASCII-case-insensitive automaton.
     placeholder_ac: Option<AhoCorasick>,
     max_value_len: usize,
@@ -236,6 +241,7 @@ impl Engine {
         let mut literals: Vec<String> = Vec::new();
         let mut literal_rules: Vec<Vec<u16>> = Vec::new();
         let mut regex_count = 0usize;
+        let mut files_literals: Vec<Vec<String>> = Vec::new();
         let mut digit_rules = Vec::new();
         let mut digit_seps = Vec::new();
         let mut upper_rules = Vec::new();
@@ -257,6 +263,7 @@ impl Engine {
                 regexes.push((re, group, regex_count));
                 regex_count += 1;
             }
+            files_literals.push(f.prefilter.literals.clone());
             for lit in &f.prefilter.literals {
                 match literals.iter().position(|l| l.eq_ignore_ascii_case(lit)) {
                     Some(p) => literal_rules[p].push(ri),
@@ -293,6 +300,7 @@ impl Engine {
             rules.push(CompiledRule {
                 secret: f.label.starts_with("secret."),
                 fallback: f.fallback,
+                sweep: f.sweep,
                 yields_to: f.yields_to.clone(),
                 keyword_ac: ci_automaton(f.keywords.iter().chain(&f.value_keywords), &path)?,
                 column_keywords: f.keywords.iter().map(|k| name_tokens(k)).collect(),
@@ -327,6 +335,32 @@ impl Engine {
         let lowest = |v: &Vec<(u16, usize, usize)>| v.iter().map(|r| r.1).min().unwrap_or(usize::MAX);
         let (min_digits, min_token, min_upper) = (lowest(&digit_rules), lowest(&token_rules), lowest(&upper_rules));
         let min_whole_token = lowest(&whole_token_rules);
+        // Case-sensitive (as written, upper- and lower-case) so that the SIMD literal
+        // search applies: the sweep touches every decoded row.
+        let mut sweep_literals: Vec<String> = Vec::new();
+        let mut sweep_rules: Vec<u16> = Vec::new();
+        for (ri, (r, lits)) in rules.iter().zip(&files_literals).enumerate() {
+            if r.sweep {
+                for l in lits {
+                    for v in [l.clone(), l.to_ascii_uppercase(), l.to_ascii_lowercase()] {
+                        if !sweep_literals.contains(&v) {
+                            sweep_literals.push(v);
+                            sweep_rules.push(ri as u16);
+                        }
+                    }
+                }
+            }
+        }
+        let sweep_ac = if sweep_literals.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .build(&sweep_literals)
+                    .map_err(|e| LoadError::Invalid { path: "classifiers".into(), message: e.to_string() })?,
+            )
+        };
         let literal_word = literals.iter().map(|l| l.as_bytes()[0].is_ascii_alphanumeric()).collect();
         Ok(Engine {
             rules,
@@ -346,6 +380,8 @@ impl Engine {
             name_rules,
             street_rules,
             dict,
+            sweep_ac,
+            sweep_rules,
             placeholder_ac: ci_automaton(&placeholders.contains, "classifiers/placeholders.yaml")?,
             placeholders,
             max_value_len: DEFAULT_MAX_VALUE_LEN,
@@ -445,6 +481,29 @@ impl Engine {
             s.dict_hits.clear();
             self.dict.find_streets(value, &mut s.dict, &mut s.dict_hits);
             self.dict_outcome(&self.street_rules, value, ctx, s, hits);
+        }
+    }
+
+    /// The sweep of rows outside the sample: `scan_value` for values holding a literal of
+    /// a `sweep` rule, keeping only those rules' strong hits. Other values cost one
+    /// literal pass.
+    /// Rules marked in `done` (already found in the sample) are not looked for again.
+    pub fn sweep_value(&self, value: &str, ctx: &ColumnContext, done: &[bool], s: &mut Scratch, hits: &mut Vec<Hit>) {
+        let Some(ac) = &self.sweep_ac else { return };
+        let capped = &value[..floor_char(value, self.max_value_len)];
+        if !ac.find_iter(capped).any(|m| !done[self.sweep_rules[m.pattern().as_usize()] as usize]) {
+            return;
+        }
+        let from = hits.len();
+        self.scan_value(value, ctx, s, hits);
+        let mut i = from;
+        while i < hits.len() {
+            let h = hits[i];
+            if self.rules[h.rule as usize].sweep && h.strength == Strength::Strong && !done[h.rule as usize] {
+                i += 1;
+            } else {
+                hits.remove(i);
+            }
         }
     }
 

@@ -152,6 +152,10 @@ pub struct RuleFile {
     /// same category matched the same part of the value.
     #[serde(default)]
     pub fallback: bool,
+    /// Also look for this rule in every row decoded while sampling, not just the sample:
+    /// for critical secrets with distinctive literals, where one leak in 10,000 rows matters.
+    #[serde(default)]
+    pub sweep: bool,
     /// Labels that win over this rule: its hit is dropped when a strong hit of one of
     /// them covers the same part of the value (a card-like digit group inside an IBAN).
     #[serde(default)]
@@ -215,6 +219,9 @@ impl RuleFile {
         }
         if !(0.0..=1.0).contains(&self.min_rate) {
             return Err(format!("min_rate {} must be in [0, 1]", self.min_rate));
+        }
+        if self.sweep && self.prefilter.literals.is_empty() {
+            return Err("`sweep` needs `prefilter.literals` (the sweep is one literal pass)".into());
         }
         if self.keyword_mode != KeywordMode::Boost && self.keywords.is_empty() {
             return Err("keyword_mode requires `keywords`".into());

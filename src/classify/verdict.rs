@@ -43,6 +43,10 @@ pub struct ColumnAccumulator<'e> {
     /// (value index, rule) for every hit, to count values per label exactly.
     hits: Vec<(u32, u16)>,
     buf: Vec<Hit>,
+    /// Sweep mode: only `sweep` rules, through the engine's literal pass.
+    sweep: bool,
+    /// In sweep mode, rules whose label the sample already found.
+    done: Vec<bool>,
 }
 
 impl<'e> ColumnAccumulator<'e> {
@@ -55,7 +59,16 @@ impl<'e> ColumnAccumulator<'e> {
             tallies: vec![RuleTally::default(); engine.rules().len()],
             hits: Vec::new(),
             buf: Vec::new(),
+            sweep: false,
+            done: Vec::new(),
         }
+    }
+
+    /// Starts a column in sweep mode: values are only checked for `sweep` rules whose
+    /// label is not in `found` (the labels the sample already has).
+    pub fn sweep(engine: &'e Engine, column: &str, found: &[LabelVerdict]) -> Self {
+        let done = engine.rules().iter().map(|r| found.iter().any(|l| l.label == r.label)).collect();
+        ColumnAccumulator { sweep: true, done, ..ColumnAccumulator::new(engine, column) }
     }
 
     /// Number of non-empty values seen.
@@ -69,7 +82,11 @@ impl<'e> ColumnAccumulator<'e> {
             return;
         }
         self.buf.clear();
-        self.engine.scan_value(value, &self.ctx, scratch, &mut self.buf);
+        if self.sweep {
+            self.engine.sweep_value(value, &self.ctx, &self.done, scratch, &mut self.buf);
+        } else {
+            self.engine.scan_value(value, &self.ctx, scratch, &mut self.buf);
+        }
         let idx = self.non_null as u32;
         self.non_null += 1;
         let buf = std::mem::take(&mut self.buf);
@@ -97,7 +114,11 @@ impl<'e> ColumnAccumulator<'e> {
     pub fn hits_of(&self, value: &str, scratch: &mut Scratch) -> Vec<Hit> {
         let mut out = Vec::new();
         if !is_blank(value) {
-            self.engine.scan_value(value, &self.ctx, scratch, &mut out);
+            if self.sweep {
+                self.engine.sweep_value(value, &self.ctx, &self.done, scratch, &mut out);
+            } else {
+                self.engine.scan_value(value, &self.ctx, scratch, &mut out);
+            }
         }
         out
     }

@@ -25,7 +25,14 @@ pub struct Sample {
     pub rows: usize,
     /// Problems that skipped part of the file (bad rows), reported but not fatal.
     pub warnings: Vec<String>,
+    /// Every row decoded on the way to the sample (a superset of it), up to
+    /// `SWEEP_MAX_ROWS`; empty when nothing beyond the sample was decoded. These rows are
+    /// swept for critical secrets only, at the cost of one literal pass.
+    pub decoded: Vec<RecordBatch>,
 }
+
+/// Most decoded rows kept for the secrets sweep.
+pub const SWEEP_MAX_ROWS: usize = 200_000;
 
 /// Why a file could not be sampled.
 #[derive(Debug, thiserror::Error)]

@@ -11,7 +11,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use super::{pick_indices, Sample, SourceError};
+use super::{pick_indices, Sample, SourceError, SWEEP_MAX_ROWS};
 
 /// Samples about `rows` rows from the Parquet file at `path`.
 pub fn sample(path: &Path, display: &str, rows: usize, rng: &mut StdRng) -> Result<Sample, SourceError> {
@@ -43,7 +43,7 @@ pub fn sample(path: &Path, display: &str, rows: usize, rng: &mut StdRng) -> Resu
     let total: usize = batches.iter().map(|b| b.num_rows()).sum();
     let keep = pick_indices(total, rows, rng);
     if keep.len() == total {
-        return Ok(Sample { batches, rows: total, warnings: Vec::new() });
+        return Ok(Sample { batches, rows: total, warnings: Vec::new(), decoded: Vec::new() });
     }
     // Split the global row indices over the batches and take them from each.
     let mut out = Vec::with_capacity(batches.len());
@@ -62,5 +62,15 @@ pub fn sample(path: &Path, display: &str, rows: usize, rng: &mut StdRng) -> Resu
         }
         offset = end;
     }
-    Ok(Sample { batches: out, rows: keep.len(), warnings: Vec::new() })
+    let mut decoded = Vec::new();
+    let mut kept = 0usize;
+    for b in batches {
+        if kept >= SWEEP_MAX_ROWS {
+            break;
+        }
+        let take = b.num_rows().min(SWEEP_MAX_ROWS - kept);
+        kept += take;
+        decoded.push(b.slice(0, take));
+    }
+    Ok(Sample { batches: out, rows: keep.len(), warnings: Vec::new(), decoded })
 }
