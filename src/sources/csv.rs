@@ -5,14 +5,10 @@
 //! file is still scanned.
 
 use std::path::Path;
-use std::sync::Arc;
 
-use arrow::array::{ArrayRef, StringBuilder};
-use arrow::datatypes::{DataType, Field, Schema};
-use arrow::record_batch::RecordBatch;
 use rand::rngs::StdRng;
 
-use super::{pick_indices, read_sample_text, Compression, Sample, SourceError, SWEEP_MAX_ROWS};
+use super::{pick_indices, read_sample_text, text_sample, Compression, Sample, SourceError};
 
 /// Most bad rows listed by line in a warning.
 const MAX_LISTED: usize = 3;
@@ -74,33 +70,11 @@ pub fn sample(path: &Path, display: &str, comp: Compression, delimiter: u8, rows
         return Err(SourceError::Format { path: display.to_string(), message: format!("no readable rows ({})", bad.join("; ")) });
     }
     let keep = pick_indices(records.len(), rows, rng);
-    let fields: Vec<Field> = headers.iter().enumerate().map(|(i, h)| Field::new(column_name(h, i), DataType::Utf8, true)).collect();
-    let schema = Arc::new(Schema::new(fields));
-    let build = |idx: &mut dyn Iterator<Item = usize>| -> Result<RecordBatch, SourceError> {
-        let mut builders: Vec<StringBuilder> = (0..width).map(|_| StringBuilder::new()).collect();
-        for i in idx {
-            for (c, field) in records[i].iter().enumerate() {
-                if field.is_empty() {
-                    builders[c].append_null();
-                } else {
-                    builders[c].append_value(field);
-                }
-            }
-        }
-        let arrays: Vec<ArrayRef> = builders.into_iter().map(|mut b| Arc::new(b.finish()) as ArrayRef).collect();
-        RecordBatch::try_new(schema.clone(), arrays).map_err(|e| SourceError::Format { path: display.to_string(), message: e.to_string() })
-    };
-    let batch = build(&mut keep.iter().copied())?;
-    let decoded = if records.len() > keep.len() {
-        vec![build(&mut (0..records.len().min(SWEEP_MAX_ROWS)))?]
-    } else {
-        Vec::new()
-    };
-    let mut warnings = Vec::new();
-    if bad_count > 0 {
-        warnings.push(format!("{bad_count} malformed row(s) skipped: {}", bad.join("; ")));
-    }
-    Ok(Sample { rows: keep.len(), batches: vec![batch], warnings, decoded })
+    let names: Vec<String> = headers.iter().enumerate().map(|(i, h)| column_name(h, i)).collect();
+    text_sample(display, &names, records.len(), &keep, (bad_count, &bad), |r, c, b| match records[r].get(c) {
+        Some(f) if !f.is_empty() => b.append_value(f),
+        _ => b.append_null(),
+    })
 }
 
 fn column_name(h: &str, i: usize) -> String {

@@ -13,6 +13,10 @@ use std::hash::{Hash, Hasher};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, StringBuilder};
+use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -214,6 +218,39 @@ fn cut_to_last_line(buf: &mut Vec<u8>) {
     if let Some(p) = buf.iter().rposition(|&b| b == b'\n') {
         buf.truncate(p + 1);
     }
+}
+
+/// Builds a text-format sample: one batch of the `keep` rows and, when more rows were
+/// parsed, the sweep batch of all of them. `cell(row, column, builder)` appends one cell;
+/// every column is nullable text. `skipped` is the count of malformed rows and the first
+/// few of their messages.
+pub fn text_sample(
+    display: &str,
+    names: &[String],
+    parsed: usize,
+    keep: &[usize],
+    skipped: (usize, &[String]),
+    cell: impl Fn(usize, usize, &mut StringBuilder),
+) -> Result<Sample, SourceError> {
+    let mut warnings = Vec::new();
+    if skipped.0 > 0 {
+        warnings.push(format!("{} malformed row(s) skipped: {}", skipped.0, skipped.1.join("; ")));
+    }
+    let fields: Vec<Field> = names.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect();
+    let schema = Arc::new(Schema::new(fields));
+    let build = |rows: &mut dyn Iterator<Item = usize>| -> Result<RecordBatch, SourceError> {
+        let mut builders: Vec<StringBuilder> = names.iter().map(|_| StringBuilder::new()).collect();
+        for r in rows {
+            for (c, b) in builders.iter_mut().enumerate() {
+                cell(r, c, b);
+            }
+        }
+        let arrays: Vec<ArrayRef> = builders.into_iter().map(|mut b| Arc::new(b.finish()) as ArrayRef).collect();
+        RecordBatch::try_new(schema.clone(), arrays).map_err(|e| SourceError::Format { path: display.to_string(), message: e.to_string() })
+    };
+    let batch = build(&mut keep.iter().copied())?;
+    let decoded = if parsed > keep.len() { vec![build(&mut (0..parsed.min(SWEEP_MAX_ROWS)))?] } else { Vec::new() };
+    Ok(Sample { rows: keep.len(), batches: vec![batch], warnings, decoded })
 }
 
 /// Picks `k` of `n` indices at random, sorted (all of them when `n <= k`).

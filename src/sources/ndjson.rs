@@ -6,15 +6,11 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
 
-use arrow::array::{ArrayRef, StringBuilder};
-use arrow::datatypes::{DataType, Field, Schema};
-use arrow::record_batch::RecordBatch;
 use rand::rngs::StdRng;
 use serde_json::{Map, Value};
 
-use super::{pick_indices, read_sample_text, Compression, Sample, SourceError, SWEEP_MAX_ROWS};
+use super::{pick_indices, read_sample_text, text_sample, Compression, Sample, SourceError};
 
 /// Samples about `rows` objects from a newline-delimited JSON file.
 pub fn sample(path: &Path, display: &str, comp: Compression, rows: usize, rng: &mut StdRng) -> Result<Sample, SourceError> {
@@ -77,34 +73,11 @@ pub fn sample(path: &Path, display: &str, comp: Compression, rows: usize, rng: &
             }
         }
     }
-    let fields: Vec<Field> = names.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect();
-    let schema = Arc::new(Schema::new(fields));
-    let build = |idx: &mut dyn Iterator<Item = usize>| -> Result<RecordBatch, SourceError> {
-        let mut builders: Vec<StringBuilder> = names.iter().map(|_| StringBuilder::new()).collect();
-        for i in idx {
-            let obj = &objects[i];
-            for (c, name) in names.iter().enumerate() {
-                match obj.get(name) {
-                    None | Some(Value::Null) => builders[c].append_null(),
-                    Some(Value::String(s)) => builders[c].append_value(s),
-                    Some(v) => builders[c].append_value(v.to_string()),
-                }
-            }
-        }
-        let arrays: Vec<ArrayRef> = builders.into_iter().map(|mut b| Arc::new(b.finish()) as ArrayRef).collect();
-        RecordBatch::try_new(schema.clone(), arrays).map_err(|e| SourceError::Format { path: display.to_string(), message: e.to_string() })
-    };
-    let batch = build(&mut keep.iter().copied())?;
-    // Keys first seen outside the sample are not columns of the sample; the sweep
-    // looks at the sample's columns only.
-    let decoded = if objects.len() > keep.len() {
-        vec![build(&mut (0..objects.len().min(SWEEP_MAX_ROWS)))?]
-    } else {
-        Vec::new()
-    };
-    let mut warnings = Vec::new();
-    if bad_count > 0 {
-        warnings.push(format!("{bad_count} malformed row(s) skipped: {}", bad.join("; ")));
-    }
-    Ok(Sample { rows: keep.len(), batches: vec![batch], warnings, decoded })
+    // Keys first seen outside the sample are not columns of the sample; the sweep looks
+    // at the sample's columns only.
+    text_sample(display, &names, objects.len(), &keep, (bad_count, &bad), |r, c, b| match objects[r].get(&names[c]) {
+        None | Some(Value::Null) => b.append_null(),
+        Some(Value::String(s)) => b.append_value(s),
+        Some(v) => b.append_value(v.to_string()),
+    })
 }
