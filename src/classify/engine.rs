@@ -135,10 +135,9 @@ pub struct Engine {
     literal_rules: Vec<Vec<u16>>,
     /// Whether literal i starts with a letter or digit (and so must start a word).
     literal_word: Vec<bool>,
-    digit_rules: Vec<(u16, usize, usize)>,
     /// Digit-run triggers: rule, digit-count range, separator bits (`sep_bit`) the run
     /// must contain (0: any), digit-group range.
-    digit_seps: Vec<DigitTrigger>,
+    digit_triggers: Vec<DigitTrigger>,
     upper_rules: Vec<(u16, usize, usize)>,
     token_rules: Vec<(u16, usize, usize)>,
     whole_token_rules: Vec<(u16, usize, usize)>,
@@ -242,8 +241,7 @@ impl Engine {
         let mut literal_rules: Vec<Vec<u16>> = Vec::new();
         let mut regex_count = 0usize;
         let mut files_literals: Vec<Vec<String>> = Vec::new();
-        let mut digit_rules = Vec::new();
-        let mut digit_seps = Vec::new();
+        let mut digit_triggers = Vec::new();
         let mut upper_rules = Vec::new();
         let mut token_rules = Vec::new();
         let mut whole_token_rules = Vec::new();
@@ -274,10 +272,9 @@ impl Engine {
                 }
             }
             if let Some(d) = f.prefilter.digits {
-                digit_rules.push((ri, d.min, d.max));
                 let need = f.prefilter.digit_separators.bytes().fold(0u8, |a, c| a | sep_bit(c));
                 let groups = f.prefilter.digit_groups.map_or((1, usize::MAX), |g| (g.min, g.max));
-                digit_seps.push(DigitTrigger { rule: ri, digits: (d.min, d.max), seps: need, groups });
+                digit_triggers.push(DigitTrigger { rule: ri, digits: (d.min, d.max), seps: need, groups });
             }
             if let Some(t) = f.prefilter.upper_tokens {
                 upper_rules.push((ri, t.min, t.max));
@@ -333,7 +330,8 @@ impl Engine {
             )
         };
         let lowest = |v: &Vec<(u16, usize, usize)>| v.iter().map(|r| r.1).min().unwrap_or(usize::MAX);
-        let (min_digits, min_token, min_upper) = (lowest(&digit_rules), lowest(&token_rules), lowest(&upper_rules));
+        let min_digits = digit_triggers.iter().map(|t: &DigitTrigger| t.digits.0).min().unwrap_or(usize::MAX);
+        let (min_token, min_upper) = (lowest(&token_rules), lowest(&upper_rules));
         let min_whole_token = lowest(&whole_token_rules);
         // Case-sensitive (as written, upper- and lower-case) so that the SIMD literal
         // search applies: the sweep touches every decoded row.
@@ -367,8 +365,7 @@ impl Engine {
             literal_ac,
             literal_rules,
             literal_word,
-            digit_rules,
-            digit_seps,
+            digit_triggers,
             upper_rules,
             token_rules,
             hex_rules,
@@ -585,7 +582,7 @@ impl Engine {
                 }
             }
         };
-        if !self.digit_rules.is_empty() && p.digits >= self.min_digits {
+        if !self.digit_triggers.is_empty() && p.digits >= self.min_digits {
             let mut i = 0;
             while i < n {
                 i = skip_until(b, i, |c| c.is_ascii_digit() || c == b'+' || c == b'(');
@@ -632,7 +629,7 @@ impl Engine {
                     }
                     i += 1;
                 }
-                for t in &self.digit_seps {
+                for t in &self.digit_triggers {
                     if (t.digits.0..=t.digits.1).contains(&digits)
                         && (t.seps == 0 || run_seps & t.seps != 0)
                         && (t.groups.0..=t.groups.1).contains(&groups)

@@ -559,12 +559,11 @@ pub fn birth_date(s: &str) -> Check {
         return Check::Invalid;
     }
     let num = |t: &str| t.parse::<u32>().ok();
-    let (y, m, d, ambiguous_order);
+    let (y, m, d);
     if tokens[0].len() == 4 {
         y = num(tokens[0]);
         m = num(tokens[1]).or_else(|| month_number(tokens[1]));
         d = num(tokens[2]);
-        ambiguous_order = false;
     } else if tokens[2].len() == 4 {
         y = num(tokens[2]);
         let (a, b) = (tokens[0], tokens[1]);
@@ -589,11 +588,9 @@ pub fn birth_date(s: &str) -> Check {
             }
             _ => return Check::Invalid,
         }
-        ambiguous_order = true;
     } else {
         return Check::Invalid;
     }
-    let _ = ambiguous_order;
     let (Some(y), Some(m), Some(d)) = (y, m, d) else { return Check::Invalid };
     let y = y as i32;
     if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
