@@ -112,6 +112,14 @@ impl RuleSource {
     }
 }
 
+/// Parses one YAML file; a syntax or schema error names the file, line and column.
+fn parse_yaml<T: serde::de::DeserializeOwned>(f: &SourceFile) -> Result<T, LoadError> {
+    serde_norway::from_str(&f.text).map_err(|e| {
+        let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
+        LoadError::Syntax { path: f.path.clone(), line, column, message: e.to_string() }
+    })
+}
+
 /// Parses and checks every rule file (`pii/`, `secrets/`, and any other category folder).
 pub fn load_rules(src: &RuleSource) -> Result<Vec<(String, RuleFile)>, LoadError> {
     let mut rules: Vec<(String, RuleFile)> = Vec::new();
@@ -119,10 +127,7 @@ pub fn load_rules(src: &RuleSource) -> Result<Vec<(String, RuleFile)>, LoadError
         if f.path.ends_with("placeholders.yaml") {
             continue;
         }
-        let rule: RuleFile = serde_norway::from_str(&f.text).map_err(|e| {
-            let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
-            LoadError::Syntax { path: f.path.clone(), line, column, message: e.to_string() }
-        })?;
+        let rule: RuleFile = parse_yaml(&f)?;
         rule.check(VALIDATORS, MATCHERS)
             .map_err(|message| LoadError::Invalid { path: f.path.clone(), message })?;
         if let Some((first, _)) = rules.iter().find(|(_, r)| r.id == rule.id) {
@@ -191,7 +196,8 @@ pub struct Placeholders {
     /// Whole values (case-sensitive), e.g. AWS's documented `AKIAIOSFODNN7EXAMPLE`.
     #[serde(default)]
     pub exact: Vec<String>,
-    /// Markers (case-insensitive) whose presence in a matched secret makes it a placeholder.
+    /// Markers (matched ignoring ASCII case) whose presence in a matched secret makes it a
+    /// placeholder.
     #[serde(default)]
     pub contains: Vec<String>,
 }
@@ -201,12 +207,5 @@ pub fn load_placeholders(src: &RuleSource) -> Result<Placeholders, LoadError> {
     let Some(f) = src.files("placeholders.yaml", &[".yaml"])?.into_iter().next() else {
         return Ok(Placeholders::default());
     };
-    let mut p: Placeholders = serde_norway::from_str(&f.text).map_err(|e| {
-        let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
-        LoadError::Syntax { path: f.path.clone(), line, column, message: e.to_string() }
-    })?;
-    for c in &mut p.contains {
-        *c = c.to_lowercase();
-    }
-    Ok(p)
+    parse_yaml(&f)
 }
