@@ -26,6 +26,9 @@ pub struct ColumnReport {
     /// Rows swept for critical secrets beyond the sample (absent when none were).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub rows_swept: Option<usize>,
+    /// Why the column was not scanned (e.g. `bytea`); absent for scanned columns.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub not_scanned: Option<String>,
     pub labels: Vec<LabelVerdict>,
 }
 

@@ -33,11 +33,11 @@ impl Default for ScanOptions {
 
 /// Classifies every column of a sample; `source` is the name reported for it.
 pub fn classify_sample(engine: &Engine, source: &str, sample: &Sample, min_confidence: f64, errors: &mut Vec<ScanError>) -> Vec<ColumnReport> {
-    let Some(first) = sample.batches.first() else { return Vec::new() };
-    let schema = first.schema();
+    let schema = sample.batches.first().map(|b| b.schema());
+    let fields = schema.as_ref().map(|s| s.fields().iter().collect::<Vec<_>>()).unwrap_or_default();
     let mut scratch = Scratch::default();
-    let mut out = Vec::with_capacity(schema.fields().len());
-    for (ci, field) in schema.fields().iter().enumerate() {
+    let mut out = Vec::with_capacity(fields.len() + sample.skipped.len());
+    for (ci, field) in fields.into_iter().enumerate() {
         let mut acc = ColumnAccumulator::new(engine, field.name());
         let mut non_null = 0usize;
         let mut failed = false;
@@ -81,7 +81,19 @@ pub fn classify_sample(engine: &Engine, source: &str, sample: &Sample, min_confi
             rows_sampled: sample.rows,
             non_null: if scanned { sampled_non_null } else { non_null },
             rows_swept,
+            not_scanned: None,
             labels,
+        });
+    }
+    for skipped in &sample.skipped {
+        out.push(ColumnReport {
+            source: source.to_string(),
+            column: skipped.name.clone(),
+            rows_sampled: sample.rows,
+            non_null: 0,
+            rows_swept: None,
+            not_scanned: Some(skipped.reason.clone()),
+            labels: Vec::new(),
         });
     }
     out

@@ -6,6 +6,7 @@
 //! file classify the same rows.
 
 pub mod csv;
+pub mod location;
 pub mod ndjson;
 pub mod parquet;
 
@@ -33,6 +34,18 @@ pub struct Sample {
     /// `SWEEP_MAX_ROWS`; empty when nothing beyond the sample was decoded. These rows are
     /// swept for critical secrets only, at the cost of one literal pass.
     pub decoded: Vec<RecordBatch>,
+    /// Columns left out of the sample on purpose (e.g. `bytea`), with the reason; they are
+    /// listed in the report as not scanned.
+    pub skipped: Vec<SkippedColumn>,
+}
+
+/// A column the source did not sample, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedColumn {
+    /// Column name.
+    pub name: String,
+    /// Why it was not scanned (e.g. "bytea is not scanned").
+    pub reason: String,
 }
 
 /// Most decoded rows kept for the secrets sweep.
@@ -49,6 +62,9 @@ pub enum SourceError {
     Parquet { path: String, message: String },
     #[error("{path}: {message}")]
     Format { path: String, message: String },
+    /// A database, table or store failed; `location` is the redacted location or table.
+    #[error("{location}: {message}")]
+    Remote { location: String, message: String },
     #[error("{path}: unsupported file type (expected .parquet, .csv, .tsv, .ndjson, .jsonl or .json, optionally .gz/.zst)")]
     Unsupported { path: String },
 }
@@ -250,7 +266,7 @@ pub fn text_sample(
     };
     let batch = build(&mut keep.iter().copied())?;
     let decoded = if parsed > keep.len() { vec![build(&mut (0..parsed.min(SWEEP_MAX_ROWS)))?] } else { Vec::new() };
-    Ok(Sample { rows: keep.len(), batches: vec![batch], warnings, decoded })
+    Ok(Sample { rows: keep.len(), batches: vec![batch], warnings, decoded, skipped: Vec::new() })
 }
 
 /// Picks `k` of `n` indices at random, sorted (all of them when `n <= k`).

@@ -43,7 +43,7 @@ pub fn sample(path: &Path, display: &str, rows: usize, rng: &mut StdRng) -> Resu
     let total: usize = batches.iter().map(|b| b.num_rows()).sum();
     let keep = pick_indices(total, rows, rng);
     if keep.len() == total {
-        return Ok(Sample { batches, rows: total, warnings: Vec::new(), decoded: Vec::new() });
+        return Ok(Sample { batches, rows: total, warnings: Vec::new(), decoded: Vec::new(), skipped: Vec::new() });
     }
     // Split the global row indices over the batches and take them from each.
     let mut out = Vec::with_capacity(batches.len());
@@ -72,5 +72,5 @@ pub fn sample(path: &Path, display: &str, rows: usize, rng: &mut StdRng) -> Resu
         kept += take;
         decoded.push(b.slice(0, take));
     }
-    Ok(Sample { batches: out, rows: keep.len(), warnings: Vec::new(), decoded })
+    Ok(Sample { batches: out, rows: keep.len(), warnings: Vec::new(), decoded, skipped: Vec::new() })
 }
