@@ -1,17 +1,20 @@
-//! `assay scan`: expand locations, sample each file, classify its columns, build the report.
+//! `assay scan`: expand locations, sample each file or table, classify its columns, build
+//! the report.
 //!
-//! Files are scanned in parallel (one worker per core). A file that fails is recorded in
-//! the report's `errors` and on stderr; the others go on.
+//! Sampling is async (object stores and databases are I/O); classification runs on
+//! blocking threads, about one per core. A file or table that fails is recorded in the
+//! report's `errors` and on stderr; the others go on.
 
-use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::Arc;
 
 use arrow::datatypes::DataType;
+use futures::StreamExt;
 
 use crate::classify::columns::{classify_array, is_scannable};
 use crate::classify::{ColumnAccumulator, Engine, Scratch};
 use crate::report::{ColumnReport, Report, ScanError};
+use crate::sources::location::{redact, Location};
+use crate::sources::store::{Lake, ObjectReader};
 use crate::sources::{self, Sample};
 
 /// Options of one scan.
@@ -23,11 +26,15 @@ pub struct ScanOptions {
     pub min_confidence: f64,
     /// Worker threads (0: one per core).
     pub threads: usize,
+    /// Database tables to scan (`schema.table`, `schema.*`); empty: every table.
+    pub tables: Vec<String>,
+    /// Bytes of a value that are read and matched.
+    pub max_value_len: usize,
 }
 
 impl Default for ScanOptions {
     fn default() -> Self {
-        ScanOptions { sample_rows: 1000, min_confidence: 0.0, threads: 0 }
+        ScanOptions { sample_rows: 1000, min_confidence: 0.0, threads: 0, tables: Vec::new(), max_value_len: crate::classify::engine::DEFAULT_MAX_VALUE_LEN }
     }
 }
 
@@ -108,65 +115,98 @@ fn can_hold_secrets(dt: &DataType) -> bool {
     }
 }
 
-/// One file's columns and errors, with its position in the file list.
-type FileResult = (usize, Vec<ColumnReport>, Vec<ScanError>);
+/// What a scan read, for `--stats` and the sampling benchmarks.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ScanStats {
+    /// Files, objects and tables sampled.
+    pub units: usize,
+    /// Bytes read from files and object stores.
+    pub bytes_read: u64,
+    /// Read requests made to files and object stores.
+    pub requests: u64,
+}
 
-/// Scans local files and directories.
-pub fn scan_paths(engine: &Engine, locations: &[String], opts: &ScanOptions) -> Report {
+/// Something to sample: one listed object.
+enum Unit {
+    Object(ObjectReader),
+}
+
+/// Samples and classifies every location: files, directories and object-store prefixes.
+/// Units are sampled concurrently (I/O overlaps); each sample is classified on a blocking
+/// thread. The report keeps the order of the locations and, within one, of its listing.
+pub async fn scan_locations(engine: Arc<Engine>, locations: &[String], opts: &ScanOptions) -> (Report, ScanStats) {
     let mut errors = Vec::new();
-    let mut files: Vec<(String, std::path::PathBuf)> = Vec::new();
-    for loc in locations {
-        let p = Path::new(loc.strip_prefix("file://").unwrap_or(loc));
-        if !p.exists() {
-            errors.push(ScanError { source: loc.clone(), column: None, error: format!("{loc}: no such file or directory") });
-            continue;
-        }
-        match sources::expand(p) {
-            Ok(list) => {
-                for f in list {
-                    let shown = if p.is_dir() { f.display().to_string() } else { loc.clone() };
-                    files.push((shown, f));
-                }
+    let mut units = Vec::new();
+    let mut lakes = Vec::new();
+    for given in locations {
+        let shown = redact(given);
+        let fail = |e: &dyn std::fmt::Display| ScanError { source: shown.clone(), column: None, error: redact(&e.to_string()) };
+        let location = match Location::parse(given) {
+            Ok(l) => l,
+            Err(e) => {
+                errors.push(fail(&e));
+                continue;
             }
-            Err(e) => errors.push(ScanError { source: loc.clone(), column: None, error: e.to_string() }),
-        }
-    }
-    let threads = if opts.threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        opts.threads
-    }
-    .min(files.len().max(1));
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<FileResult>> = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some((shown, path)) = files.get(i) else { break };
-                let mut errs = Vec::new();
-                let cols = match sources::sample_file(path, opts.sample_rows) {
-                    Ok(sample) => {
-                        for w in &sample.warnings {
-                            errs.push(ScanError { source: shown.clone(), column: None, error: format!("{shown}: {w}") });
-                        }
-                        classify_sample(engine, shown, &sample, opts.min_confidence, &mut errs)
-                    }
+        };
+        match &location {
+            Location::Local(_) | Location::Store(_) => {
+                let lake = match Lake::open(given, &location) {
+                    Ok(l) => l,
                     Err(e) => {
-                        errs.push(ScanError { source: shown.clone(), column: None, error: e.to_string() });
-                        Vec::new()
+                        errors.push(fail(&e));
+                        continue;
                     }
                 };
-                results.lock().unwrap_or_else(|p| p.into_inner()).push((i, cols, errs));
-            });
+                match lake.list().await {
+                    Ok(entries) => units.extend(entries.iter().map(|e| Unit::Object(lake.reader(e)))),
+                    Err(e) => errors.push(fail(&e)),
+                }
+                lakes.push(lake);
+            }
+            Location::Postgres { .. } => errors.push(fail(&"Postgres sources are not supported by this build")),
         }
-    });
-    let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
-    results.sort_by_key(|r| r.0);
+    }
+    let threads = if opts.threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { opts.threads };
+    let stats_units = units.len();
+    let results: Vec<(Vec<ColumnReport>, Vec<ScanError>)> = futures::stream::iter(units)
+        .map(|unit| {
+            let engine = engine.clone();
+            let opts = opts.clone();
+            async move {
+                let (shown, sampled) = match unit {
+                    Unit::Object(reader) => {
+                        let shown = reader.shown().to_string();
+                        (shown, sources::sample_object(reader, opts.sample_rows).await)
+                    }
+                };
+                let sample = match sampled {
+                    Ok(s) => s,
+                    Err(e) => return (Vec::new(), vec![ScanError { source: shown, column: None, error: redact(&e.to_string()) }]),
+                };
+                let classify = tokio::task::spawn_blocking(move || {
+                    let mut errs: Vec<ScanError> = sample
+                        .warnings
+                        .iter()
+                        .map(|w| ScanError { source: shown.clone(), column: None, error: format!("{shown}: {w}") })
+                        .collect();
+                    let cols = classify_sample(&engine, &shown, &sample, opts.min_confidence, &mut errs);
+                    (cols, errs)
+                });
+                classify.await.unwrap_or_else(|e| (Vec::new(), vec![ScanError { source: String::new(), column: None, error: format!("classification failed: {e}") }]))
+            }
+        })
+        .buffered(threads + 1)
+        .collect()
+        .await;
     let mut columns = Vec::new();
-    for (_, cols, errs) in results {
+    for (cols, errs) in results {
         columns.extend(cols);
         errors.extend(errs);
     }
-    Report { scanned_at: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(), columns, errors }
+    let stats = ScanStats {
+        units: stats_units,
+        bytes_read: lakes.iter().map(|l| l.stats.bytes()).sum(),
+        requests: lakes.iter().map(|l| l.stats.requests()).sum(),
+    };
+    (Report { scanned_at: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(), columns, errors }, stats)
 }

@@ -4,18 +4,16 @@
 //! that are not UTF-8 are skipped and reported with their line numbers; the rest of the
 //! file is still scanned.
 
-use std::path::Path;
 
 use rand::rngs::StdRng;
 
-use super::{pick_indices, read_sample_text, text_sample, Compression, Sample, SourceError};
+use super::{pick_indices, text_sample, Sample, SourceError};
 
 /// Most bad rows listed by line in a warning.
 const MAX_LISTED: usize = 3;
 
 /// Samples about `rows` rows from a delimited text file.
-pub fn sample(path: &Path, display: &str, comp: Compression, delimiter: u8, rows: usize, rng: &mut StdRng) -> Result<Sample, SourceError> {
-    let text = read_sample_text(path, display, comp, rows, rng)?;
+pub fn sample(text: &[u8], display: &str, delimiter: u8, rows: usize, rng: &mut StdRng) -> Result<Sample, SourceError> {
     if text.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(SourceError::Empty { path: display.to_string() });
     }
@@ -23,7 +21,7 @@ pub fn sample(path: &Path, display: &str, comp: Compression, delimiter: u8, rows
         .delimiter(delimiter)
         .flexible(true)
         .has_headers(true)
-        .from_reader(text.as_slice());
+        .from_reader(text);
     let headers = rdr
         .headers()
         .map_err(|e| SourceError::Format { path: display.to_string(), message: format!("cannot read the header row: {e}") })?

@@ -9,10 +9,11 @@ pub mod csv;
 pub mod location;
 pub mod ndjson;
 pub mod parquet;
+pub mod store;
 
 use std::hash::{Hash, Hasher};
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use std::sync::Arc;
 
@@ -21,6 +22,8 @@ use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
+
+use store::ObjectReader;
 
 /// A sample drawn from one file.
 pub struct Sample {
@@ -112,56 +115,30 @@ pub fn detect(path: &Path) -> Option<(Format, Compression)> {
     Some((fmt, comp))
 }
 
-/// Expands a location into files: a directory yields the data files below it (sorted;
-/// hidden entries and non-data files are skipped; `.json` only when named directly).
-pub fn expand(location: &Path) -> Result<Vec<PathBuf>, SourceError> {
-    if !location.is_dir() {
-        return Ok(vec![location.to_path_buf()]);
-    }
-    let mut out = Vec::new();
-    let mut stack = vec![location.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let rd = std::fs::read_dir(&dir).map_err(|e| SourceError::Io { path: dir.display().to_string(), source: e })?;
-        for entry in rd {
-            let entry = entry.map_err(|e| SourceError::Io { path: dir.display().to_string(), source: e })?;
-            let p = entry.path();
-            if entry.file_name().to_string_lossy().starts_with('.') {
-                continue;
-            }
-            if p.is_dir() {
-                stack.push(p);
-            } else if let Some((fmt, _)) = detect(&p) {
-                let name = entry.file_name().to_string_lossy().to_lowercase();
-                let plain_json = fmt == Format::NdJson && !name.contains(".ndjson") && !name.contains(".jsonl");
-                if !plain_json {
-                    out.push(p);
-                }
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
-/// Draws a sample of about `rows` rows from a local file.
-pub fn sample_file(path: &Path, rows: usize) -> Result<Sample, SourceError> {
-    let display = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| SourceError::Io { path: display.clone(), source: e })?;
-    if meta.len() == 0 {
+/// Draws a sample of about `rows` rows from one listed object.
+pub async fn sample_object(reader: ObjectReader, rows: usize) -> Result<Sample, SourceError> {
+    let display = reader.shown().to_string();
+    if reader.size() == 0 {
         return Err(SourceError::Empty { path: display });
     }
-    let Some((fmt, comp)) = detect(path) else {
+    let Some((fmt, comp)) = detect(Path::new(&display)) else {
         return Err(SourceError::Unsupported { path: display });
     };
     // Seeded by name and size, not full path: the same file samples the same rows
-    // wherever it is mounted.
-    let name = path.file_name().map_or_else(|| display.clone(), |n| n.to_string_lossy().into_owned());
-    let mut rng = seeded_rng(&format!("{name}:{}", meta.len()));
-    match fmt {
-        Format::Parquet => parquet::sample(path, &display, rows, &mut rng),
-        Format::Csv { delimiter } => csv::sample(path, &display, comp, delimiter, rows, &mut rng),
-        Format::NdJson => ndjson::sample(path, &display, comp, rows, &mut rng),
+    // wherever it is stored.
+    let name = Path::new(&display).file_name().map_or_else(|| display.clone(), |n| n.to_string_lossy().into_owned());
+    let mut rng = seeded_rng(&format!("{name}:{}", reader.size()));
+    if fmt == Format::Parquet {
+        return parquet::sample(reader, rows, &mut rng).await;
     }
+    let text = read_sample_text(&reader, comp, rows, &mut rng).await?;
+    // Parsing is CPU work; keep it off the I/O threads.
+    tokio::task::spawn_blocking(move || match fmt {
+        Format::Csv { delimiter } => csv::sample(&text, &display, delimiter, rows, &mut rng),
+        _ => ndjson::sample(&text, &display, rows, &mut rng),
+    })
+    .await
+    .unwrap_or_else(|e| Err(SourceError::Format { path: reader.shown().to_string(), message: format!("parser failed: {e}") }))
 }
 
 /// A reproducible RNG for one file identity.
@@ -175,55 +152,49 @@ pub fn seeded_rng(location: &str) -> StdRng {
 pub const WHOLE_TEXT_LIMIT: u64 = 16 << 20;
 /// Most decompressed bytes read from a compressed text file (it cannot be seeked).
 pub const COMPRESSED_READ_LIMIT: u64 = 64 << 20;
+/// Bytes of each random range read from a large text file.
+const TEXT_CHUNK: u64 = 256 * 1024;
 
-/// Opens a text file through its decompressor.
-pub fn open_text(path: &Path, display: &str, comp: Compression) -> Result<Box<dyn Read>, SourceError> {
-    let f = std::fs::File::open(path).map_err(|e| SourceError::Io { path: display.to_string(), source: e })?;
-    let f = std::io::BufReader::new(f);
-    Ok(match comp {
-        Compression::None => Box::new(f),
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(f)),
-        Compression::Zstd => Box::new(
-            zstd::stream::read::Decoder::with_buffer(f)
-                .map_err(|e| SourceError::Io { path: display.to_string(), source: e })?,
-        ),
-    })
-}
-
-/// Reads the text to sample from: the whole file when small, otherwise the head plus
-/// random byte ranges realigned to line starts. Returns lines-complete text and whether
-/// the first line of the text is the file's first line (the header).
-pub fn read_sample_text(path: &Path, display: &str, comp: Compression, rows: usize, rng: &mut StdRng) -> Result<Vec<u8>, SourceError> {
+/// Reads the text to sample from: the whole object when small, otherwise the head (with
+/// the header) plus random byte ranges realigned to line starts; a compressed object is
+/// decompressed from its start up to `COMPRESSED_READ_LIMIT`. Returns whole lines only.
+async fn read_sample_text(reader: &ObjectReader, comp: Compression, rows: usize, rng: &mut StdRng) -> Result<Vec<u8>, SourceError> {
     use rand::Rng;
-    use std::io::{Seek, SeekFrom};
-    let io = |e| SourceError::Io { path: display.to_string(), source: e };
-    let len = std::fs::metadata(path).map_err(io)?.len();
+    let len = reader.size();
     if comp != Compression::None {
-        let mut buf = Vec::new();
-        open_text(path, display, comp)?.take(COMPRESSED_READ_LIMIT).read_to_end(&mut buf).map_err(io)?;
-        cut_to_last_line(&mut buf);
-        return Ok(buf);
+        let stream = reader.stream().await?;
+        let bridge = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
+        let shown = reader.shown().to_string();
+        return tokio::task::spawn_blocking(move || {
+            let io = |e| SourceError::Io { path: shown.clone(), source: e };
+            let input = std::io::BufReader::new(bridge);
+            let mut decoder: Box<dyn Read> = match comp {
+                Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(input)),
+                _ => Box::new(zstd::stream::read::Decoder::with_buffer(input).map_err(io)?),
+            };
+            let mut buf = Vec::new();
+            (&mut decoder).take(COMPRESSED_READ_LIMIT).read_to_end(&mut buf).map_err(io)?;
+            cut_to_last_line(&mut buf);
+            Ok(buf)
+        })
+        .await
+        .unwrap_or_else(|e| Err(SourceError::Format { path: reader.shown().to_string(), message: format!("decompression failed: {e}") }));
     }
     if len <= WHOLE_TEXT_LIMIT {
-        return std::fs::read(path).map_err(io);
+        return Ok(reader.range(0..len).await?.to_vec());
     }
-    // Head (with the header) plus chunks at random offsets, each realigned to a line start.
-    let chunk = 256 * 1024usize;
-    let mut f = std::fs::File::open(path).map_err(io)?;
-    let mut out = vec![0u8; chunk];
-    let n = f.read(&mut out).map_err(io)?;
-    out.truncate(n);
-    cut_to_last_line(&mut out);
     let ranges = (rows / 200).clamp(4, 32);
-    let mut offsets: Vec<u64> = (0..ranges).map(|_| rng.random_range(chunk as u64..len)).collect();
+    let mut offsets: Vec<u64> = (0..ranges).map(|_| rng.random_range(TEXT_CHUNK..len)).collect();
     offsets.sort_unstable();
-    for off in offsets {
-        f.seek(SeekFrom::Start(off)).map_err(io)?;
-        let mut buf = vec![0u8; chunk];
-        let n = f.read(&mut buf).map_err(io)?;
-        buf.truncate(n);
-        let Some(nl) = buf.iter().position(|&b| b == b'\n') else { continue };
-        let mut body = buf.split_off(nl + 1);
+    let head = reader.range(0..TEXT_CHUNK);
+    let rest = futures::future::try_join_all(offsets.iter().map(|&off| reader.range(off..(off + TEXT_CHUNK).min(len))));
+    let (head, rest) = futures::future::try_join(head, rest).await?;
+    let mut out = head.to_vec();
+    cut_to_last_line(&mut out);
+    for chunk in rest {
+        // Realign to the first line start inside the chunk.
+        let Some(nl) = chunk.iter().position(|&b| b == b'\n') else { continue };
+        let mut body = chunk[nl + 1..].to_vec();
         cut_to_last_line(&mut body);
         out.extend_from_slice(&body);
     }

@@ -5,23 +5,21 @@
 //! Lines that are not JSON objects are skipped and reported with their line numbers.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use rand::rngs::StdRng;
 use serde_json::{Map, Value};
 
-use super::{pick_indices, read_sample_text, text_sample, Compression, Sample, SourceError};
+use super::{pick_indices, text_sample, Sample, SourceError};
 
 /// Samples about `rows` objects from a newline-delimited JSON file.
-pub fn sample(path: &Path, display: &str, comp: Compression, rows: usize, rng: &mut StdRng) -> Result<Sample, SourceError> {
-    let text = read_sample_text(path, display, comp, rows, rng)?;
+pub fn sample(text: &[u8], display: &str, rows: usize, rng: &mut StdRng) -> Result<Sample, SourceError> {
     let trimmed = text.iter().position(|b| !b.is_ascii_whitespace());
     let Some(first) = trimmed else { return Err(SourceError::Empty { path: display.to_string() }) };
     let mut objects: Vec<Map<String, Value>> = Vec::new();
     let mut bad: Vec<String> = Vec::new();
     let mut bad_count = 0usize;
     if text[first] == b'[' {
-        let v: Value = serde_json::from_slice(&text)
+        let v: Value = serde_json::from_slice(text)
             .map_err(|e| SourceError::Format { path: display.to_string(), message: format!("invalid JSON: {e}") })?;
         if let Value::Array(items) = v {
             for (i, item) in items.into_iter().enumerate() {

@@ -1,24 +1,90 @@
-//! Parquet sampling: random row groups until the sample is full, then random rows.
+//! Parquet sampling through the async reader: footer first, then only what the sample needs.
 //!
-//! Only the footer and the chosen row groups are read, so the cost follows the sample,
-//! not the file. A corrupt footer or page fails this file with a message naming it.
+//! Only columns the engine can read (text, integers, dates, nested) are projected. Row
+//! groups are drawn at random until they hold the sample. When those row groups are small
+//! (their projected bytes fit `WHOLE_GROUPS_BUDGET`) they are read whole and every decoded
+//! row is also swept for secrets; otherwise the sample is a few runs of contiguous rows at
+//! random places in the file, and with the offset index only the pages holding them are
+//! fetched. Either way the bytes read are bounded by the sample, not the file.
 
-use std::path::Path;
-
-use arrow::compute::take_record_batch;
 use arrow::array::UInt32Array;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use arrow::compute::take_record_batch;
+use arrow::record_batch::RecordBatch;
+use futures::TryStreamExt;
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, RowSelection, RowSelector};
+use parquet::arrow::{ParquetRecordBatchStreamBuilder, ProjectionMask};
+use parquet::file::metadata::{PageIndexPolicy, ParquetMetaData};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
+use rand::Rng;
 
-use super::{pick_indices, Sample, SourceError, SWEEP_MAX_ROWS};
+use super::store::ObjectReader;
+use super::{pick_indices, Sample, SkippedColumn, SourceError, SWEEP_MAX_ROWS};
+use crate::classify::columns::is_scannable;
 
-/// Samples about `rows` rows from the Parquet file at `path`.
-pub fn sample(path: &Path, display: &str, rows: usize, rng: &mut StdRng) -> Result<Sample, SourceError> {
-    let err = |e: parquet::errors::ParquetError| SourceError::Parquet { path: display.to_string(), message: e.to_string() };
-    let file = std::fs::File::open(path).map_err(|e| SourceError::Io { path: display.to_string(), source: e })?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(err)?;
+/// Most projected (compressed) bytes of whole row groups read for one sample; above it
+/// the sample is drawn as runs of rows from the pages that hold them.
+pub const WHOLE_GROUPS_BUDGET: u64 = 32 << 20;
+/// Most runs of contiguous rows a large file's sample is made of.
+const MAX_RUNS: usize = 16;
+
+/// Samples about `rows` rows from a Parquet object.
+pub async fn sample(reader: ObjectReader, rows: usize, rng: &mut StdRng) -> Result<Sample, SourceError> {
+    let display = reader.shown().to_string();
+    let err = |e: parquet::errors::ParquetError| SourceError::Parquet { path: display.clone(), message: e.to_string() };
+    let opts = ArrowReaderOptions::new().with_offset_index_policy(PageIndexPolicy::Optional);
+    let builder = ParquetRecordBatchStreamBuilder::new_with_options(reader, opts).await.map_err(err)?;
     let meta = builder.metadata().clone();
+    let fields = builder.schema().fields().clone();
+    let mut roots = Vec::new();
+    let mut skipped = Vec::new();
+    for (i, f) in fields.iter().enumerate() {
+        if is_scannable(f.data_type()) {
+            roots.push(i);
+        } else {
+            skipped.push(SkippedColumn { name: f.name().clone(), reason: format!("{} values are not scanned", f.data_type()) });
+        }
+    }
+    let descr = builder.parquet_schema();
+    let mut projected = vec![false; fields.len()];
+    for &r in &roots {
+        projected[r] = true;
+    }
+    let leaves: Vec<usize> = (0..descr.num_columns()).filter(|&l| projected[descr.get_column_root_idx(l)]).collect();
+    let mask = ProjectionMask::roots(descr, roots);
+
+    let total_rows: u64 = meta.row_groups().iter().map(|g| g.num_rows().max(0) as u64).sum();
+    if total_rows == 0 || leaves.is_empty() {
+        return Ok(Sample { batches: Vec::new(), rows: 0, warnings: Vec::new(), decoded: Vec::new(), skipped });
+    }
+    let chosen = choose_groups(&meta, rows, rng);
+    let chosen_bytes: u64 = chosen.iter().map(|&g| leaves.iter().map(|&l| meta.row_group(g).column(l).compressed_size().max(0) as u64).sum::<u64>()).sum();
+    let builder = builder.with_projection(mask).with_batch_size(8192);
+
+    if chosen_bytes <= WHOLE_GROUPS_BUDGET {
+        let stream = builder.with_row_groups(chosen).build().map_err(err)?;
+        let batches: Vec<RecordBatch> = stream.try_collect().await.map_err(err)?;
+        let mut sample = take_rows(&display, batches, rows, rng)?;
+        sample.skipped = skipped;
+        return Ok(sample);
+    }
+
+    // A large file: runs of rows at random places, as many as the byte budget allows
+    // given how many bytes one page of every projected column costs here.
+    let per_page: u64 = leaves.iter().map(|&l| page_bytes(&meta, l)).sum::<u64>().max(1);
+    let runs = ((WHOLE_GROUPS_BUDGET / per_page) as usize).clamp(1, MAX_RUNS).min(rows);
+    let run_len = rows.div_ceil(runs) as u64;
+    let mut starts: Vec<u64> = (0..runs).map(|_| rng.random_range(0..total_rows.saturating_sub(run_len).max(1))).collect();
+    starts.sort_unstable();
+    let (groups, selection) = select_runs(&meta, &starts, run_len);
+    let stream = builder.with_row_groups(groups).with_row_selection(selection).build().map_err(err)?;
+    let batches: Vec<RecordBatch> = stream.try_collect().await.map_err(err)?;
+    let n = batches.iter().map(|b| b.num_rows()).sum();
+    Ok(Sample { batches, rows: n, warnings: Vec::new(), decoded: Vec::new(), skipped })
+}
+
+/// Row groups in random order until they hold `rows` rows; returned in file order.
+fn choose_groups(meta: &ParquetMetaData, rows: usize, rng: &mut StdRng) -> Vec<usize> {
     let mut groups: Vec<usize> = (0..meta.num_row_groups()).collect();
     groups.shuffle(rng);
     let mut chosen = Vec::new();
@@ -27,19 +93,72 @@ pub fn sample(path: &Path, display: &str, rows: usize, rng: &mut StdRng) -> Resu
         if gathered >= rows {
             break;
         }
-        let n = meta.row_group(g).num_rows() as usize;
-        if n == 0 {
-            continue;
+        let n = meta.row_group(g).num_rows().max(0) as usize;
+        if n > 0 {
+            chosen.push(g);
+            gathered += n;
         }
-        chosen.push(g);
-        gathered += n;
     }
     chosen.sort_unstable();
-    let reader = builder.with_row_groups(chosen).with_batch_size(8192).build().map_err(err)?;
-    let mut batches = Vec::new();
-    for b in reader {
-        batches.push(b.map_err(|e| SourceError::Parquet { path: display.to_string(), message: e.to_string() })?);
+    chosen
+}
+
+/// Mean compressed bytes of one page of leaf column `leaf` (the whole chunk when the file
+/// has no offset index, since then a chunk is read whole).
+fn page_bytes(meta: &ParquetMetaData, leaf: usize) -> u64 {
+    let (mut bytes, mut pages) = (0u64, 0u64);
+    for g in 0..meta.num_row_groups() {
+        bytes += meta.row_group(g).column(leaf).compressed_size().max(0) as u64;
+        pages += meta.page_index_for_row_group(g).offset_index(leaf).map_or(1, |o| o.page_locations().len().max(1) as u64);
     }
+    bytes / pages.max(1)
+}
+
+/// The row groups touched by runs `[start, start + len)` of file rows, and a selection of
+/// exactly those rows within them.
+fn select_runs(meta: &ParquetMetaData, starts: &[u64], len: u64) -> (Vec<usize>, RowSelection) {
+    // Merge overlapping runs first.
+    let mut runs: Vec<(u64, u64)> = Vec::new();
+    for &s in starts {
+        match runs.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(s + len),
+            _ => runs.push((s, s + len)),
+        }
+    }
+    let mut groups = Vec::new();
+    let mut selectors = Vec::new();
+    let mut group_start = 0u64;
+    for g in 0..meta.num_row_groups() {
+        let n = meta.row_group(g).num_rows().max(0) as u64;
+        let group_end = group_start + n;
+        let mut pos = group_start;
+        let mut touched = false;
+        for &(s, e) in &runs {
+            let (s, e) = (s.max(group_start), e.min(group_end));
+            if s >= e {
+                continue;
+            }
+            touched = true;
+            if s > pos {
+                selectors.push(RowSelector::skip((s - pos) as usize));
+            }
+            selectors.push(RowSelector::select((e - s) as usize));
+            pos = e;
+        }
+        if touched {
+            if group_end > pos {
+                selectors.push(RowSelector::skip((group_end - pos) as usize));
+            }
+            groups.push(g);
+        }
+        group_start = group_end;
+    }
+    (groups, RowSelection::from(selectors))
+}
+
+/// Keeps `rows` random rows of the decoded batches; all decoded rows (up to
+/// `SWEEP_MAX_ROWS`) are kept for the secrets sweep.
+fn take_rows(display: &str, batches: Vec<RecordBatch>, rows: usize, rng: &mut StdRng) -> Result<Sample, SourceError> {
     let total: usize = batches.iter().map(|b| b.num_rows()).sum();
     let keep = pick_indices(total, rows, rng);
     if keep.len() == total {

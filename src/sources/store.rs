@@ -1,0 +1,368 @@
+//! Object stores: local directories, S3, GCS and Azure behind one `object_store` interface.
+//!
+//! This module owns listing (each object with size, ETag and last-modified, so that a
+//! later scan can skip what did not change) and ranged reads, counted so that the bytes
+//! a sample costs can be reported. Every file Assay reads, local or remote, goes through
+//! here; local paths are not a separate code path.
+
+use std::ops::Range;
+use std::path::{Path as FsPath, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt, TryStreamExt};
+use object_store::local::LocalFileSystem;
+use object_store::path::Path;
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, RetryConfig};
+use parquet::arrow::arrow_reader::ArrowReaderOptions;
+use parquet::arrow::async_reader::{AsyncFileReader, MetadataSuffixFetch};
+use parquet::errors::ParquetError;
+use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
+use serde::{Deserialize, Serialize};
+
+use super::location::{redact, Location};
+use super::{detect, Format, SourceError};
+
+/// Bytes and requests spent reading objects.
+#[derive(Debug, Default)]
+pub struct IoStats {
+    bytes: AtomicU64,
+    requests: AtomicU64,
+}
+
+impl IoStats {
+    fn record(&self, bytes: usize) {
+        self.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+        self.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Bytes read so far.
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    /// Read requests made so far.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+}
+
+/// One object of a listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectEntry {
+    /// The name the object is reported by (a path as given, or a full URL).
+    pub shown: String,
+    /// Key inside its store.
+    #[serde(skip)]
+    pub key: Path,
+    /// Size in bytes.
+    pub size: u64,
+    /// The store's entity tag, when it has one.
+    pub e_tag: Option<String>,
+    /// Last modification time.
+    pub last_modified: DateTime<Utc>,
+}
+
+impl ObjectEntry {
+    /// Whether `self` is the same version of the object as `previous`: same ETag when
+    /// both have one, else same size and modification time.
+    pub fn unchanged_since(&self, previous: &ObjectEntry) -> bool {
+        match (&self.e_tag, &previous.e_tag) {
+            (Some(a), Some(b)) => a == b && self.size == previous.size,
+            _ => self.size == previous.size && self.last_modified == previous.last_modified,
+        }
+    }
+}
+
+/// How a listing differs from an earlier one (objects matched by `shown` name).
+#[derive(Debug, Default)]
+pub struct Changes<'a> {
+    /// Objects not in the earlier listing.
+    pub added: Vec<&'a ObjectEntry>,
+    /// Objects whose ETag (or size and time) changed.
+    pub changed: Vec<&'a ObjectEntry>,
+    /// Objects that can be skipped.
+    pub unchanged: Vec<&'a ObjectEntry>,
+    /// Objects of the earlier listing that are gone.
+    pub removed: Vec<&'a ObjectEntry>,
+}
+
+/// Compares a listing with an earlier one, so that only new or changed objects are read.
+pub fn diff<'a>(previous: &'a [ObjectEntry], current: &'a [ObjectEntry]) -> Changes<'a> {
+    let before: std::collections::HashMap<&str, &ObjectEntry> = previous.iter().map(|e| (e.shown.as_str(), e)).collect();
+    let now: std::collections::HashSet<&str> = current.iter().map(|e| e.shown.as_str()).collect();
+    let mut out = Changes::default();
+    for e in current {
+        match before.get(e.shown.as_str()) {
+            None => out.added.push(e),
+            Some(p) if e.unchanged_since(p) => out.unchanged.push(e),
+            Some(_) => out.changed.push(e),
+        }
+    }
+    out.removed = previous.iter().filter(|e| !now.contains(e.shown.as_str())).collect();
+    out
+}
+
+/// A listed location: a store and the prefix (or single object) inside it.
+pub struct Lake {
+    store: Arc<dyn ObjectStore>,
+    prefix: Path,
+    /// How the location was given (redacted); children are shown relative to it.
+    given: String,
+    /// For a local location: the path as given, to show children as local paths.
+    local: Option<PathBuf>,
+    /// `scheme://bucket` for a remote store.
+    root: String,
+    /// Bytes and requests spent on this location.
+    pub stats: Arc<IoStats>,
+}
+
+/// Requests that fail are retried a few times, for half a minute at most, so that an
+/// unreachable store fails the scan of that location quickly rather than in minutes.
+fn retry() -> RetryConfig {
+    RetryConfig { max_retries: 3, retry_timeout: Duration::from_secs(30), ..Default::default() }
+}
+
+impl Lake {
+    /// Opens a local or object-store location. Credentials come from the store's standard
+    /// environment (AWS_*, GOOGLE_*, AZURE_*).
+    pub fn open(given: &str, location: &Location) -> Result<Lake, SourceError> {
+        let shown = redact(given);
+        let remote = |message: String| SourceError::Remote { location: shown.clone(), message: redact(&message) };
+        match location {
+            Location::Local(p) => {
+                // Canonical: object_store paths have no `..` segments.
+                let abs = std::fs::canonicalize(p).map_err(|e| SourceError::Io { path: shown.clone(), source: e })?;
+                let prefix = Path::from_absolute_path(&abs).map_err(|e| remote(e.to_string()))?;
+                Ok(Lake {
+                    store: Arc::new(LocalFileSystem::new()),
+                    prefix,
+                    given: shown.clone(),
+                    local: Some(p.clone()),
+                    root: String::new(),
+                    stats: Arc::default(),
+                })
+            }
+            Location::Store(url) => {
+                let bucket = url.host_str().unwrap_or_default().to_string();
+                let store: Arc<dyn ObjectStore> = match url.scheme() {
+                    "s3" | "s3a" => Arc::new(
+                        object_store::aws::AmazonS3Builder::from_env().with_url(url.as_str()).with_retry(retry()).build().map_err(|e| remote(e.to_string()))?,
+                    ),
+                    "gs" => Arc::new(
+                        object_store::gcp::GoogleCloudStorageBuilder::from_env()
+                            .with_url(url.as_str())
+                            .with_retry(retry())
+                            .build()
+                            .map_err(|e| remote(e.to_string()))?,
+                    ),
+                    _ => Arc::new(
+                        object_store::azure::MicrosoftAzureBuilder::from_env()
+                            .with_url(url.as_str())
+                            .with_retry(retry())
+                            .build()
+                            .map_err(|e| remote(e.to_string()))?,
+                    ),
+                };
+                let prefix = Path::from_url_path(url.path()).map_err(|e| remote(e.to_string()))?;
+                Ok(Lake { store, prefix, given: shown, local: None, root: format!("{}://{bucket}", url.scheme()), stats: Arc::default() })
+            }
+            Location::Postgres { .. } => Err(remote("a database is not a file location".into())),
+        }
+    }
+
+    /// The location as given (redacted).
+    pub fn given(&self) -> &str {
+        &self.given
+    }
+
+    /// Lists the data files of the location: the object itself when it names one,
+    /// otherwise every data file under the prefix (sorted; names starting with `.` or `_`
+    /// are skipped, and plain `.json` files, which are often metadata, unless named
+    /// directly).
+    pub async fn list(&self) -> Result<Vec<ObjectEntry>, SourceError> {
+        let err = |e: object_store::Error| SourceError::Remote { location: self.given.clone(), message: redact(&describe(&e)) };
+        let is_dir = self.local.as_ref().is_some_and(|p| p.is_dir());
+        if !is_dir && !self.prefix.as_ref().is_empty() {
+            match self.store.head(&self.prefix).await {
+                Ok(meta) => return Ok(vec![self.entry(meta, true)]),
+                Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(err(e)),
+            }
+        }
+        let prefix = (!self.prefix.as_ref().is_empty()).then_some(&self.prefix);
+        let mut out: Vec<ObjectEntry> = self
+            .store
+            .list(prefix)
+            .map_err(err)
+            .try_filter_map(|meta| async move {
+                let rel: Vec<_> = meta.location.prefix_match(&self.prefix).map(|p| p.collect()).unwrap_or_default();
+                let hidden = rel.iter().any(|p: &object_store::path::PathPart| p.as_ref().starts_with(['.', '_']));
+                let name = meta.location.filename().unwrap_or_default().to_ascii_lowercase();
+                let wanted = match detect(FsPath::new(&name)) {
+                    Some((Format::NdJson, _)) => name.contains(".ndjson") || name.contains(".jsonl"),
+                    Some(_) => true,
+                    None => false,
+                };
+                Ok((!hidden && wanted).then(|| self.entry(meta, false)))
+            })
+            .try_collect()
+            .await?;
+        if out.is_empty() && self.local.is_none() {
+            // An empty listing of a prefix is most often a typo; say so rather than
+            // report a clean scan of nothing.
+            return Err(SourceError::Remote { location: self.given.clone(), message: "no data files under this prefix".into() });
+        }
+        out.sort_by(|a, b| a.shown.cmp(&b.shown));
+        Ok(out)
+    }
+
+    fn entry(&self, meta: object_store::ObjectMeta, named: bool) -> ObjectEntry {
+        let shown = if named {
+            self.given.clone()
+        } else if let Some(base) = &self.local {
+            let rel: Vec<String> = meta.location.prefix_match(&self.prefix).map(|p| p.map(|s| s.as_ref().to_string()).collect()).unwrap_or_default();
+            rel.iter().fold(base.clone(), |acc, s| acc.join(s)).display().to_string()
+        } else {
+            format!("{}/{}", self.root, meta.location)
+        };
+        ObjectEntry { shown, key: meta.location, size: meta.size, e_tag: meta.e_tag, last_modified: meta.last_modified }
+    }
+
+    /// A reader for one listed object.
+    pub fn reader(&self, entry: &ObjectEntry) -> ObjectReader {
+        ObjectReader { store: self.store.clone(), key: entry.key.clone(), size: entry.size, shown: entry.shown.clone(), stats: self.stats.clone() }
+    }
+}
+
+/// Store errors carry the whole source chain in their text; keep the first line only.
+fn describe(e: &object_store::Error) -> String {
+    match e {
+        object_store::Error::NotFound { path, .. } => format!("not found: {path}"),
+        e => {
+            let mut s = e.to_string();
+            let mut cur: Option<&dyn std::error::Error> = std::error::Error::source(e);
+            // The innermost cause usually says what went wrong (connection refused, 403 …).
+            while let Some(c) = cur {
+                let t = c.to_string();
+                if !s.contains(&t) {
+                    s.push_str(": ");
+                    s.push_str(&t);
+                }
+                cur = c.source();
+            }
+            s
+        }
+    }
+}
+
+/// Ranged, counted reads of one object.
+#[derive(Clone)]
+pub struct ObjectReader {
+    store: Arc<dyn ObjectStore>,
+    key: Path,
+    size: u64,
+    shown: String,
+    stats: Arc<IoStats>,
+}
+
+impl ObjectReader {
+    /// The object's size in bytes.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The name the object is reported by.
+    pub fn shown(&self) -> &str {
+        &self.shown
+    }
+
+    fn error(&self, e: object_store::Error) -> SourceError {
+        SourceError::Remote { location: self.shown.clone(), message: redact(&describe(&e)) }
+    }
+
+    /// Reads one byte range.
+    pub async fn range(&self, range: Range<u64>) -> Result<Bytes, SourceError> {
+        let b = self.store.get_range(&self.key, range).await.map_err(|e| self.error(e))?;
+        self.stats.record(b.len());
+        Ok(b)
+    }
+
+    /// Reads the object from its start, stopping after at least `limit` bytes.
+    pub async fn head(&self, limit: u64) -> Result<Vec<u8>, SourceError> {
+        let res = self.store.get(&self.key).await.map_err(|e| self.error(e))?;
+        let mut stream = res.into_stream();
+        let mut out = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| self.error(e))?;
+            self.stats.record(chunk.len());
+            out.extend_from_slice(&chunk);
+            if out.len() as u64 >= limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The object as a byte stream from its start, for decompressors (which cannot
+    /// seek); the caller stops reading when it has enough.
+    pub async fn stream(&self) -> Result<impl futures::Stream<Item = std::io::Result<Bytes>> + Send + 'static, SourceError> {
+        let res = self.store.get(&self.key).await.map_err(|e| self.error(e))?;
+        let stats = self.stats.clone();
+        Ok(res.into_stream().map(move |c| {
+            c.inspect(|b| stats.record(b.len())).map_err(std::io::Error::other)
+        }))
+    }
+}
+
+fn parquet_err(e: object_store::Error) -> ParquetError {
+    ParquetError::External(Box::new(e))
+}
+
+impl AsyncFileReader for ObjectReader {
+    fn get_bytes(&mut self, range: Range<u64>) -> BoxFuture<'_, parquet::errors::Result<Bytes>> {
+        async move {
+            let b = self.store.get_range(&self.key, range).await.map_err(parquet_err)?;
+            self.stats.record(b.len());
+            Ok(b)
+        }
+        .boxed()
+    }
+
+    fn get_byte_ranges(&mut self, ranges: Vec<Range<u64>>) -> BoxFuture<'_, parquet::errors::Result<Vec<Bytes>>> {
+        async move {
+            let out = self.store.get_ranges(&self.key, &ranges).await.map_err(parquet_err)?;
+            for b in &out {
+                self.stats.record(b.len());
+            }
+            Ok(out)
+        }
+        .boxed()
+    }
+
+    fn get_metadata<'a>(&'a mut self, options: Option<&'a ArrowReaderOptions>) -> BoxFuture<'a, parquet::errors::Result<Arc<ParquetMetaData>>> {
+        async move {
+            let size = self.size;
+            let meta = ParquetMetaDataReader::new().with_arrow_reader_options(options).load_and_finish(&mut *self, size).await?;
+            Ok(Arc::new(meta))
+        }
+        .boxed()
+    }
+}
+
+impl MetadataSuffixFetch for &mut ObjectReader {
+    fn fetch_suffix(&mut self, suffix: usize) -> BoxFuture<'_, parquet::errors::Result<Bytes>> {
+        async move {
+            let opts = GetOptions { range: Some(GetRange::Suffix(suffix as u64)), ..Default::default() };
+            let res = self.store.get_opts(&self.key, opts).await.map_err(parquet_err)?;
+            let b = res.bytes().await.map_err(parquet_err)?;
+            self.stats.record(b.len());
+            Ok(b)
+        }
+        .boxed()
+    }
+}
