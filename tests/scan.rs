@@ -1,93 +1,16 @@
 //! `assay scan` as users run it: the binary over real files, checked through its JSON
 //! report (the contract in DESIGN.md), its exit codes and its stderr.
 
+mod common;
+
 use std::fs;
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::Arc;
 
-use arrow::array::{
-    ArrayRef, BinaryArray, DictionaryArray, Int64Array, LargeStringArray, ListBuilder, StringArray, StringBuilder,
-    StringViewArray,
-};
-use arrow::datatypes::Int32Type;
+use arrow::array::{ArrayRef, BinaryArray, StringArray};
 use arrow::record_batch::RecordBatch;
-use parquet::arrow::ArrowWriter;
-use serde_json::Value;
 
-fn assay(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_assay")).args(args).output().expect("run assay")
-}
-
-fn scan_json(paths: &[&Path], extra: &[&str]) -> (Value, Output) {
-    let mut args: Vec<String> = vec!["scan".into()];
-    args.extend(paths.iter().map(|p| p.display().to_string()));
-    args.extend(["--format".into(), "json".into()]);
-    args.extend(extra.iter().map(|s| s.to_string()));
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = assay(&refs);
-    let v: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("report is not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
-    (v, out)
-}
-
-fn column<'a>(report: &'a Value, file: &str, col: &str) -> &'a Value {
-    report["columns"]
-        .as_array()
-        .expect("columns array")
-        .iter()
-        .find(|c| c["source"].as_str().is_some_and(|s| s.ends_with(file)) && c["column"] == col)
-        .unwrap_or_else(|| panic!("no column {file}/{col} in {report}"))
-}
-
-fn labels(report: &Value, file: &str, col: &str) -> Vec<String> {
-    column(report, file, col)["labels"]
-        .as_array()
-        .expect("labels array")
-        .iter()
-        .map(|l| l["label"].as_str().expect("label string").to_string())
-        .collect()
-}
-
-fn write_parquet(path: &Path, batch: &RecordBatch) {
-    let f = fs::File::create(path).expect("create parquet");
-    let mut w = ArrowWriter::try_new(f, batch.schema(), None).expect("writer");
-    w.write(batch).expect("write batch");
-    w.close().expect("close writer");
-}
-
-/// 300 rows: structured columns of several Arrow string and integer types.
-fn typed_batch() -> RecordBatch {
-    let n = 300;
-    let emails: Vec<String> = (0..n).map(|i| format!("person{i}@mail-example.org")).collect();
-    let cards = ["4111 1111 1111 1111", "5555-5555-5555-4444", "378282246310005", "6011111111111117"];
-    let card_col: Vec<&str> = (0..n).map(|i| cards[i % 4]).collect();
-    let ips: Vec<String> = (0..n).map(|i| format!("203.0.{}.{}", i % 200, 10 + i % 200)).collect();
-    let phones: Vec<i64> = (0..n as i64).map(|i| 447700900000 + i).collect();
-    let tiers = DictionaryArray::<Int32Type>::from_iter((0..n).map(|i| ["gold", "silver", "bronze"][i % 3]));
-    let notes: Vec<String> = (0..n)
-        .map(|i| if i % 100 == 7 { format!("please reply to helpdesk{i}@corp-example.net today") } else { format!("ticket {i} resolved") })
-        .collect();
-    let hashes: Vec<String> = (0..n).map(|i| format!("{:040x}", (i as u128 + 1) * 0x9e3779b97f4a7c15u128)).collect();
-    let mut list = ListBuilder::new(StringBuilder::new());
-    for i in 0..n {
-        if i % 2 == 0 {
-            list.values().append_value(format!("cc{i}@copy-example.com"));
-        }
-        list.append(true);
-    }
-    RecordBatch::try_from_iter(vec![
-        ("contact", Arc::new(StringArray::from(emails)) as ArrayRef),
-        ("c2", Arc::new(LargeStringArray::from(card_col)) as ArrayRef),
-        ("addr", Arc::new(StringViewArray::from(ips.iter().map(String::as_str).collect::<Vec<_>>())) as ArrayRef),
-        ("mobile", Arc::new(Int64Array::from(phones)) as ArrayRef),
-        ("tier", Arc::new(tiers) as ArrayRef),
-        ("notes", Arc::new(StringArray::from(notes)) as ArrayRef),
-        ("content_hash", Arc::new(StringArray::from(hashes)) as ArrayRef),
-        ("cc", Arc::new(list.finish()) as ArrayRef),
-    ])
-    .expect("batch")
-}
+use common::cli::{assay, column, labels, scan_json, typed_batch, write_parquet};
 
 #[test]
 fn labels_columns_of_every_arrow_type_and_keeps_the_contract() {

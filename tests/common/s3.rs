@@ -1,0 +1,106 @@
+//! A real S3-compatible server for tests: `TEST_S3_ENDPOINT` when set (CI starts
+//! `moto_server` on loopback), otherwise a `moto_server` this process starts on a free
+//! port. Each test gets its own bucket.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// Endpoint of the shared server, started once per test binary when needed.
+fn endpoint() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    static SERVER: OnceLock<std::sync::Mutex<Option<Child>>> = OnceLock::new();
+    ENDPOINT.get_or_init(|| {
+        if let Ok(e) = std::env::var("TEST_S3_ENDPOINT") {
+            return e.trim_end_matches('/').to_string();
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+        let child = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("S3 tests need TEST_S3_ENDPOINT or `moto_server` on PATH (pip install 'moto[server]')");
+        SERVER.get_or_init(|| std::sync::Mutex::new(Some(child)));
+        let e = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "moto_server did not start on {e}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        e
+    })
+}
+
+/// A fresh bucket on the test server.
+pub struct Bucket {
+    pub endpoint: String,
+    pub name: String,
+}
+
+impl Bucket {
+    /// Creates a bucket with a unique name (moto accepts an unsigned `PUT /bucket`).
+    pub fn new(tag: &str) -> Bucket {
+        let endpoint = endpoint().to_string();
+        let name = format!("assay-{tag}-{}-{}", std::process::id(), rand_suffix());
+        let status = http(&endpoint, "PUT", &format!("/{name}"));
+        assert!(status == 200, "creating bucket {name} on {endpoint}: HTTP {status}");
+        Bucket { endpoint, name }
+    }
+
+    /// The environment the binary reads S3 settings and credentials from.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT", self.endpoint.clone()),
+            ("AWS_ALLOW_HTTP", "true".into()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_ACCESS_KEY_ID", "assay-test-key".into()),
+            ("AWS_SECRET_ACCESS_KEY", "assay-test-secret-do-not-print".into()),
+        ]
+    }
+
+    /// A store on this bucket, for the test to write objects with.
+    pub fn store(&self) -> object_store::aws::AmazonS3 {
+        object_store::aws::AmazonS3Builder::new()
+            .with_endpoint(&self.endpoint)
+            .with_allow_http(true)
+            .with_region("us-east-1")
+            .with_bucket_name(&self.name)
+            .with_access_key_id("assay-test-key")
+            .with_secret_access_key("assay-test-secret-do-not-print")
+            .build()
+            .expect("S3 client")
+    }
+
+    /// Uploads `bytes` as `key`.
+    pub fn put(&self, key: &str, bytes: Vec<u8>) {
+        use object_store::ObjectStoreExt;
+        let store = self.store();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        rt.block_on(store.put(&object_store::path::Path::from(key), bytes.into())).unwrap_or_else(|e| panic!("put {key}: {e}"));
+    }
+
+    /// `s3://bucket/suffix`.
+    pub fn url(&self, suffix: &str) -> String {
+        format!("s3://{}/{suffix}", self.name)
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    h.finish() % 1_000_000_000
+}
+
+/// A bodiless HTTP/1.1 request; returns the status code.
+fn http(endpoint: &str, method: &str, path: &str) -> u16 {
+    let hostport = endpoint.trim_start_matches("http://");
+    let mut s = TcpStream::connect(hostport).unwrap_or_else(|e| panic!("connect {endpoint}: {e}"));
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").expect("write request");
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).expect("read response");
+    resp.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+}
