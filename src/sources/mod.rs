@@ -156,7 +156,7 @@ pub const COMPRESSED_READ_LIMIT: u64 = 64 << 20;
 const TEXT_CHUNK: u64 = 256 * 1024;
 
 /// Reads the text to sample from: the whole object when small, otherwise the head (with
-/// the header) plus random byte ranges realigned to line starts; a compressed object is
+/// the header), the tail and random byte ranges, realigned to line starts; a compressed object is
 /// decompressed from its start up to `COMPRESSED_READ_LIMIT`. Returns whole lines only.
 async fn read_sample_text(reader: &ObjectReader, comp: Compression, rows: usize, rng: &mut StdRng) -> Result<Vec<u8>, SourceError> {
     use rand::Rng;
@@ -185,7 +185,11 @@ async fn read_sample_text(reader: &ObjectReader, comp: Compression, rows: usize,
     }
     let ranges = (rows / 200).clamp(4, 32);
     let mut offsets: Vec<u64> = (0..ranges).map(|_| rng.random_range(TEXT_CHUNK..len)).collect();
+    // The tail too: appended rows are the newest, and a head that is one giant line
+    // would otherwise leave few rows.
+    offsets.push(len.saturating_sub(TEXT_CHUNK).max(TEXT_CHUNK));
     offsets.sort_unstable();
+    offsets.dedup();
     let head = reader.range(0..TEXT_CHUNK);
     let rest = futures::future::try_join_all(offsets.iter().map(|&off| reader.range(off..(off + TEXT_CHUNK).min(len))));
     let (head, rest) = futures::future::try_join(head, rest).await?;
