@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 gate=""
 [ "${1:-}" = "--gate" ] && gate="$2"
-bin=target/release/assay
+# ASSAY_BIN: another build of the binary (CI gates with the debug build it tests).
+bin=${ASSAY_BIN:-target/release/assay}
 [ -x "$bin" ] || cargo build --release --quiet
 score=../shared/corpus_public/score.py
 out=$(mktemp -d)
