@@ -9,6 +9,7 @@ pub mod csv;
 pub mod location;
 pub mod ndjson;
 pub mod parquet;
+pub mod postgres;
 
 use std::hash::{Hash, Hasher};
 use std::io::Read;
