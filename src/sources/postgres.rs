@@ -142,6 +142,9 @@ pub struct PgSource {
 struct ColumnInfo {
     name: String,
     is_bytea: bool,
+    /// `inet` (or a domain over it): read with `abbrev`, since its text cast appends
+    /// `/32` to every address.
+    is_inet: bool,
     readable: bool,
 }
 
@@ -508,9 +511,10 @@ async fn describe(tx: &mut PgConnection, table: &TableName) -> Result<Option<Rel
         ('v' | 'f', _) | (_, Some(true)) => None,
         _ => Some(sum.unwrap_or(0.0)),
     };
-    let columns: Vec<(String, bool, bool)> = sqlx::query_as(
+    let columns: Vec<(String, bool, bool, bool)> = sqlx::query_as(
         "SELECT a.attname::text, \
                 (b.oid = 'bytea'::regtype OR (b.typcategory = 'A' AND b.typelem = 'bytea'::regtype)), \
+                b.oid = 'inet'::regtype, \
                 has_column_privilege(c.oid, a.attnum, 'SELECT') \
          FROM pg_attribute a \
          JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -523,14 +527,14 @@ async fn describe(tx: &mut PgConnection, table: &TableName) -> Result<Option<Rel
     .bind(&table.name)
     .fetch_all(&mut *tx)
     .await?;
-    let columns = columns.into_iter().map(|(name, is_bytea, readable)| ColumnInfo { name, is_bytea, readable }).collect();
+    let columns = columns.into_iter().map(|(name, is_bytea, is_inet, readable)| ColumnInfo { name, is_bytea, is_inet, readable }).collect();
     Ok(Some(Relation { kind, estimate, columns }))
 }
 
 /// The columns to read, and those left out with the reason. Columns the role may not read
 /// are left out only when it may read some: otherwise the query reads them all, and the
 /// server's "permission denied" names the table.
-fn select_columns(columns: &[ColumnInfo]) -> (Vec<String>, Vec<SkippedColumn>) {
+fn select_columns(columns: &[ColumnInfo]) -> (Vec<&ColumnInfo>, Vec<SkippedColumn>) {
     let any_readable = columns.iter().any(|c| c.readable && !c.is_bytea);
     let mut selected = Vec::new();
     let mut skipped = Vec::new();
@@ -540,7 +544,7 @@ fn select_columns(columns: &[ColumnInfo]) -> (Vec<String>, Vec<SkippedColumn>) {
         } else if !c.readable && any_readable {
             skipped.push(SkippedColumn { name: c.name.clone(), reason: "permission denied for column".into() });
         } else {
-            selected.push(c.name.clone());
+            selected.push(c);
         }
     }
     (selected, skipped)
@@ -562,8 +566,11 @@ fn choose_method(rel: &Relation, rows: usize) -> SampleMethod {
 
 /// The sample query; binds are `$1` the value cap, then (sampling methods) `$2` the
 /// percentage and `$3` the seed, then the limit.
-fn sample_sql(table: &TableName, columns: &[String], method: SampleMethod) -> String {
-    let list: Vec<String> = columns.iter().map(|c| format!("left({}::text, $1)", quote_ident(c))).collect();
+fn sample_sql(table: &TableName, columns: &[&ColumnInfo], method: SampleMethod) -> String {
+    let list: Vec<String> = columns
+        .iter()
+        .map(|c| if c.is_inet { format!("left(abbrev({}), $1)", quote_ident(&c.name)) } else { format!("left({}::text, $1)", quote_ident(&c.name)) })
+        .collect();
     let from = table.quoted();
     match method {
         SampleMethod::System { .. } => format!("SELECT {} FROM {from} TABLESAMPLE SYSTEM ($2) REPEATABLE ($3) LIMIT $4", list.join(", ")),
@@ -621,14 +628,14 @@ fn row_bytes(row: &PgRow) -> usize {
 }
 
 /// One Utf8 column per selected column, in table order.
-fn to_batch(columns: &[String], rows: &[PgRow]) -> Result<RecordBatch, String> {
-    let fields: Vec<Field> = columns.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect();
+fn to_batch(columns: &[&ColumnInfo], rows: &[PgRow]) -> Result<RecordBatch, String> {
+    let fields: Vec<Field> = columns.iter().map(|c| Field::new(&c.name, DataType::Utf8, true)).collect();
     let schema = Arc::new(Schema::new(fields));
     let mut arrays: Vec<ArrayRef> = Vec::with_capacity(columns.len());
-    for (c, name) in columns.iter().enumerate() {
+    for (c, column) in columns.iter().enumerate() {
         let mut b = StringBuilder::with_capacity(rows.len(), 0);
         for row in rows {
-            let v: Option<&str> = row.try_get(c).map_err(|e| format!("column `{name}`: {e}"))?;
+            let v: Option<&str> = row.try_get(c).map_err(|e| format!("column `{}`: {e}", column.name))?;
             b.append_option(v);
         }
         arrays.push(Arc::new(b.finish()));
