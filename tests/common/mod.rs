@@ -63,7 +63,14 @@ impl TestDb {
         &self.dsn
     }
 
-    /// DSN of `database` on the test server as `user` with `password`.
+    /// The administrator's password, if the server needs one.
+    pub fn admin_password(&self) -> Option<String> {
+        let url = url::Url::parse(&self.dsn).expect("test DSN is a URL");
+        url.password().map(str::to_string)
+    }
+
+    /// DSN of `database` (default: the test database) on the test server as `user` with
+    /// `password`.
     pub fn dsn_as(&self, user: &str, password: Option<&str>, database: Option<&str>) -> String {
         let mut url = url::Url::parse(&self.dsn).expect("test DSN is a URL");
         url.set_username(user).expect("set user");
