@@ -39,10 +39,11 @@ use sqlx::{Arguments, AssertSqlSafe, Connection, Postgres, Row, Transaction};
 use super::location::redact;
 use super::{seeded_rng, Sample, SkippedColumn, SourceError};
 
-/// How long `connect` (and a later pool checkout) may take.
+/// How long opening a connection may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Connections per source: tables are sampled one or two at a time.
-const POOL_SIZE: u32 = 2;
+/// Connections per source: at most this many tables are sampled at once; further callers
+/// wait for a connection (up to the connect timeout plus two statement timeouts).
+const POOL_SIZE: u32 = 4;
 /// `TABLESAMPLE` is sized to return this many times the rows asked for, so that block
 /// sampling's variance rarely leaves the sample short.
 const MARGIN: f64 = 2.0;
@@ -185,7 +186,7 @@ impl PgSource {
         let pool = PgPoolOptions::new()
             .max_connections(POOL_SIZE)
             .min_connections(0)
-            .acquire_timeout(CONNECT_TIMEOUT)
+            .acquire_timeout(CONNECT_TIMEOUT + 2 * opts.statement_timeout)
             .connect_lazy_with(options);
         Ok(PgSource { pool, display, opts })
     }
@@ -258,11 +259,7 @@ impl PgSource {
     /// warnings say when the sample is not random (views, never-analysed tables) or short.
     pub async fn sample(&self, table: &TableName, rows: usize) -> Result<Sample, SourceError> {
         let location = table.to_string();
-        let mut tx = self.begin(&location).await?;
-        let rel = describe(&mut tx, table).await.map_err(|e| self.remote(&location, e))?;
-        let Some(rel) = rel else {
-            return Err(SourceError::Remote { location, message: "no such table or view".into() });
-        };
+        let (mut tx, rel) = self.open(table).await?;
         let (selected, skipped) = select_columns(&rel.columns);
         let mut method = choose_method(&rel, rows);
         let mut rng = seeded_rng(&location);
@@ -289,7 +286,7 @@ impl PgSource {
             ('v', _) => warnings.push(format!("a view: its first {got} rows were sampled, not a random sample")),
             ('f', _) => warnings.push(format!("a foreign table: its first {got} rows were sampled, not a random sample")),
             (_, None) => warnings.push(format!("never analysed (no row estimate): its first {got} rows were sampled, not a random sample; run ANALYZE for a random one")),
-            (_, Some(est)) if got < rows && est >= (got + 1) as f64 * 1.5 && !fetched.over_budget => warnings.push(format!(
+            (_, Some(est)) if got < rows && est > 2.0 * got as f64 && !fetched.over_budget => warnings.push(format!(
                 "only {got} of {rows} rows came back from TABLESAMPLE although about {est:.0} rows are estimated; the statistics may be stale (run ANALYZE)"
             )),
             _ => {}
@@ -304,12 +301,7 @@ impl PgSource {
     /// What `sample` would do first for `table`: the method, the estimate it came from and
     /// the server's `EXPLAIN` of the query (retries, if any, only raise the percentage).
     pub async fn plan(&self, table: &TableName, rows: usize) -> Result<SamplePlan, SourceError> {
-        let location = table.to_string();
-        let mut tx = self.begin(&location).await?;
-        let rel = describe(&mut tx, table).await.map_err(|e| self.remote(&location, e))?;
-        let Some(rel) = rel else {
-            return Err(SourceError::Remote { location, message: "no such table or view".into() });
-        };
+        let (mut tx, rel) = self.open(table).await?;
         let (selected, _) = select_columns(&rel.columns);
         let method = choose_method(&rel, rows);
         let sql = format!("EXPLAIN {}", sample_sql(table, &selected, method));
@@ -317,9 +309,19 @@ impl PgSource {
         let lines: Vec<String> = sqlx::query_scalar_with(AssertSqlSafe(sql), args)
             .fetch_all(&mut *tx)
             .await
-            .map_err(|e| self.remote(&location, e))?;
+            .map_err(|e| self.remote(&table.to_string(), e))?;
         let _ = tx.rollback().await;
         Ok(SamplePlan { method, estimated_rows: rel.estimate, explain: lines.join("\n") })
+    }
+
+    /// Opens the transaction that samples `table`, and describes it.
+    async fn open(&self, table: &TableName) -> Result<(Transaction<'static, Postgres>, Relation), SourceError> {
+        let location = table.to_string();
+        let mut tx = self.begin(&location).await?;
+        match describe(&mut tx, table).await.map_err(|e| self.remote(&location, e))? {
+            Some(rel) => Ok((tx, rel)),
+            None => Err(SourceError::Remote { location, message: "no such table or view".into() }),
+        }
     }
 
     /// Opens a read-only transaction with this source's statement timeout.
