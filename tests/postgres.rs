@@ -486,3 +486,38 @@ async fn reads_in_a_read_only_transaction() {
     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM audit").fetch_one(&mut c).await.unwrap();
     assert_eq!(n, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_statistics_retry_with_a_larger_percentage() {
+    let db = TestDb::new().await;
+    make_table(&db, "shrunk", 300_000, "WITH (autovacuum_enabled = false)", true).await;
+    // 1 row in 100 is left, but the estimate still says 300,000: the first TABLESAMPLE
+    // returns about 20 rows, and the retries raise the percentage until 1,000 come back.
+    db.exec("DELETE FROM shrunk WHERE id % 100 <> 0").await;
+    let src = source(&db).await;
+    let table = t("public", "shrunk");
+    let SampleMethod::System { percent } = src.plan(&table, 1000).await.unwrap().method else { panic!("expected SYSTEM") };
+    assert!(percent < 1.0, "{percent}");
+    let s = src.sample(&table, 1000).await.unwrap();
+    assert_eq!(s.rows, 1000, "{:?}", s.warnings);
+    assert!(ids(&s).iter().all(|i| i % 100 == 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tables_sampled_concurrently() {
+    let db = TestDb::new().await;
+    for i in 0..6 {
+        make_table(&db, &format!("part_{i}"), 20_000, "", true).await;
+    }
+    let src = source(&db).await;
+    let tables = src.tables(&[]).await.unwrap();
+    assert_eq!(tables.len(), 6);
+    // More tables at once than the pool has connections; the same table twice.
+    let mut all = tables.clone();
+    all.push(tables[0].clone());
+    let samples = futures::future::join_all(all.iter().map(|t| src.sample(t, 500))).await;
+    let samples: Vec<Sample> = samples.into_iter().map(|r| r.expect("sample")).collect();
+    assert!(samples.iter().all(|s| s.rows == 500));
+    assert_eq!(ids(&samples[0]), ids(&samples[6]), "the same rows for the same table");
+    assert_ne!(ids(&samples[0]), ids(&samples[1]), "seeded by table name");
+}
