@@ -76,6 +76,8 @@ async fn every_type_arrives_as_text_and_bytea_is_skipped() {
            '{"contact": null}', '{}', ARRAY['Johnny'], '2023-12-31 23:59:59', '2023-12-31 23:59:59+00',
            '1973-01-02', false, 'sad', '+353 87 1234567', 'IE29AIBK93115212345678', NULL, NULL);
         ANALYZE customers;
+        CREATE TABLE blobs (data bytea);
+        INSERT INTO blobs VALUES ('\x00'), ('\x01'), (NULL);
         "#,
     )
     .await;
@@ -125,6 +127,10 @@ async fn every_type_arrives_as_text_and_bytea_is_skipped() {
     assert_eq!(john["active"].as_deref(), Some("false"));
     assert_eq!(john["notes"], None, "NULL stays null");
     assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    // Nothing left to read: the rows are still counted, the column reported as skipped.
+    let s = src.sample(&t("public", "blobs"), 100).await.expect("sample bytea only");
+    assert_eq!((s.rows, s.batches[0].num_columns(), s.batches[0].num_rows()), (3, 0, 3));
+    assert_eq!(s.skipped, vec![SkippedColumn { name: "data".into(), reason: "bytea is not scanned".into() }]);
 }
 
 /// Creates `name` with `rows` rows of mixed columns (an e-mail address in every row).
