@@ -442,17 +442,14 @@ fn error_message(e: &sqlx::Error) -> String {
     }
 }
 
-const SYSTEM_SCHEMAS: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema') \
-     AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'";
-
 async fn list_tables(tx: &mut PgConnection, schema: Option<&str>) -> Result<Vec<TableName>, sqlx::Error> {
-    let sql = format!(
-        "SELECT n.nspname::text, c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition AND {SYSTEM_SCHEMAS} \
-           AND has_schema_privilege(n.oid, 'USAGE') AND ($1::text IS NULL OR n.nspname = $1) \
-         ORDER BY 1, 2"
-    );
-    let rows: Vec<(String, String)> = sqlx::query_as(AssertSqlSafe(sql)).bind(schema).fetch_all(tx).await?;
+    let sql = "SELECT n.nspname::text, c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+               WHERE c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition \
+                 AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+                 AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' \
+                 AND has_schema_privilege(n.oid, 'USAGE') AND ($1::text IS NULL OR n.nspname = $1) \
+               ORDER BY 1, 2";
+    let rows: Vec<(String, String)> = sqlx::query_as(sql).bind(schema).fetch_all(tx).await?;
     Ok(rows.into_iter().map(|(s, n)| TableName::new(s, n)).collect())
 }
 
