@@ -54,7 +54,9 @@ impl Report {
         let colw = self.columns.iter().map(|c| c.column.chars().count()).max().unwrap_or(6).clamp(6, 32);
         writeln!(w, "{:srcw$}  {:colw$}  {:>7}  LABELS", "SOURCE", "COLUMN", "NONNULL")?;
         for c in &self.columns {
-            let labels = if c.labels.is_empty() {
+            let labels = if let Some(why) = &c.not_scanned {
+                format!("(not scanned: {why})")
+            } else if c.labels.is_empty() {
                 "-".to_string()
             } else {
                 c.labels
@@ -66,7 +68,8 @@ impl Report {
             writeln!(w, "{:srcw$}  {:colw$}  {:>7}  {}", truncate(&c.source, srcw), truncate(&c.column, colw), c.non_null, labels)?;
         }
         let flagged = self.columns.iter().filter(|c| !c.labels.is_empty()).count();
-        writeln!(w, "\n{} column(s) scanned, {} with findings, {} error(s)", self.columns.len(), flagged, self.errors.len())?;
+        let scanned = self.columns.iter().filter(|c| c.not_scanned.is_none()).count();
+        writeln!(w, "\n{} column(s) scanned, {} with findings, {} not scanned, {} error(s)", scanned, flagged, self.columns.len() - scanned, self.errors.len())?;
         for e in &self.errors {
             match &e.column {
                 Some(c) => writeln!(w, "error: {} column {}: {}", e.source, c, e.error)?,

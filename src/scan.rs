@@ -14,6 +14,7 @@ use crate::classify::columns::{classify_array, is_scannable};
 use crate::classify::{ColumnAccumulator, Engine, Scratch};
 use crate::report::{ColumnReport, Report, ScanError};
 use crate::sources::location::{redact, Location};
+use crate::sources::postgres::{PgOptions, PgSource, TableName};
 use crate::sources::store::{Lake, ObjectReader};
 use crate::sources::{self, Sample};
 
@@ -126,9 +127,10 @@ pub struct ScanStats {
     pub requests: u64,
 }
 
-/// Something to sample: one listed object.
+/// Something to sample: one listed object or one database table.
 enum Unit {
     Object(ObjectReader),
+    Table(Arc<PgSource>, TableName),
 }
 
 /// Samples and classifies every location: files, directories and object-store prefixes.
@@ -163,7 +165,20 @@ pub async fn scan_locations(engine: Arc<Engine>, locations: &[String], opts: &Sc
                 }
                 lakes.push(lake);
             }
-            Location::Postgres { .. } => errors.push(fail(&"Postgres sources are not supported by this build")),
+            Location::Postgres { dsn } => {
+                let pg_opts = PgOptions { max_value_len: opts.max_value_len, ..PgOptions::default() };
+                let source = match PgSource::connect(dsn, pg_opts).await {
+                    Ok(s) => Arc::new(s),
+                    Err(e) => {
+                        errors.push(fail(&e));
+                        continue;
+                    }
+                };
+                match source.tables(&opts.tables).await {
+                    Ok(tables) => units.extend(tables.into_iter().map(|t| Unit::Table(source.clone(), t))),
+                    Err(e) => errors.push(fail(&e)),
+                }
+            }
         }
     }
     let threads = if opts.threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { opts.threads };
@@ -178,6 +193,7 @@ pub async fn scan_locations(engine: Arc<Engine>, locations: &[String], opts: &Sc
                         let shown = reader.shown().to_string();
                         (shown, sources::sample_object(reader, opts.sample_rows).await)
                     }
+                    Unit::Table(source, table) => (table.to_string(), source.sample(&table, opts.sample_rows).await),
                 };
                 let sample = match sampled {
                     Ok(s) => s,

@@ -9,6 +9,7 @@ pub mod csv;
 pub mod location;
 pub mod ndjson;
 pub mod parquet;
+pub mod postgres;
 pub mod store;
 
 use std::hash::{Hash, Hasher};

@@ -1,0 +1,686 @@
+//! Postgres tables: a bounded, reproducible sample of each table as Arrow text columns.
+//!
+//! Sampling must cost about the same on a 10-million-row table as on a 100,000-row one,
+//! so a table is never read whole: the catalogue's row estimate (`pg_class.reltuples`,
+//! summed over the leaves of a partitioned table) sets a `TABLESAMPLE SYSTEM` percentage
+//! that returns about twice the rows asked for (block sampling: the server reads only the
+//! chosen pages). Small tables use `BERNOULLI` (row sampling, cheap there), never-analysed
+//! tables and views have no estimate and give their first rows (`LIMIT`), with a warning.
+//! `REPEATABLE` is seeded by the table's name, and the rows kept out of what came back are
+//! picked by an RNG seeded the same way, so two scans of an unchanged table read the same
+//! rows; keeping a random subset rather than the first rows avoids favouring the pages
+//! at the start of the table over the newest ones at its end.
+//!
+//! Every read runs in a `READ ONLY` transaction with a local `statement_timeout`. Table
+//! and column names come from the catalogue and are spliced only as quoted identifiers;
+//! everything else is a bind parameter. Each column is read as `left(col::text, cap)`, so
+//! one text mapping covers every type (integers, numeric, uuid, inet, json, arrays, enums,
+//! domains, dates) and a 50 MB value never crosses the wire whole; `bytea` is not read.
+//! What is held in memory is the kept rows only, and at most `max_sample_bytes` of them.
+//!
+//! Errors are `SourceError::Remote`: connection errors are located by the redacted DSN and
+//! name the host and database; table errors are located by `schema.table` and carry the
+//! server's message (e.g. `permission denied for table orders`). Every message passes
+//! through `redact`, since driver errors may quote the DSN.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arrow::array::{ArrayRef, StringBuilder};
+use arrow::datatypes::{DataType, Field, Schema};
+use arrow::record_batch::{RecordBatch, RecordBatchOptions};
+use futures::TryStreamExt;
+use rand::Rng;
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Arguments, AssertSqlSafe, Connection, Postgres, Row, Transaction};
+
+use super::location::redact;
+use super::{seeded_rng, Sample, SkippedColumn, SourceError};
+
+/// How long opening a connection may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections per source: at most this many tables are sampled at once; further callers
+/// wait for a connection (up to the connect timeout plus two statement timeouts).
+const POOL_SIZE: u32 = 4;
+/// `TABLESAMPLE` is sized to return this many times the rows asked for, so that block
+/// sampling's variance rarely leaves the sample short.
+const MARGIN: f64 = 2.0;
+/// At most this many times the rows asked for cross the wire (the `LIMIT`).
+const TRANSFER_FACTOR: usize = 3;
+/// Tables estimated at up to this many times the rows asked for use `BERNOULLI`.
+const BERNOULLI_FACTOR: f64 = 10.0;
+/// Further attempts, each with a larger percentage, when too few rows came back.
+const RETRIES: usize = 2;
+/// Most a retry multiplies the percentage by (bounds the cost when statistics are stale).
+const MAX_GROWTH: f64 = 10.0;
+
+/// Options of a Postgres source.
+#[derive(Debug, Clone)]
+pub struct PgOptions {
+    /// `statement_timeout` of every query (default 30 s).
+    pub statement_timeout: Duration,
+    /// Longest value read, in characters; longer values arrive truncated (default 65,536).
+    pub max_value_len: usize,
+    /// Most bytes of values one sample holds; rows past it are not read, with a warning
+    /// (default 256 MiB).
+    pub max_sample_bytes: usize,
+}
+
+impl Default for PgOptions {
+    fn default() -> Self {
+        PgOptions { statement_timeout: Duration::from_secs(30), max_value_len: 65_536, max_sample_bytes: 256 << 20 }
+    }
+}
+
+/// A table (or view) by schema and name; `Display` gives `schema.table` unquoted, as the
+/// report's `source` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TableName {
+    pub schema: String,
+    pub name: String,
+}
+
+impl TableName {
+    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> TableName {
+        TableName { schema: schema.into(), name: name.into() }
+    }
+
+    /// The name as SQL: `"schema"."table"`, each part a quoted identifier.
+    pub fn quoted(&self) -> String {
+        format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.name))
+    }
+}
+
+impl fmt::Display for TableName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.schema, self.name)
+    }
+}
+
+/// How rows are picked from a table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SampleMethod {
+    /// `TABLESAMPLE SYSTEM (percent)`: random pages (large tables).
+    System { percent: f64 },
+    /// `TABLESAMPLE BERNOULLI (percent)`: random rows (small tables).
+    Bernoulli { percent: f64 },
+    /// `LIMIT n`: the first rows (tables smaller than the sample, never-analysed tables,
+    /// views and foreign tables).
+    Head,
+}
+
+impl SampleMethod {
+    /// The method of the next attempt when `got` of `wanted` rows came back, if any.
+    fn grown(self, got: usize, wanted: usize) -> Option<SampleMethod> {
+        let factor = if got == 0 { MAX_GROWTH } else { (MARGIN * wanted as f64 / got as f64).clamp(2.0, MAX_GROWTH) };
+        match self {
+            SampleMethod::System { percent } if percent < 100.0 => Some(SampleMethod::System { percent: (percent * factor).min(100.0) }),
+            SampleMethod::Bernoulli { percent } if percent < 100.0 => Some(SampleMethod::Bernoulli { percent: 100.0 }),
+            _ => None,
+        }
+    }
+}
+
+/// What `sample` would do for a table: the method, the row estimate it was chosen from
+/// (`None` for a view or a never-analysed table) and the server's `EXPLAIN` of the query.
+#[derive(Debug, Clone)]
+pub struct SamplePlan {
+    pub method: SampleMethod,
+    pub estimated_rows: Option<f64>,
+    pub explain: String,
+}
+
+/// A connected Postgres source.
+pub struct PgSource {
+    pool: PgPool,
+    display: String,
+    opts: PgOptions,
+}
+
+/// A column as the catalogue describes it.
+struct ColumnInfo {
+    name: String,
+    is_bytea: bool,
+    /// `inet` (or a domain over it): read with `abbrev`, since its text cast appends
+    /// `/32` to every address.
+    is_inet: bool,
+    readable: bool,
+}
+
+/// What the catalogue says about a relation.
+struct Relation {
+    kind: char,
+    /// Row estimate; `None` when never analysed.
+    estimate: Option<f64>,
+    columns: Vec<ColumnInfo>,
+}
+
+impl PgSource {
+    /// Connects to the database of `dsn` (already resolved from any `env:`/`file:`
+    /// reference): one connection is opened now, within 10 s, so that a wrong host,
+    /// password or database fails here, with a message naming the host and database and
+    /// never the password.
+    pub async fn connect(dsn: &str, opts: PgOptions) -> Result<PgSource, SourceError> {
+        let display = redact(dsn);
+        let remote = |message: String| SourceError::Remote { location: display.clone(), message: redact(&message) };
+        let options = PgConnectOptions::from_str(dsn)
+            .map_err(|e| remote(format!("not a valid Postgres connection string: {}", error_message(&e))))?
+            .application_name("assay");
+        let target = format!(
+            "host {}:{}, database {}, user {}",
+            options.get_host(),
+            options.get_port(),
+            options.get_database().unwrap_or(options.get_username()),
+            options.get_username()
+        );
+        // A direct connection first: a pool retries refused connections until its timeout
+        // and then reports only that it timed out, hiding the reason.
+        let conn = match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options)).await {
+            Ok(Ok(conn)) => conn,
+            Ok(Err(e)) => return Err(remote(format!("cannot connect ({target}): {}", error_message(&e)))),
+            Err(_) => return Err(remote(format!("cannot connect ({target}): no answer within {} s", CONNECT_TIMEOUT.as_secs()))),
+        };
+        let _ = conn.close().await;
+        let pool = PgPoolOptions::new()
+            .max_connections(POOL_SIZE)
+            .min_connections(0)
+            .acquire_timeout(CONNECT_TIMEOUT + 2 * opts.statement_timeout)
+            .connect_lazy_with(options);
+        Ok(PgSource { pool, display, opts })
+    }
+
+    /// The redacted DSN, for messages.
+    pub fn display(&self) -> &str {
+        &self.display
+    }
+
+    /// Tables to scan for `--table` selectors: `schema.table` (a table, partitioned table,
+    /// materialized view, view or foreign table), `schema.*` (the tables, partitioned
+    /// tables and materialized views of a schema, not partitions) or a bare `table` found
+    /// through the search path. No selector means every table of every non-system schema
+    /// the role may use. A part in double quotes is taken as written (`""` for a quote);
+    /// an unquoted part matches as written, or else lowercased as Postgres folds it. A
+    /// table or schema named explicitly that does not exist is an error naming it.
+    pub async fn tables(&self, selectors: &[String]) -> Result<Vec<TableName>, SourceError> {
+        let mut tx = self.begin(&self.display).await?;
+        let mut out = Vec::new();
+        if selectors.is_empty() {
+            out = list_tables(&mut tx, None).await.map_err(|e| self.remote(&self.display, e))?;
+        }
+        for selector in selectors {
+            let not_found = |message: &str| SourceError::Remote { location: selector.clone(), message: message.to_string() };
+            let remote = |e| self.remote(selector, e);
+            match parse_selector(selector) {
+                Selector::Schema(schema) => {
+                    let mut found = None;
+                    for s in spellings(&schema) {
+                        if schema_exists(&mut tx, &s).await.map_err(remote)? {
+                            found = Some(s);
+                            break;
+                        }
+                    }
+                    let schema = found.ok_or_else(|| not_found("no such schema"))?;
+                    out.extend(list_tables(&mut tx, Some(&schema)).await.map_err(remote)?);
+                }
+                Selector::Table(schema, name) => {
+                    let mut found = None;
+                    'search: for s in spellings(&schema) {
+                        for n in spellings(&name) {
+                            let t = TableName::new(s.clone(), n);
+                            if describe_kind(&mut tx, &t).await.map_err(remote)?.is_some() {
+                                found = Some(t);
+                                break 'search;
+                            }
+                        }
+                    }
+                    out.push(found.ok_or_else(|| not_found("no such table or view"))?);
+                }
+                Selector::Bare(name) => {
+                    let mut found = None;
+                    for n in spellings(&name) {
+                        found = table_on_search_path(&mut tx, &n).await.map_err(remote)?;
+                        if found.is_some() {
+                            break;
+                        }
+                    }
+                    out.push(found.ok_or_else(|| not_found("no such table or view on the search path"))?);
+                }
+            }
+        }
+        let _ = tx.rollback().await;
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|t| seen.insert(t.clone()));
+        Ok(out)
+    }
+
+    /// Samples about `rows` rows of one table. See the module comment for how; the
+    /// warnings say when the sample is not random (views, never-analysed tables) or short.
+    pub async fn sample(&self, table: &TableName, rows: usize) -> Result<Sample, SourceError> {
+        let location = table.to_string();
+        let (mut tx, rel) = self.open(table).await?;
+        let (selected, skipped) = select_columns(&rel.columns);
+        let mut method = choose_method(&rel, rows);
+        let mut rng = seeded_rng(&location);
+        let mut warnings = Vec::new();
+        let mut attempt = 0;
+        let fetched = loop {
+            let sql = sample_sql(table, &selected, method);
+            let args = self.sample_args(table, method, rows)?;
+            let fetched = fetch_sample(&mut tx, sql, args, rows, self.opts.max_sample_bytes, &mut rng)
+                .await
+                .map_err(|e| self.remote(&location, e))?;
+            let next = method.grown(fetched.rows.len(), rows).filter(|_| fetched.rows.len() < rows && !fetched.over_budget);
+            match next {
+                Some(m) if attempt < RETRIES => {
+                    method = m;
+                    attempt += 1;
+                }
+                _ => break fetched,
+            }
+        };
+        let _ = tx.rollback().await;
+        let got = fetched.rows.len();
+        match (rel.kind, rel.estimate) {
+            ('v', _) => warnings.push(format!("a view: its first {got} rows were sampled, not a random sample")),
+            ('f', _) => warnings.push(format!("a foreign table: its first {got} rows were sampled, not a random sample")),
+            (_, None) => warnings.push(format!("never analysed (no row estimate): its first {got} rows were sampled, not a random sample; run ANALYZE for a random one")),
+            (_, Some(est)) if got < rows && est > 2.0 * got as f64 && !fetched.over_budget => warnings.push(format!(
+                "only {got} of {rows} rows came back from TABLESAMPLE although about {est:.0} rows are estimated; the statistics may be stale (run ANALYZE)"
+            )),
+            _ => {}
+        }
+        if fetched.over_budget {
+            warnings.push(format!("sample cut to {got} rows: the sampled values exceed {} MiB", self.opts.max_sample_bytes >> 20));
+        }
+        let batch = to_batch(&selected, &fetched.rows).map_err(|message| SourceError::Remote { location, message })?;
+        Ok(Sample { batches: vec![batch], rows: got, warnings, decoded: Vec::new(), skipped })
+    }
+
+    /// What `sample` would do first for `table`: the method, the estimate it came from and
+    /// the server's `EXPLAIN` of the query (retries, if any, only raise the percentage).
+    pub async fn plan(&self, table: &TableName, rows: usize) -> Result<SamplePlan, SourceError> {
+        let (mut tx, rel) = self.open(table).await?;
+        let (selected, _) = select_columns(&rel.columns);
+        let method = choose_method(&rel, rows);
+        let sql = format!("EXPLAIN {}", sample_sql(table, &selected, method));
+        let args = self.sample_args(table, method, rows)?;
+        let lines: Vec<String> = sqlx::query_scalar_with(AssertSqlSafe(sql), args)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(|e| self.remote(&table.to_string(), e))?;
+        let _ = tx.rollback().await;
+        Ok(SamplePlan { method, estimated_rows: rel.estimate, explain: lines.join("\n") })
+    }
+
+    /// Opens the transaction that samples `table`, and describes it.
+    async fn open(&self, table: &TableName) -> Result<(Transaction<'static, Postgres>, Relation), SourceError> {
+        let location = table.to_string();
+        let mut tx = self.begin(&location).await?;
+        match describe(&mut tx, table).await.map_err(|e| self.remote(&location, e))? {
+            Some(rel) => Ok((tx, rel)),
+            None => Err(SourceError::Remote { location, message: "no such table or view".into() }),
+        }
+    }
+
+    /// Opens a read-only transaction with this source's statement timeout.
+    async fn begin(&self, location: &str) -> Result<Transaction<'static, Postgres>, SourceError> {
+        let mut tx = self.pool.begin_with("BEGIN READ ONLY").await.map_err(|e| self.remote(location, e))?;
+        let timeout = format!("{}ms", self.opts.statement_timeout.as_millis().max(1));
+        sqlx::query("SELECT set_config('statement_timeout', $1, true)")
+            .bind(timeout)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| self.remote(location, e))?;
+        Ok(tx)
+    }
+
+    /// Bind parameters of `sample_sql`: the value cap, the method's percentage and seed,
+    /// and the row limit.
+    fn sample_args(&self, table: &TableName, method: SampleMethod, rows: usize) -> Result<PgArguments, SourceError> {
+        let mut args = PgArguments::default();
+        let cap = i32::try_from(self.opts.max_value_len).unwrap_or(i32::MAX);
+        let limit = match method {
+            SampleMethod::Head => rows,
+            _ => rows.saturating_mul(TRANSFER_FACTOR),
+        };
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let bind_err = |e: sqlx::error::BoxDynError| SourceError::Remote { location: table.to_string(), message: e.to_string() };
+        args.add(cap).map_err(bind_err)?;
+        match method {
+            SampleMethod::System { percent } | SampleMethod::Bernoulli { percent } => {
+                args.add(percent).map_err(bind_err)?;
+                args.add(seed(table)).map_err(bind_err)?;
+            }
+            SampleMethod::Head => {}
+        }
+        args.add(limit).map_err(bind_err)?;
+        Ok(args)
+    }
+
+    fn remote(&self, location: &str, e: sqlx::Error) -> SourceError {
+        SourceError::Remote { location: redact(location), message: redact(&error_message(&e)) }
+    }
+}
+
+/// One part of a selector.
+#[derive(Debug, PartialEq)]
+struct Part {
+    text: String,
+    quoted: bool,
+}
+
+#[derive(Debug, PartialEq)]
+enum Selector {
+    Schema(Part),
+    Table(Part, Part),
+    Bare(Part),
+}
+
+/// Splits `schema.table`, `schema.*` or `table` at the first dot outside double quotes.
+fn parse_selector(selector: &str) -> Selector {
+    let mut in_quotes = false;
+    let mut split = None;
+    for (i, ch) in selector.char_indices() {
+        match ch {
+            '"' => in_quotes = !in_quotes,
+            '.' if !in_quotes => {
+                split = Some(i);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let Some(i) = split else { return Selector::Bare(part(selector)) };
+    let (schema, rest) = (&selector[..i], &selector[i + 1..]);
+    if rest == "*" {
+        Selector::Schema(part(schema))
+    } else {
+        Selector::Table(part(schema), part(rest))
+    }
+}
+
+/// How a part may be spelled in the catalogue: as written, then (unquoted) lowercased.
+fn spellings(part: &Part) -> Vec<String> {
+    let lower = part.text.to_lowercase();
+    if part.quoted || lower == part.text {
+        vec![part.text.clone()]
+    } else {
+        vec![part.text.clone(), lower]
+    }
+}
+
+/// A part in double quotes is unquoted (`""` is a quote); any other is taken as written.
+fn part(text: &str) -> Part {
+    match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        Some(inner) if text.len() >= 2 => Part { text: inner.replace("\"\"", "\""), quoted: true },
+        _ => Part { text: text.to_string(), quoted: false },
+    }
+}
+
+/// A quoted SQL identifier: `"` doubled, the whole in double quotes.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The REPEATABLE seed of a table: FNV-1a of `schema.table`, stable across builds.
+fn seed(table: &TableName) -> f64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in table.to_string().bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h >> 33) as f64
+}
+
+/// The server's message for a database error (without sqlx's prefix), else the error.
+fn error_message(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(db) => db.message().to_string(),
+        other => other.to_string(),
+    }
+}
+
+async fn list_tables(tx: &mut PgConnection, schema: Option<&str>) -> Result<Vec<TableName>, sqlx::Error> {
+    let sql = "SELECT n.nspname::text, c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+               WHERE c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition \
+                 AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+                 AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' \
+                 AND has_schema_privilege(n.oid, 'USAGE') AND ($1::text IS NULL OR n.nspname = $1) \
+               ORDER BY 1, 2";
+    let rows: Vec<(String, String)> = sqlx::query_as(sql).bind(schema).fetch_all(tx).await?;
+    Ok(rows.into_iter().map(|(s, n)| TableName::new(s, n)).collect())
+}
+
+async fn schema_exists(tx: &mut PgConnection, schema: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)").bind(schema).fetch_one(tx).await
+}
+
+/// The kind (`relkind`) of `table` if it is a relation that can be sampled.
+async fn describe_kind(tx: &mut PgConnection, table: &TableName) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'm', 'v', 'f')",
+    )
+    .bind(&table.schema)
+    .bind(&table.name)
+    .fetch_optional(tx)
+    .await
+}
+
+async fn table_on_search_path(tx: &mut PgConnection, name: &str) -> Result<Option<TableName>, sqlx::Error> {
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT n.nspname::text, c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.oid = to_regclass(quote_ident($1)) AND c.relkind IN ('r', 'p', 'm', 'v', 'f')",
+    )
+    .bind(name)
+    .fetch_optional(tx)
+    .await?;
+    Ok(row.map(|(s, n)| TableName::new(s, n)))
+}
+
+/// The relation's kind, row estimate and columns; `None` if it does not exist.
+async fn describe(tx: &mut PgConnection, table: &TableName) -> Result<Option<Relation>, sqlx::Error> {
+    // The estimate of a table with inheritance children or partitions is the sum over the
+    // relations that hold rows (the leaves: a partitioned parent holds none). `reltuples`
+    // is -1 until the first ANALYZE or VACUUM (Postgres 14+).
+    let head: Option<(String, Option<f64>, Option<bool>)> = sqlx::query_as(
+        "WITH RECURSIVE rel AS ( \
+             SELECT c.oid, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'm', 'v', 'f') \
+         ), tree AS ( \
+             SELECT c.oid, c.relkind, c.reltuples FROM pg_class c JOIN rel ON rel.oid = c.oid \
+             UNION ALL \
+             SELECT c.oid, c.relkind, c.reltuples FROM tree t \
+             JOIN pg_inherits i ON i.inhparent = t.oid JOIN pg_class c ON c.oid = i.inhrelid \
+         ) \
+         SELECT rel.relkind::text, \
+                (SELECT sum(greatest(reltuples, 0))::float8 FROM tree WHERE relkind <> 'p'), \
+                (SELECT bool_and(reltuples < 0) FROM tree WHERE relkind <> 'p') \
+         FROM rel",
+    )
+    .bind(&table.schema)
+    .bind(&table.name)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((kind, sum, never_analysed)) = head else { return Ok(None) };
+    let kind = kind.chars().next().unwrap_or('r');
+    let estimate = match (kind, never_analysed) {
+        ('v' | 'f', _) | (_, Some(true)) => None,
+        _ => Some(sum.unwrap_or(0.0)),
+    };
+    let columns: Vec<(String, bool, bool, bool)> = sqlx::query_as(
+        "SELECT a.attname::text, \
+                (b.oid = 'bytea'::regtype OR (b.typcategory = 'A' AND b.typelem = 'bytea'::regtype)), \
+                b.oid = 'inet'::regtype, \
+                has_column_privilege(c.oid, a.attnum, 'SELECT') \
+         FROM pg_attribute a \
+         JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_type t ON t.oid = a.atttypid \
+         JOIN pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END \
+         WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped \
+         ORDER BY a.attnum",
+    )
+    .bind(&table.schema)
+    .bind(&table.name)
+    .fetch_all(&mut *tx)
+    .await?;
+    let columns = columns.into_iter().map(|(name, is_bytea, is_inet, readable)| ColumnInfo { name, is_bytea, is_inet, readable }).collect();
+    Ok(Some(Relation { kind, estimate, columns }))
+}
+
+/// The columns to read, and those left out with the reason. Columns the role may not read
+/// are left out only when it may read some: otherwise the query reads them all, and the
+/// server's "permission denied" names the table.
+fn select_columns(columns: &[ColumnInfo]) -> (Vec<&ColumnInfo>, Vec<SkippedColumn>) {
+    let any_readable = columns.iter().any(|c| c.readable && !c.is_bytea);
+    let mut selected = Vec::new();
+    let mut skipped = Vec::new();
+    for c in columns {
+        if c.is_bytea {
+            skipped.push(SkippedColumn { name: c.name.clone(), reason: "bytea is not scanned".into() });
+        } else if !c.readable && any_readable {
+            skipped.push(SkippedColumn { name: c.name.clone(), reason: "permission denied for column".into() });
+        } else {
+            selected.push(c);
+        }
+    }
+    (selected, skipped)
+}
+
+fn choose_method(rel: &Relation, rows: usize) -> SampleMethod {
+    let Some(est) = rel.estimate else { return SampleMethod::Head };
+    let wanted = rows as f64;
+    if est <= wanted {
+        return SampleMethod::Head;
+    }
+    let percent = (100.0 * MARGIN * wanted / est).min(100.0);
+    if est <= BERNOULLI_FACTOR * wanted {
+        SampleMethod::Bernoulli { percent }
+    } else {
+        SampleMethod::System { percent }
+    }
+}
+
+/// The sample query; binds are `$1` the value cap, then (sampling methods) `$2` the
+/// percentage and `$3` the seed, then the limit.
+fn sample_sql(table: &TableName, columns: &[&ColumnInfo], method: SampleMethod) -> String {
+    let list: Vec<String> = columns
+        .iter()
+        .map(|c| if c.is_inet { format!("left(abbrev({}), $1)", quote_ident(&c.name)) } else { format!("left({}::text, $1)", quote_ident(&c.name)) })
+        .collect();
+    let from = table.quoted();
+    match method {
+        SampleMethod::System { .. } => format!("SELECT {} FROM {from} TABLESAMPLE SYSTEM ($2) REPEATABLE ($3) LIMIT $4", list.join(", ")),
+        SampleMethod::Bernoulli { .. } => format!("SELECT {} FROM {from} TABLESAMPLE BERNOULLI ($2) REPEATABLE ($3) LIMIT $4", list.join(", ")),
+        SampleMethod::Head => format!("SELECT {} FROM {from} LIMIT $2", list.join(", ")),
+    }
+}
+
+struct Fetched {
+    rows: Vec<PgRow>,
+    over_budget: bool,
+}
+
+/// Streams the query's rows and keeps a seeded random `keep` of them (reservoir
+/// sampling), stopping early once the kept values exceed `max_bytes`.
+async fn fetch_sample(
+    tx: &mut PgConnection,
+    sql: String,
+    args: PgArguments,
+    keep: usize,
+    max_bytes: usize,
+    rng: &mut rand::rngs::StdRng,
+) -> Result<Fetched, sqlx::Error> {
+    let mut kept: Vec<PgRow> = Vec::with_capacity(keep.min(100_000));
+    let mut sizes: Vec<usize> = Vec::with_capacity(keep.min(100_000));
+    let mut bytes = 0usize;
+    let mut seen = 0usize;
+    let mut over_budget = false;
+    let mut stream = sqlx::query_with(AssertSqlSafe(sql), args).persistent(false).fetch(tx);
+    while let Some(row) = stream.try_next().await? {
+        let size = row_bytes(&row);
+        if kept.len() < keep {
+            kept.push(row);
+            sizes.push(size);
+            bytes += size;
+        } else {
+            let j = rng.random_range(0..=seen);
+            if j < keep {
+                bytes = bytes - sizes[j] + size;
+                kept[j] = row;
+                sizes[j] = size;
+            }
+        }
+        seen += 1;
+        if bytes > max_bytes {
+            over_budget = true;
+            break;
+        }
+    }
+    Ok(Fetched { rows: kept, over_budget })
+}
+
+fn row_bytes(row: &PgRow) -> usize {
+    (0..row.len()).map(|i| row.try_get_raw(i).ok().and_then(|v| v.as_bytes().ok()).map_or(0, <[u8]>::len)).sum()
+}
+
+/// One Utf8 column per selected column, in table order.
+fn to_batch(columns: &[&ColumnInfo], rows: &[PgRow]) -> Result<RecordBatch, String> {
+    let fields: Vec<Field> = columns.iter().map(|c| Field::new(&c.name, DataType::Utf8, true)).collect();
+    let schema = Arc::new(Schema::new(fields));
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(columns.len());
+    for (c, column) in columns.iter().enumerate() {
+        let mut b = StringBuilder::with_capacity(rows.len(), 0);
+        for row in rows {
+            let v: Option<&str> = row.try_get(c).map_err(|e| format!("column `{}`: {e}", column.name))?;
+            b.append_option(v);
+        }
+        arrays.push(Arc::new(b.finish()));
+    }
+    let options = RecordBatchOptions::new().with_row_count(Some(rows.len()));
+    RecordBatch::try_new_with_options(schema, arrays, &options).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_identifiers() {
+        assert_eq!(quote_ident("Odd \"Name\""), "\"Odd \"\"Name\"\"\"");
+        assert_eq!(TableName::new("My Schema", "t").quoted(), "\"My Schema\".\"t\"");
+        assert_eq!(TableName::new("sales", "orders").to_string(), "sales.orders");
+    }
+
+    #[test]
+    fn parses_selectors() {
+        let p = |t: &str, q| Part { text: t.into(), quoted: q };
+        assert_eq!(parse_selector("sales.orders"), Selector::Table(p("sales", false), p("orders", false)));
+        assert_eq!(parse_selector("sales.*"), Selector::Schema(p("sales", false)));
+        assert_eq!(parse_selector("orders"), Selector::Bare(p("orders", false)));
+        assert_eq!(parse_selector("public.a.b"), Selector::Table(p("public", false), p("a.b", false)));
+        assert_eq!(parse_selector("\"a.b\".\"Odd \"\"Name\"\"\""), Selector::Table(p("a.b", true), p("Odd \"Name\"", true)));
+        assert_eq!(parse_selector("public.Odd \"Name\""), Selector::Table(p("public", false), p("Odd \"Name\"", false)));
+    }
+
+    #[test]
+    fn chooses_method_by_estimate() {
+        let rel = |estimate| Relation { kind: 'r', estimate, columns: Vec::new() };
+        assert_eq!(choose_method(&rel(None), 1000), SampleMethod::Head);
+        assert_eq!(choose_method(&rel(Some(500.0)), 1000), SampleMethod::Head);
+        assert_eq!(choose_method(&rel(Some(5000.0)), 1000), SampleMethod::Bernoulli { percent: 40.0 });
+        assert_eq!(choose_method(&rel(Some(10_000_000.0)), 1000), SampleMethod::System { percent: 0.02 });
+        assert_eq!(SampleMethod::System { percent: 0.02 }.grown(0, 1000), Some(SampleMethod::System { percent: 0.2 }));
+        assert_eq!(SampleMethod::System { percent: 50.0 }.grown(900, 1000), Some(SampleMethod::System { percent: 100.0 }));
+        assert_eq!(SampleMethod::System { percent: 100.0 }.grown(10, 1000), None);
+        assert_eq!(SampleMethod::Head.grown(10, 1000), None);
+    }
+
+    #[test]
+    fn seed_is_stable() {
+        assert_eq!(seed(&TableName::new("a", "b")), seed(&TableName::new("a", "b")));
+        assert_ne!(seed(&TableName::new("a", "b")), seed(&TableName::new("a", "c")));
+    }
+}
