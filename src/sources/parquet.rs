@@ -3,9 +3,9 @@
 //! Only columns the engine can read (text, integers, dates, nested) are projected. Row
 //! groups are drawn at random until they hold the sample. When those row groups are small
 //! (their projected bytes fit `WHOLE_GROUPS_BUDGET`) they are read whole and every decoded
-//! row is also swept for secrets; otherwise the sample is a few runs of contiguous rows at
-//! random places in the file, and with the offset index only the pages holding them are
-//! fetched. Either way the bytes read are bounded by the sample, not the file.
+//! row is also swept for secrets; otherwise the sample is drawn from a few page-long runs
+//! of rows at random places in the file, and with the offset index only the pages holding
+//! them are fetched. Either way the bytes read are bounded by the sample, not the file.
 
 use arrow::array::UInt32Array;
 use arrow::compute::take_record_batch;
@@ -25,6 +25,8 @@ use crate::classify::columns::is_scannable;
 /// Most projected (compressed) bytes of whole row groups read for one sample; above it
 /// the sample is drawn as runs of rows from the pages that hold them.
 pub const WHOLE_GROUPS_BUDGET: u64 = 32 << 20;
+/// Most bytes the runs of a large file's sample are planned to cost.
+pub const RUNS_BUDGET: u64 = 12 << 20;
 /// Most runs of contiguous rows a large file's sample is made of.
 const MAX_RUNS: usize = 16;
 
@@ -69,18 +71,25 @@ pub async fn sample(reader: ObjectReader, rows: usize, rng: &mut StdRng) -> Resu
         return Ok(sample);
     }
 
-    // A large file: runs of rows at random places, as many as the byte budget allows
-    // given how many bytes one page of every projected column costs here.
-    let per_page: u64 = leaves.iter().map(|&l| page_bytes(&meta, l)).sum::<u64>().max(1);
-    let runs = ((WHOLE_GROUPS_BUDGET / per_page) as usize).clamp(1, MAX_RUNS).min(rows);
-    let run_len = rows.div_ceil(runs) as u64;
-    let mut starts: Vec<u64> = (0..runs).map(|_| rng.random_range(0..total_rows.saturating_sub(run_len).max(1))).collect();
+    // A large file: runs of rows at random places, each as long as a page of the column
+    // with the shortest pages (so a run costs about two pages of every column: it may
+    // straddle a boundary), as many runs as the byte budget allows. The sample is drawn
+    // from the decoded runs, which are also swept.
+    let per_run: u64 = 2 * leaves.iter().map(|&l| page_shape(&meta, l).0).sum::<u64>().max(1);
+    let runs = ((RUNS_BUDGET / per_run) as usize).clamp(1, MAX_RUNS);
+    // Without an offset index a chunk is read whole however short the run, and a long
+    // run would only straddle more row groups.
+    let indexed = meta.page_index().is_some();
+    let page_rows = if indexed { leaves.iter().map(|&l| page_shape(&meta, l).1).min().unwrap_or(1) } else { 1 };
+    let run_len = (rows.div_ceil(runs) as u64).max(page_rows).min(total_rows);
+    let mut starts: Vec<u64> = (0..runs).map(|_| rng.random_range(0..=total_rows - run_len)).collect();
     starts.sort_unstable();
     let (groups, selection) = select_runs(&meta, &starts, run_len);
     let stream = builder.with_row_groups(groups).with_row_selection(selection).build().map_err(err)?;
     let batches: Vec<RecordBatch> = stream.try_collect().await.map_err(err)?;
-    let n = batches.iter().map(|b| b.num_rows()).sum();
-    Ok(Sample { batches, rows: n, warnings: Vec::new(), decoded: Vec::new(), skipped })
+    let mut sample = take_rows(&display, batches, rows, rng)?;
+    sample.skipped = skipped;
+    Ok(sample)
 }
 
 /// Row groups in random order until they hold `rows` rows; returned in file order.
@@ -103,15 +112,17 @@ fn choose_groups(meta: &ParquetMetaData, rows: usize, rng: &mut StdRng) -> Vec<u
     chosen
 }
 
-/// Mean compressed bytes of one page of leaf column `leaf` (the whole chunk when the file
-/// has no offset index, since then a chunk is read whole).
-fn page_bytes(meta: &ParquetMetaData, leaf: usize) -> u64 {
-    let (mut bytes, mut pages) = (0u64, 0u64);
+/// Mean compressed bytes and mean rows of one page of leaf column `leaf` (a whole chunk
+/// counts as one page when the file has no offset index, since then a chunk is read whole).
+fn page_shape(meta: &ParquetMetaData, leaf: usize) -> (u64, u64) {
+    let (mut bytes, mut rows, mut pages) = (0u64, 0u64, 0u64);
     for g in 0..meta.num_row_groups() {
-        bytes += meta.row_group(g).column(leaf).compressed_size().max(0) as u64;
+        let group = meta.row_group(g);
+        bytes += group.column(leaf).compressed_size().max(0) as u64;
+        rows += group.num_rows().max(0) as u64;
         pages += meta.page_index_for_row_group(g).offset_index(leaf).map_or(1, |o| o.page_locations().len().max(1) as u64);
     }
-    bytes / pages.max(1)
+    (bytes / pages.max(1), rows / pages.max(1))
 }
 
 /// The row groups touched by runs `[start, start + len)` of file rows, and a selection of
