@@ -1,37 +1,74 @@
 //! A real S3-compatible server for tests: `TEST_S3_ENDPOINT` when set (CI starts
-//! `moto_server` on loopback), otherwise a `moto_server` this process starts on a free
-//! port. Each test gets its own bucket.
+//! `moto_server` on loopback); otherwise a `moto_server` this process starts on a free
+//! port when one is on PATH (`pip install 'moto[server]'`), else the `motoserver/moto`
+//! image through testcontainers (needs a Docker daemon). Each test gets its own bucket.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// Endpoint of the shared server, started once per test binary when needed.
 fn endpoint() -> &'static str {
     static ENDPOINT: OnceLock<String> = OnceLock::new();
-    static SERVER: OnceLock<std::sync::Mutex<Option<Child>>> = OnceLock::new();
     ENDPOINT.get_or_init(|| {
         if let Ok(e) = std::env::var("TEST_S3_ENDPOINT") {
             return e.trim_end_matches('/').to_string();
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
-        let child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("S3 tests need TEST_S3_ENDPOINT or `moto_server` on PATH (pip install 'moto[server]')");
-        SERVER.get_or_init(|| std::sync::Mutex::new(Some(child)));
-        let e = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "moto_server did not start on {e}");
+        // Spawned from a thread that lives as long as the process, with a parent-death
+        // signal, so the server goes when the test binary does.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut cmd = Command::new("moto_server");
+            cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null());
+            // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+            unsafe {
+                cmd.pre_exec(|| {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                    Ok(())
+                });
+            }
+            let _ = tx.send(cmd.spawn().is_ok());
+            loop {
+                std::thread::park();
+            }
+        });
+        let e = if rx.recv().unwrap_or(false) { format!("http://127.0.0.1:{port}") } else { container_endpoint() };
+        let hostport = e.trim_start_matches("http://").to_string();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect(&hostport).is_err() {
+            assert!(Instant::now() < deadline, "S3 server did not start on {e}");
             std::thread::sleep(Duration::from_millis(100));
         }
         e
     })
+}
+
+/// Starts moto in a container; it lives as long as the test process.
+fn container_endpoint() -> String {
+    use testcontainers::core::{IntoContainerPort, WaitFor};
+    use testcontainers::runners::AsyncRunner;
+    use testcontainers::GenericImage;
+    static RUNTIME: OnceLock<(tokio::runtime::Runtime, testcontainers::ContainerAsync<GenericImage>)> = OnceLock::new();
+    let (rt, c) = RUNTIME.get_or_init(|| {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let c = rt
+            .block_on(
+                GenericImage::new("motoserver/moto", "5.1.0")
+                    .with_exposed_port(5000.tcp())
+                    .with_wait_for(WaitFor::message_on_stderr("Running on"))
+                    .start(),
+            )
+            .unwrap_or_else(|e| {
+                panic!("S3 tests need TEST_S3_ENDPOINT, `moto_server` on PATH (pip install 'moto[server]'), or Docker for testcontainers: {e}")
+            });
+        (rt, c)
+    });
+    let port = rt.block_on(c.get_host_port_ipv4(5000)).expect("mapped port");
+    format!("http://127.0.0.1:{port}")
 }
 
 /// A fresh bucket on the test server.
