@@ -102,7 +102,7 @@ fn redact_password_params(text: &str) -> String {
     let mut from = 0;
     while let Some(p) = lower[from..].find("password=") {
         let start = from + p + "password=".len();
-        let end = text[start..].find(|c: char| c == '&' || c == ' ' || c == '#').map_or(text.len(), |e| start + e);
+        let end = text[start..].find(['&', ' ', '#']).map_or(text.len(), |e| start + e);
         out.push_str(&text[last..start]);
         out.push_str("***");
         last = end;
@@ -133,6 +133,13 @@ mod tests {
         assert!(matches!(Location::parse("s3://b/p/").unwrap(), Location::Store(u) if u.host_str() == Some("b")));
         std::env::set_var("ASSAY_TEST_LOCATION_DSN", "postgres://u:pw@h/db");
         assert!(matches!(Location::parse("env:ASSAY_TEST_LOCATION_DSN").unwrap(), Location::Postgres { dsn } if dsn.ends_with("/db")));
+        let dir = std::env::temp_dir().join(format!("assay-location-test-{}", std::process::id()));
+        std::fs::write(&dir, "postgres://u:pw@h/fromfile\n").unwrap();
+        let from_file = Location::parse(&format!("file:{}", dir.display()));
+        std::fs::remove_file(&dir).unwrap();
+        assert!(matches!(from_file.unwrap(), Location::Postgres { dsn } if dsn == "postgres://u:pw@h/fromfile"));
+        let e = Location::parse("file:/nonexistent/assay/dsn").unwrap_err().to_string();
+        assert!(e.contains("/nonexistent/assay/dsn"), "{e}");
         let e = Location::parse("env:ASSAY_TEST_NO_SUCH_VARIABLE").unwrap_err().to_string();
         assert!(e.contains("ASSAY_TEST_NO_SUCH_VARIABLE"), "{e}");
         let e = Location::parse("ftp://u:pw@h/x").unwrap_err().to_string();
