@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Sampling cost against file size: a >=2 GB Parquet (and CSV) file vs a 20 MB one, on
-# local disk and through an S3 server (moto) on loopback. Prints hyperfine timings and
+# local disk and through an S3 server (s3rver) on loopback. Prints hyperfine timings and
 # the bytes each scan read (`assay scan --stats`).
 #   bash bench/sampling.sh            # data in $ASSAY_BENCH_DIR (default /tmp/assay-bench)
-# Needs: python3 with pyarrow and moto[server] (boto3), hyperfine.
+# Needs: python3 with pyarrow and boto3, hyperfine, and s3rver from npm (installed if
+# missing) as the S3 server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${ASSAY_BENCH_DIR:-/tmp/assay-bench}
@@ -46,7 +47,7 @@ def build(name, target_bytes, csv=True, page_index=True):
 build("small", 20 << 20)
 build("large", 2 << 30)
 build("large-noindex", 2 << 30, csv=False, page_index=False)
-for f in sorted(os.listdir(out)):
+for f in sorted(f for f in os.listdir(out) if os.path.isfile(os.path.join(out, f))):
     print(f"{f}: {os.path.getsize(os.path.join(out, f)) / 1e6:.0f} MB")
 PY
 
@@ -59,18 +60,25 @@ hyperfine --warmup 1 --runs 10 -N \
   "$bin scan $dir/large-noindex.parquet --format json" \
   "$bin scan $dir/small.csv --format json" "$bin scan $dir/large.csv --format json"
 
-echo "== through S3 (moto_server on 127.0.0.1:5556)"
-moto_server -H 127.0.0.1 -p 5556 >/dev/null 2>&1 &
-moto=$!
-trap 'kill $moto 2>/dev/null || true' EXIT
-for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:5556 && break; sleep 0.2; done
-export AWS_ENDPOINT=http://127.0.0.1:5556 AWS_ALLOW_HTTP=true AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench
+# moto (the tests' S3 server) copies the whole object for every range request, which
+# would measure moto; s3rver (npm, file-backed) serves ranges from disk like S3 does.
+echo "== through S3 (s3rver on 127.0.0.1:5557)"
+command -v s3rver >/dev/null || npm install -g s3rver >/dev/null
+mkdir -p "$dir/s3rver"
+s3rver -d "$dir/s3rver" -a 127.0.0.1 -p 5557 --configure-bucket bench >/dev/null 2>&1 &
+s3=$!
+trap 'kill $s3 2>/dev/null || true' EXIT
+for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:5557 && break; sleep 0.2; done
+export AWS_ENDPOINT=http://127.0.0.1:5557 AWS_ALLOW_HTTP=true AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
 python3 - "$dir" <<'PY'
 import sys, boto3
-s3 = boto3.client("s3", endpoint_url="http://127.0.0.1:5556", region_name="us-east-1", aws_access_key_id="bench", aws_secret_access_key="bench")
-s3.create_bucket(Bucket="bench")
+s3 = boto3.client("s3", endpoint_url="http://127.0.0.1:5557", region_name="us-east-1", aws_access_key_id="S3RVER", aws_secret_access_key="S3RVER")
+have = {o["Key"]: o["Size"] for o in s3.list_objects_v2(Bucket="bench").get("Contents", [])}
+import os
 for f in ["small.parquet", "large.parquet", "large-noindex.parquet"]:
-    s3.upload_file(f"{sys.argv[1]}/{f}", "bench", f)
+    path = f"{sys.argv[1]}/{f}"
+    if have.get(f) != os.path.getsize(path):
+        s3.upload_file(path, "bench", f)
 PY
 for f in small.parquet large.parquet large-noindex.parquet; do
   printf 's3 %-21s ' "$f"; "$bin" scan "s3://bench/$f" --format json --stats 2>&1 >/dev/null | grep 'bytes in'
