@@ -1,6 +1,7 @@
-//! Object-store locations against a real S3-compatible server (moto), through the binary:
-//! listing, Parquet range reads, compressed text, credentials from the environment, and
-//! the failures users meet (missing bucket, unreachable endpoint, corrupt object).
+//! Object-store locations through the binary, against a real S3-compatible server (moto)
+//! and the Azure Blob emulator (Azurite): listing, Parquet range reads, compressed text,
+//! credentials from the environment, and the failures users meet (missing bucket or
+//! container, unreachable endpoint, corrupt object).
 
 mod common;
 
@@ -147,4 +148,24 @@ fn store_failures_are_named_and_other_locations_go_on() {
     assert!(e.contains(&b.url("ok")), "{e}");
     let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(!all.contains("do-not-print"), "secret key leaked: {all}");
+}
+
+#[test]
+fn scans_and_lists_an_azure_container() {
+    let c = common::azure::BlobContainer::new("az");
+    c.put("exports/people.csv", b"id,email,city\n1,ada@math-example.org,London\n2,alan@math-example.org,Wilmslow\n3,grace@navy-example.mil,Arlington\n".to_vec());
+    c.put("exports/typed.parquet", parquet_bytes(&[typed_batch()], 100));
+    let (r, out) = scan_locations(&[&c.location("exports")], &[], &c.env());
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(column(&r, "people.csv", "email")["source"], c.location("exports/people.csv"));
+    assert_eq!(labels(&r, "people.csv", "email"), ["pii.email"]);
+    assert_eq!(labels(&r, "typed.parquet", "c2"), ["pii.credit_card"]);
+    let out = assay_env(&["ls", &c.location("exports")], &c.env());
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines.iter().all(|l| l["e_tag"].is_string() && l["size"].as_u64().unwrap() > 0));
+    // A container that does not exist is an error naming it.
+    let (r, out) = scan_locations(&["az://no-such-container-here/x"], &[], &c.env());
+    assert_eq!(out.status.code(), Some(3));
+    assert!(r["errors"][0]["error"].as_str().unwrap().contains("az://no-such-container-here/x"), "{r}");
 }

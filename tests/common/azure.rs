@@ -1,0 +1,147 @@
+//! A real Azure Blob Storage emulator for tests: `TEST_AZURITE_URL` when set (CI starts
+//! Azurite, `npm install -g azurite`), otherwise an `azurite-blob` this process starts on
+//! a free port when one is on PATH, else the Azurite image through testcontainers. Each
+//! test gets its own container, created with a Shared Key signed request as Azure's own
+//! clients do (object_store has no call to create one).
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+
+/// Azurite's documented development account and key.
+const ACCOUNT: &str = "devstoreaccount1";
+const KEY: &str = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+fn url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        if let Ok(u) = std::env::var("TEST_AZURITE_URL") {
+            return u.trim_end_matches('/').to_string();
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Spawned from a thread that lives as long as the process, with a parent-death
+        // signal, so the emulator goes when the test binary does.
+        std::thread::spawn(move || {
+            let mut cmd = Command::new("azurite-blob");
+            cmd.args(["--blobHost", "127.0.0.1", "--blobPort", &port.to_string(), "--inMemoryPersistence", "--silent"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+            unsafe {
+                cmd.pre_exec(|| {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                    Ok(())
+                });
+            }
+            let _ = tx.send(cmd.spawn().is_ok());
+            loop {
+                std::thread::park();
+            }
+        });
+        let u = if rx.recv().unwrap_or(false) { format!("http://127.0.0.1:{port}") } else { container_url() };
+        let hostport = u.trim_start_matches("http://").to_string();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect(&hostport).is_err() {
+            assert!(Instant::now() < deadline, "Azurite did not start on {u}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        u
+    })
+}
+
+/// Starts Azurite in a container; it lives as long as the test process.
+fn container_url() -> String {
+    use testcontainers::core::{IntoContainerPort, WaitFor};
+    use testcontainers::runners::AsyncRunner;
+    use testcontainers::{GenericImage, ImageExt};
+    static RUNTIME: OnceLock<(tokio::runtime::Runtime, testcontainers::ContainerAsync<GenericImage>)> = OnceLock::new();
+    let (rt, c) = RUNTIME.get_or_init(|| {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let c = rt
+            .block_on(
+                GenericImage::new("mcr.microsoft.com/azure-storage/azurite", "3.35.0")
+                    .with_exposed_port(10000.tcp())
+                    .with_wait_for(WaitFor::message_on_stdout("Azurite Blob service successfully listens"))
+                    .with_cmd(["azurite-blob", "--blobHost", "0.0.0.0", "--inMemoryPersistence"])
+                    .start(),
+            )
+            .unwrap_or_else(|e| panic!("Azure tests need TEST_AZURITE_URL, `azurite-blob` on PATH (npm install -g azurite), or Docker: {e}"));
+        (rt, c)
+    });
+    let port = rt.block_on(c.get_host_port_ipv4(10000)).expect("mapped port");
+    format!("http://127.0.0.1:{port}")
+}
+
+/// A fresh blob container on the emulator.
+pub struct BlobContainer {
+    pub url: String,
+    pub name: String,
+}
+
+impl BlobContainer {
+    /// Creates a container with a unique name.
+    pub fn new(tag: &str) -> BlobContainer {
+        let url = url().to_string();
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        let name = format!("assay-{tag}-{}-{nanos}", std::process::id());
+        let status = create_container(&url, &name);
+        assert_eq!(status, 201, "creating container {name} on {url}");
+        BlobContainer { url, name }
+    }
+
+    /// The environment the binary reads Azure settings from.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![("AZURE_STORAGE_USE_EMULATOR", "true".into()), ("AZURITE_BLOB_STORAGE_URL", self.url.clone())]
+    }
+
+    /// Uploads `bytes` as `key`.
+    pub fn put(&self, key: &str, bytes: Vec<u8>) {
+        use object_store::ObjectStoreExt;
+        // Not `with_use_emulator`: that reads the emulator's address from the environment,
+        // which is the binary's, not this process's.
+        let store = object_store::azure::MicrosoftAzureBuilder::new()
+            .with_account(ACCOUNT)
+            .with_access_key(KEY)
+            .with_container_name(&self.name)
+            .with_endpoint(format!("{}/{ACCOUNT}", self.url))
+            .with_allow_http(true)
+            .build()
+            .expect("Azure client");
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        rt.block_on(store.put(&object_store::path::Path::from(key), bytes.into())).unwrap_or_else(|e| panic!("put {key}: {e}"));
+    }
+
+    /// `az://container/suffix`.
+    pub fn location(&self, suffix: &str) -> String {
+        format!("az://{}/{suffix}", self.name)
+    }
+}
+
+/// `PUT /{account}/{name}?restype=container`, signed with the account key; the status.
+fn create_container(url: &str, name: &str) -> u16 {
+    let date = chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    let version = "2021-08-06";
+    // Verb, eleven standard headers (all empty here), then the x-ms headers and resource.
+    let to_sign = format!("PUT\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:{date}\nx-ms-version:{version}\n/{ACCOUNT}/{ACCOUNT}/{name}\nrestype:container");
+    let key = base64::engine::general_purpose::STANDARD.decode(KEY).expect("account key");
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).expect("hmac key");
+    mac.update(to_sign.as_bytes());
+    let sig = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    let hostport = url.trim_start_matches("http://");
+    let mut s = TcpStream::connect(hostport).unwrap_or_else(|e| panic!("connect {url}: {e}"));
+    write!(
+        s,
+        "PUT /{ACCOUNT}/{name}?restype=container HTTP/1.1\r\nHost: {hostport}\r\nx-ms-date: {date}\r\nx-ms-version: {version}\r\nAuthorization: SharedKey {ACCOUNT}:{sig}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write request");
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).expect("read response");
+    resp.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+}
