@@ -1,5 +1,5 @@
 //! Object-store locations through the binary, against a real S3-compatible server (moto)
-//! and the Azure Blob emulator (Azurite): listing, Parquet range reads, compressed text,
+//! and the GCS and Azure Blob emulators (fake-gcs-server, Azurite): listing, Parquet range reads, compressed text,
 //! credentials from the environment, and the failures users meet (missing bucket or
 //! container, unreachable endpoint, corrupt object).
 
@@ -168,4 +168,18 @@ fn scans_and_lists_an_azure_container() {
     let (r, out) = scan_locations(&["az://no-such-container-here/x"], &[], &c.env());
     assert_eq!(out.status.code(), Some(3));
     assert!(r["errors"][0]["error"].as_str().unwrap().contains("az://no-such-container-here/x"), "{r}");
+}
+
+#[test]
+fn scans_and_lists_a_gcs_bucket() {
+    let g = common::gcs::GcsBucket::new("gs");
+    g.put("train/people.csv", b"id,email\n1,ada@math-example.org\n2,alan@math-example.org\n3,grace@navy-example.mil\n");
+    g.put("train/typed.parquet", &parquet_bytes(&[typed_batch()], 100));
+    let (r, out) = scan_locations(&[&g.location("train")], &[], &g.env());
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(column(&r, "people.csv", "email")["source"], g.location("train/people.csv"));
+    assert_eq!(labels(&r, "people.csv", "email"), ["pii.email"]);
+    assert_eq!(labels(&r, "typed.parquet", "addr"), ["pii.ip_address"]);
+    let out = assay_env(&["ls", &g.location("train")], &g.env());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2, "{}", String::from_utf8_lossy(&out.stderr));
 }

@@ -4,12 +4,7 @@
 //! test gets its own container, created with a Shared Key signed request as Azure's own
 //! clients do (object_store has no call to create one).
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
@@ -24,34 +19,10 @@ fn url() -> &'static str {
         if let Ok(u) = std::env::var("TEST_AZURITE_URL") {
             return u.trim_end_matches('/').to_string();
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
-        let (tx, rx) = std::sync::mpsc::channel();
-        // Spawned from a thread that lives as long as the process, with a parent-death
-        // signal, so the emulator goes when the test binary does.
-        std::thread::spawn(move || {
-            let mut cmd = Command::new("azurite-blob");
-            cmd.args(["--blobHost", "127.0.0.1", "--blobPort", &port.to_string(), "--inMemoryPersistence", "--silent"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null());
-            // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
-            unsafe {
-                cmd.pre_exec(|| {
-                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
-                    Ok(())
-                });
-            }
-            let _ = tx.send(cmd.spawn().is_ok());
-            loop {
-                std::thread::park();
-            }
-        });
-        let u = if rx.recv().unwrap_or(false) { format!("http://127.0.0.1:{port}") } else { container_url() };
-        let hostport = u.trim_start_matches("http://").to_string();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect(&hostport).is_err() {
-            assert!(Instant::now() < deadline, "Azurite did not start on {u}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let port = super::http::free_port();
+        let args = ["--blobHost", "127.0.0.1", "--blobPort", &port.to_string(), "--inMemoryPersistence", "--silent"].map(String::from).to_vec();
+        let u = if super::http::spawn_server("azurite-blob", args) { format!("http://127.0.0.1:{port}") } else { container_url() };
+        super::http::wait_for(&u);
         u
     })
 }
@@ -134,14 +105,7 @@ fn create_container(url: &str, name: &str) -> u16 {
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).expect("hmac key");
     mac.update(to_sign.as_bytes());
     let sig = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-    let hostport = url.trim_start_matches("http://");
-    let mut s = TcpStream::connect(hostport).unwrap_or_else(|e| panic!("connect {url}: {e}"));
-    write!(
-        s,
-        "PUT /{ACCOUNT}/{name}?restype=container HTTP/1.1\r\nHost: {hostport}\r\nx-ms-date: {date}\r\nx-ms-version: {version}\r\nAuthorization: SharedKey {ACCOUNT}:{sig}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    )
-    .expect("write request");
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).expect("read response");
-    resp.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+    let auth = format!("SharedKey {ACCOUNT}:{sig}");
+    let headers = [("x-ms-date", date.as_str()), ("x-ms-version", version), ("Authorization", auth.as_str())];
+    super::http::request(url, "PUT", &format!("/{ACCOUNT}/{name}?restype=container"), &headers, b"")
 }

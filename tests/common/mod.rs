@@ -1,8 +1,11 @@
-//! Shared test harness: the binary, a real S3 server, a fresh Postgres database.
+//! Shared test harness: the binary, real object-store servers (S3, GCS, Azure), a fresh
+//! Postgres database.
 // Each test binary uses its own subset of the harness.
 #![allow(dead_code)]
 
+pub mod azure;
 pub mod cli;
+pub mod gcs;
+pub mod http;
 pub mod pg;
 pub mod s3;
-pub mod azure;

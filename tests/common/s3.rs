@@ -3,12 +3,7 @@
 //! port when one is on PATH (`pip install 'moto[server]'`), else the `motoserver/moto`
 //! image through testcontainers (needs a Docker daemon). Each test gets its own bucket.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
 /// Endpoint of the shared server, started once per test binary when needed.
 fn endpoint() -> &'static str {
@@ -17,32 +12,10 @@ fn endpoint() -> &'static str {
         if let Ok(e) = std::env::var("TEST_S3_ENDPOINT") {
             return e.trim_end_matches('/').to_string();
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
-        // Spawned from a thread that lives as long as the process, with a parent-death
-        // signal, so the server goes when the test binary does.
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut cmd = Command::new("moto_server");
-            cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null());
-            // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
-            unsafe {
-                cmd.pre_exec(|| {
-                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
-                    Ok(())
-                });
-            }
-            let _ = tx.send(cmd.spawn().is_ok());
-            loop {
-                std::thread::park();
-            }
-        });
-        let e = if rx.recv().unwrap_or(false) { format!("http://127.0.0.1:{port}") } else { container_endpoint() };
-        let hostport = e.trim_start_matches("http://").to_string();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect(&hostport).is_err() {
-            assert!(Instant::now() < deadline, "S3 server did not start on {e}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let port = super::http::free_port();
+        let args = vec!["-H".to_string(), "127.0.0.1".to_string(), "-p".to_string(), port.to_string()];
+        let e = if super::http::spawn_server("moto_server", args) { format!("http://127.0.0.1:{port}") } else { container_endpoint() };
+        super::http::wait_for(&e);
         e
     })
 }
@@ -82,7 +55,7 @@ impl Bucket {
     pub fn new(tag: &str) -> Bucket {
         let endpoint = endpoint().to_string();
         let name = format!("assay-{tag}-{}-{}", std::process::id(), rand_suffix());
-        let status = http(&endpoint, "PUT", &format!("/{name}"));
+        let status = super::http::request(&endpoint, "PUT", &format!("/{name}"), &[], b"");
         assert!(status == 200, "creating bucket {name} on {endpoint}: HTTP {status}");
         Bucket { endpoint, name }
     }
@@ -130,14 +103,4 @@ fn rand_suffix() -> u64 {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
     h.finish() % 1_000_000_000
-}
-
-/// A bodiless HTTP/1.1 request; returns the status code.
-fn http(endpoint: &str, method: &str, path: &str) -> u16 {
-    let hostport = endpoint.trim_start_matches("http://");
-    let mut s = TcpStream::connect(hostport).unwrap_or_else(|e| panic!("connect {endpoint}: {e}"));
-    write!(s, "{method} {path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").expect("write request");
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).expect("read response");
-    resp.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
 }

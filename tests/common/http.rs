@@ -1,0 +1,61 @@
+//! One HTTP/1.1 request over a plain TCP stream: enough for test servers' admin calls
+//! (creating buckets and containers) without an HTTP client dependency.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+/// Sends `method path` to `base` (`http://host:port`) with extra headers and a body;
+/// returns the status code.
+pub fn request(base: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> u16 {
+    let hostport = base.trim_start_matches("http://").trim_end_matches('/');
+    let mut s = TcpStream::connect(hostport).unwrap_or_else(|e| panic!("connect {base}: {e}"));
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).and_then(|_| s.write_all(body)).expect("write request");
+    let mut resp = Vec::new();
+    s.read_to_end(&mut resp).expect("read response");
+    String::from_utf8_lossy(&resp).split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
+/// Runs `program args` from a thread that lives as long as the test process, with a
+/// parent-death signal, so the server goes when the test binary does. False when the
+/// program cannot be started.
+pub fn spawn_server(program: &str, args: Vec<String>) -> bool {
+    use std::os::unix::process::CommandExt;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let program = program.to_string();
+    std::thread::spawn(move || {
+        let mut cmd = std::process::Command::new(&program);
+        cmd.args(&args).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+        let _ = tx.send(cmd.spawn().is_ok());
+        loop {
+            std::thread::park();
+        }
+    });
+    rx.recv().unwrap_or(false)
+}
+
+/// Waits until `base` accepts connections, for at most a minute.
+pub fn wait_for(base: &str) {
+    let hostport = base.trim_start_matches("http://").trim_end_matches('/').to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while TcpStream::connect(&hostport).is_err() {
+        assert!(std::time::Instant::now() < deadline, "server did not start on {base}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// A free TCP port on loopback.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port()
+}
