@@ -1,7 +1,7 @@
 //! Object-store locations through the binary, against a real S3-compatible server (moto)
-//! and the GCS and Azure Blob emulators (fake-gcs-server, Azurite): listing, Parquet range reads, compressed text,
-//! credentials from the environment, and the failures users meet (missing bucket or
-//! container, unreachable endpoint, corrupt object).
+//! and the GCS and Azure Blob emulators (fake-gcs-server, Azurite): listing, Parquet
+//! range reads, compressed text, credentials from the environment, and the failures users
+//! meet (missing bucket or container, unreachable endpoint, corrupt object).
 
 mod common;
 
