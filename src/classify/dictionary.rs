@@ -8,29 +8,20 @@
 //! is a strong hit; a first name followed by an unknown capitalised word is weak and only
 //! counts in columns where such pairs are common.
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, StartKind};
+use super::trie::Trie;
 
 /// A word list compiled for anchored whole-word lookups.
 pub struct WordList {
-    ac: Option<AhoCorasick>,
+    trie: Trie,
     len: usize,
 }
 
 impl WordList {
     /// Builds the list; entries are matched ASCII-case-insensitively.
-    pub fn new<I: IntoIterator<Item = String>>(words: I) -> Result<Self, aho_corasick::BuildError> {
+    pub fn new<I: IntoIterator<Item = String>>(words: I) -> Self {
         let words: Vec<String> = words.into_iter().filter(|w| !w.is_empty()).collect();
-        let len = words.len();
-        if words.is_empty() {
-            return Ok(WordList { ac: None, len });
-        }
-        let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .start_kind(StartKind::Anchored)
-            .ascii_case_insensitive(true)
-            .kind(Some(AhoCorasickKind::ContiguousNFA))
-            .build(&words)?;
-        Ok(WordList { ac: Some(ac), len })
+        let trie = Trie::new(words.iter().map(|w| (w.as_bytes(), 0)));
+        WordList { trie, len: words.len() }
     }
 
     /// Number of entries.
@@ -45,20 +36,15 @@ impl WordList {
 
     /// Whether `text[start..end]` is exactly one entry.
     pub fn contains_span(&self, text: &str, start: usize, end: usize) -> bool {
-        let Some(ac) = &self.ac else { return false };
-        let input = Input::new(text).span(start..end).anchored(Anchored::Yes);
-        matches!(ac.find(input), Some(m) if m.end() == end)
+        self.trie.is_entry(text.as_bytes(), start, end)
     }
 
-    /// Length of the longest entry that starts at `start` and ends on a word boundary.
+    /// Length of the longest entry that starts at `start`, if it ends on a word boundary.
     pub fn prefix_at(&self, text: &str, start: usize) -> Option<usize> {
-        let ac = self.ac.as_ref()?;
-        let input = Input::new(text).span(start..text.len()).anchored(Anchored::Yes);
-        let m = ac.find(input)?;
-        let after = text[m.end()..].chars().next();
-        match after {
+        let end = self.trie.longest_prefix(text.as_bytes(), start)?;
+        match text[end..].chars().next() {
             Some(c) if c.is_alphanumeric() => None,
-            _ => Some(m.end() - start),
+            _ => Some(end - start),
         }
     }
 }
@@ -297,6 +283,14 @@ impl Dictionaries {
         if !tok.cap || w.chars().count() < 5 {
             return false;
         }
+        if w.is_ascii() {
+            // Same test without allocating: ASCII lower-casing keeps the length.
+            let b = w.as_bytes();
+            return self
+                .street_suffixes
+                .iter()
+                .any(|s| b.len() > s.len() + 1 && b[b.len() - s.len()..].eq_ignore_ascii_case(s.as_bytes()));
+        }
         let lower = w.to_lowercase();
         self.street_suffixes.iter().any(|s| lower.len() > s.len() + 1 && lower.ends_with(s.as_str()))
     }
@@ -308,7 +302,13 @@ impl Dictionaries {
 
     fn name_part(&self, text: &str, tok: &Token) -> bool {
         let w = &text[tok.start..tok.end];
-        (tok.cap && !tok.num) || PARTICLES.contains(&w.to_lowercase().as_str())
+        if tok.cap && !tok.num {
+            return true;
+        }
+        if w.is_ascii() {
+            return PARTICLES.iter().any(|p| p.eq_ignore_ascii_case(w));
+        }
+        PARTICLES.contains(&w.to_lowercase().as_str())
     }
 
     /// Finds street addresses: `12 Oak Street`, `12 rue de la Paix`, `Calle Mayor 5`,

@@ -1,7 +1,8 @@
 //! The classification engine: prefilter → confirm → validate, once per value.
 //!
-//! Rules are compiled once. A value first goes through one Aho-Corasick pass over all the
-//! rules' literals and one byte pass that finds digit runs and upper-case tokens; only the
+//! Rules are compiled once. A value first goes through one literal pass over all the rules'
+//! literals (a trie walked from word starts, see `literal_pass`) and byte passes that find
+//! digit runs, tokens and upper-case tokens; only the
 //! rules those passes point at run their regexes, and only over windows around the
 //! trigger (`regex-automata`'s `Input::range` keeps look-around context intact). A regex
 //! match is then checked by the rule's validator, entropy floor and keyword context. The
@@ -14,6 +15,7 @@ use regex_automata::Input;
 use super::dictionary::{DictHit, DictScratch, Dictionaries};
 use super::loader::{self, LoadError, Placeholders, RuleSource};
 use super::rule::{KeywordMode, RuleFile, Scope, Severity};
+use super::trie::Trie;
 use super::validators::{self, Check};
 
 /// Default cap on the bytes of one value that are matched (64 KiB).
@@ -131,10 +133,19 @@ pub struct Scratch {
 /// The compiled rule set.
 pub struct Engine {
     rules: Vec<CompiledRule>,
-    literal_ac: Option<AhoCorasick>,
+    /// The prefilter literals, as one trie walked from word starts (see `literal_pass`).
+    literal_trie: Trie,
+    /// Per byte: 1 if a literal starting with a letter or digit starts with it (such
+    /// literals count only at a word start), 2 if another literal starts with it, 4 if it
+    /// is an ASCII letter or digit.
+    literal_first: [u8; 256],
+    /// The first bytes of non-word literals when there are at most four (`literal_pass`).
+    literal_nonword_first: Option<[u8; 4]>,
     literal_rules: Vec<Vec<u16>>,
-    /// Whether literal i starts with a letter or digit (and so must start a word).
-    literal_word: Vec<bool>,
+    /// The same literals as one Aho-Corasick automaton, built on first use: the engine
+    /// does not use it; benchmarks compare the engine against one pass of it.
+    literals: Vec<String>,
+    literal_ac: std::sync::OnceLock<Option<AhoCorasick>>,
     /// Digit-run triggers: rule, digit-count range, separator bits (`sep_bit`) the run
     /// must contain (0: any), digit-group range.
     digit_triggers: Vec<DigitTrigger>,
@@ -316,18 +327,33 @@ impl Engine {
                 regexes,
             });
         }
-        let literal_ac = if literals.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    // A full DFA: one table lookup per byte, the fastest pass over every value.
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .build(&literals)
-                    .map_err(|e| LoadError::Invalid { path: "classifiers".into(), message: e.to_string() })?,
-            )
+        let literal_trie = Trie::new(literals.iter().enumerate().map(|(i, l)| (l.as_bytes(), i as u32)));
+        let mut literal_first = [0u8; 256];
+        for c in 0..=255u8 {
+            if c.is_ascii_alphanumeric() {
+                literal_first[c as usize] |= 4;
+            }
+        }
+        let mut nonword_first: Vec<u8> = Vec::new();
+        for l in &literals {
+            let c = l.as_bytes()[0];
+            if c.is_ascii_alphanumeric() {
+                literal_first[c.to_ascii_lowercase() as usize] |= 1;
+                literal_first[c.to_ascii_uppercase() as usize] |= 1;
+            } else {
+                literal_first[c as usize] |= 2;
+                if !nonword_first.contains(&c) {
+                    nonword_first.push(c);
+                }
+            }
+        }
+        // Up to four first bytes of non-word literals are compared exactly in the literal
+        // pass (padded with repeats); more than that, every non-alphanumeric byte is tried.
+        let literal_nonword_first = match nonword_first.len() {
+            // A NUL byte begins no literal here, so it is dropped by the table check.
+            0 => Some([0; 4]),
+            k if k <= 4 => Some(std::array::from_fn(|j| nonword_first[j.min(k - 1)])),
+            _ => None,
         };
         let lowest = |v: &Vec<(u16, usize, usize)>| v.iter().map(|r| r.1).min().unwrap_or(usize::MAX);
         let min_digits = digit_triggers.iter().map(|t: &DigitTrigger| t.digits.0).min().unwrap_or(usize::MAX);
@@ -359,12 +385,14 @@ impl Engine {
                     .map_err(|e| LoadError::Invalid { path: "classifiers".into(), message: e.to_string() })?,
             )
         };
-        let literal_word = literals.iter().map(|l| l.as_bytes()[0].is_ascii_alphanumeric()).collect();
         Ok(Engine {
             rules,
-            literal_ac,
+            literal_trie,
+            literal_first,
+            literal_nonword_first,
             literal_rules,
-            literal_word,
+            literals,
+            literal_ac: std::sync::OnceLock::new(),
             digit_triggers,
             upper_rules,
             token_rules,
@@ -396,9 +424,22 @@ impl Engine {
         &self.rules
     }
 
-    /// The literals of the prefilter automaton (for benchmarks comparing against one pass).
+    /// The prefilter literals as one Aho-Corasick DFA (ASCII-case-insensitive), for
+    /// benchmarks that compare the engine against one plain pass over the same literals.
     pub fn literal_automaton(&self) -> Option<&AhoCorasick> {
-        self.literal_ac.as_ref()
+        self.literal_ac
+            .get_or_init(|| {
+                if self.literals.is_empty() {
+                    return None;
+                }
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .build(&self.literals)
+                    .ok()
+            })
+            .as_ref()
     }
 
     /// Derives the keyword/exclusion context of a column from its name.
@@ -428,27 +469,9 @@ impl Engine {
             s.caps = self.rules.iter().flat_map(|r| r.regexes.iter().map(|(re, _, _)| re.create_captures())).collect();
         }
         let whole = value.len() <= WHOLE_VALUE_LEN;
-        let len = value.len();
         let hits_before = hits.len();
 
-        if let Some(ac) = &self.literal_ac {
-            let vb = value.as_bytes();
-            for m in ac.find_overlapping_iter(value) {
-                let p = m.pattern().as_usize();
-                // Word literals (`key`, `mai`) count only at a word start: not in "monkey", "email".
-                if self.literal_word[p] && m.start() > 0 && vb[m.start() - 1].is_ascii_alphanumeric() {
-                    continue;
-                }
-                for &r in &self.literal_rules[p] {
-                    let w = if whole {
-                        (0, len)
-                    } else {
-                        (m.start().saturating_sub(LITERAL_BEFORE), (m.end() + LITERAL_AFTER).min(len))
-                    };
-                    push_window(s, r, w);
-                }
-            }
-        }
+        self.literal_pass(value.as_bytes(), whole, s);
         let profile = Profile::of(value.as_bytes());
         self.shape_pass(value, whole, profile, s);
 
@@ -479,6 +502,70 @@ impl Engine {
             self.dict.find_streets(value, &mut s.dict, &mut s.dict_hits);
             self.dict_outcome(&self.street_rules, value, ctx, s, hits);
         }
+    }
+
+    /// Opens windows for every literal occurrence: literals that start with a letter or
+    /// digit (`key`, `mai`) count only at a word start — not in "monkey", "email" — and
+    /// the others (`@`, `://`) anywhere. So the trie is walked only from word starts and
+    /// from bytes that begin a literal of the second kind: a few loads per word.
+    fn literal_pass(&self, b: &[u8], whole: bool, s: &mut Scratch) {
+        match self.literal_nonword_first {
+            Some(nw) => self.literal_pass_with::<true>(b, nw, whole, s),
+            None => self.literal_pass_with::<false>(b, [0; 4], whole, s),
+        }
+    }
+
+    /// `EXACT`: `nw` holds every first byte of a non-word literal; otherwise every byte
+    /// that is not a letter or digit is a candidate for one.
+    fn literal_pass_with<const EXACT: bool>(&self, b: &[u8], nw: [u8; 4], whole: bool, s: &mut Scratch) {
+        let n = b.len();
+        let table = &self.literal_first;
+        // Candidates are found 32 bytes at a time with branch-free masks — word starts, and
+        // bytes that may begin a non-word literal — then the table says which really do.
+        let mut carry = 0u32;
+        let mut i = 0;
+        while i + 32 <= n {
+            let chunk: &[u8; 32] = b[i..i + 32].try_into().expect("chunk is 32 bytes");
+            // Byte-wise flags (this loop vectorises), then packed to bit masks.
+            let (mut a, mut o) = ([0u8; 32], [0u8; 32]);
+            for j in 0..32 {
+                let c = chunk[j];
+                a[j] = is_alnum(c) as u8;
+                o[j] = if EXACT { (c == nw[0]) | (c == nw[1]) | (c == nw[2]) | (c == nw[3]) } else { !is_alnum(c) } as u8;
+            }
+            let (alnum, other) = (pack_flags(&a), pack_flags(&o));
+            let mut cand = (alnum & !((alnum << 1) | carry)) | other;
+            while cand != 0 {
+                let p = i + cand.trailing_zeros() as usize;
+                cand &= cand - 1;
+                let f = table[b[p] as usize];
+                if f & if f & 4 != 0 { 1 } else { 2 } != 0 {
+                    self.literal_at(b, p, whole, s);
+                }
+            }
+            carry = alnum >> 31;
+            i += 32;
+        }
+        let mut prev = if i > 0 { table[b[i - 1] as usize] } else { 0 };
+        while i < n {
+            let f = table[b[i] as usize];
+            if (f & 2) | (f & 1 & !(prev >> 2)) != 0 {
+                self.literal_at(b, i, whole, s);
+            }
+            prev = f;
+            i += 1;
+        }
+    }
+
+    #[inline(always)]
+    fn literal_at(&self, b: &[u8], i: usize, whole: bool, s: &mut Scratch) {
+        let len = b.len();
+        self.literal_trie.walk(b, i, |lit, end| {
+            for &r in &self.literal_rules[lit as usize] {
+                let w = if whole { (0, len) } else { (i.saturating_sub(LITERAL_BEFORE), (end + LITERAL_AFTER).min(len)) };
+                push_window(s, r, w);
+            }
+        });
     }
 
     /// The sweep of rows outside the sample: `scan_value` for values holding a literal of
@@ -907,6 +994,23 @@ fn next_word_start(b: &[u8], mut i: usize, pred: impl Fn(u8) -> bool + Copy) -> 
             i += 1;
         }
     }
+}
+
+/// Packs 32 flag bytes (each 0 or 1) into a bit mask, byte j → bit j: the multiply
+/// gathers the low bit of each of 8 bytes into the top byte without carries.
+#[inline(always)]
+fn pack_flags(f: &[u8; 32]) -> u32 {
+    let mut m = 0u32;
+    for k in 0..4 {
+        let x = u64::from_le_bytes(f[k * 8..k * 8 + 8].try_into().expect("8 bytes"));
+        m |= ((x.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32) << (k * 8);
+    }
+    m
+}
+
+#[inline(always)]
+fn is_alnum(c: u8) -> bool {
+    c.wrapping_sub(b'0') < 10 || (c | 0x20).wrapping_sub(b'a') < 26
 }
 
 fn is_token_byte(c: u8) -> bool {

@@ -156,7 +156,7 @@ fn word_list(src: &RuleSource, sub: &str) -> Result<WordList, LoadError> {
     for f in &files {
         words.extend(word_lines(&f.text).map(str::to_owned));
     }
-    WordList::new(words).map_err(|e| LoadError::Invalid { path: format!("classifiers/{sub}"), message: e.to_string() })
+    Ok(WordList::new(words))
 }
 
 /// Loads the name and street dictionaries.
@@ -175,16 +175,13 @@ pub fn load_dictionaries(src: &RuleSource) -> Result<Dictionaries, LoadError> {
             }
         }
     }
-    let wl = |words: Vec<String>, path: &str| {
-        WordList::new(words).map_err(|e| LoadError::Invalid { path: path.into(), message: e.to_string() })
-    };
     Ok(Dictionaries {
         first_names: word_list(src, "dictionaries/first_names")?,
         surnames: word_list(src, "dictionaries/surnames")?,
         titles: word_list(src, "dictionaries/titles.txt")?,
         stopwords: word_list(src, "dictionaries/name_stopwords.txt")?,
-        street_words: wl(street_words, "classifiers/dictionaries/streets")?,
-        street_words_before: wl(street_words_before, "classifiers/dictionaries/streets")?,
+        street_words: WordList::new(street_words),
+        street_words_before: WordList::new(street_words_before),
         street_suffixes,
     })
 }
