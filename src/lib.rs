@@ -1,10 +1,11 @@
 //! Assay: continuous sensitive-data discovery for ML training data.
 //!
 //! The modules follow the data flow: `sources` sample files into Arrow batches,
-//! `classify` turns values into column labels, `scan` drives a one-off scan and `report`
-//! renders its result.
+//! `classify` turns values into column labels, `scan` drives a one-off scan, `report`
+//! renders its result and `store` keeps sources, scans and findings.
 
 pub mod classify;
 pub mod report;
 pub mod scan;
 pub mod sources;
+pub mod store;

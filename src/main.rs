@@ -62,6 +62,12 @@ enum Command {
         /// A path, or a file:// s3:// gs:// az:// abfs:// URL.
         location: String,
     },
+    /// Apply the store's migrations (the store is `DATABASE_URL`, default sqlite://./assay.db).
+    Migrate {
+        /// The store: postgres://… or sqlite://path.
+        #[arg(long, env = "DATABASE_URL", default_value = assay::store::DEFAULT_URL, hide_env_values = true)]
+        database_url: String,
+    },
     /// Work with the classifier rules.
     Rules {
         #[command(subcommand)]
@@ -139,6 +145,14 @@ fn run() -> anyhow::Result<ExitCode> {
                 serde_json::to_writer(&mut out, &e)?;
                 writeln!(out)?;
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate { database_url } => {
+            runtime()?.block_on(async {
+                let store = assay::store::Store::open(&database_url).await?;
+                store.migrate().await
+            })?;
+            println!("assay: store {} is up to date", redact(&database_url));
             Ok(ExitCode::SUCCESS)
         }
         Command::Rules { command: RulesCommand::Check } => {

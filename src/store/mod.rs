@@ -1,0 +1,349 @@
+//! The store: registered sources, scans, append-only column results and findings, and the
+//! objects lake sources have seen, in Postgres (production, shared by workers) or SQLite
+//! (the embedded default).
+//!
+//! Both backends run the same query texts (`$N` placeholders, times as epoch
+//! milliseconds); only the migrations differ in dialect. Nothing raw is stored: locations
+//! are kept as registered (credential references, not secrets) and evidence is masked.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::Row;
+
+use crate::report::Report;
+use crate::sources::location::redact;
+use crate::sources::store::ObjectEntry;
+
+/// The default store when `DATABASE_URL` is not set.
+pub const DEFAULT_URL: &str = "sqlite://./assay.db";
+
+/// Why the store could not do something; each names what it was doing.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{url}: cannot open the store: {message}")]
+    Open { url: String, message: String },
+    #[error("{url}: unsupported store URL (expected postgres://… or sqlite://…)")]
+    Scheme { url: String },
+    #[error("applying migrations: {0}")]
+    Migrate(String),
+    #[error("{what}: {source}")]
+    Query { what: String, source: sqlx::Error },
+    #[error("a source named `{0}` already exists")]
+    Duplicate(String),
+}
+
+/// A connected store.
+#[derive(Clone, Debug)]
+pub enum Store {
+    Postgres(PgPool),
+    Sqlite(SqlitePool),
+}
+
+/// Runs the same query-building expression against whichever pool the store holds.
+macro_rules! on_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match $store {
+            Store::Postgres($pool) => $body,
+            Store::Sqlite($pool) => $body,
+        }
+    };
+}
+
+/// A source as registered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceRow {
+    pub id: i64,
+    pub name: String,
+    /// As registered: a path, URL or credential reference.
+    pub location: String,
+    /// `--table` selectors for database sources.
+    pub tables: Vec<String>,
+    pub interval: Duration,
+    pub sample_rows: i64,
+    pub created_at: DateTime<Utc>,
+    pub next_due_at: DateTime<Utc>,
+    pub consecutive_failures: i64,
+}
+
+/// What registering a source takes.
+#[derive(Debug, Clone)]
+pub struct NewSource {
+    pub name: String,
+    pub location: String,
+    pub tables: Vec<String>,
+    pub interval: Duration,
+    pub sample_rows: i64,
+}
+
+/// How a scan ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanStatus {
+    /// Everything was scanned.
+    Succeeded,
+    /// Some objects, tables or columns failed; the rest was scanned.
+    Partial,
+    /// Nothing could be scanned (e.g. the database was unreachable).
+    Failed,
+}
+
+impl ScanStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            ScanStatus::Succeeded => "succeeded",
+            ScanStatus::Partial => "partial",
+            ScanStatus::Failed => "failed",
+        }
+    }
+}
+
+fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn from_ms(v: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(v).unwrap_or_default()
+}
+
+fn query_err(what: impl Into<String>) -> impl FnOnce(sqlx::Error) -> StoreError {
+    let what = what.into();
+    move |source| StoreError::Query { what, source }
+}
+
+impl Store {
+    /// Opens the store at `url` (`postgres://…` or `sqlite://path`; a SQLite file is
+    /// created if missing).
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        let shown = redact(url);
+        let open_err = |e: sqlx::Error| StoreError::Open { url: shown.clone(), message: redact(&e.to_string()) };
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect(url).await.map_err(open_err)?;
+            Ok(Store::Postgres(pool))
+        } else if url.starts_with("sqlite:") {
+            // WAL and a busy timeout: the scheduler and the API write from several tasks.
+            let opts = SqliteConnectOptions::from_str(url)
+                .map_err(open_err)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await.map_err(open_err)?;
+            Ok(Store::Sqlite(pool))
+        } else {
+            Err(StoreError::Scheme { url: shown })
+        }
+    }
+
+    /// Applies the migrations this binary carries that the store has not seen.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let res = match self {
+            Store::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await,
+            Store::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await,
+        };
+        res.map_err(|e| StoreError::Migrate(e.to_string()))
+    }
+
+    /// Registers a source, due at once. Fails when a live source has the name.
+    pub async fn add_source(&self, new: &NewSource, now: DateTime<Utc>) -> Result<SourceRow, StoreError> {
+        const SQL: &str = "INSERT INTO sources (name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms) \
+                           VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id";
+        let tables = serde_json::to_string(&new.tables).unwrap_or_else(|_| "[]".into());
+        let res = on_pool!(self, |p| sqlx::query(SQL)
+            .bind(&new.name)
+            .bind(&new.location)
+            .bind(&tables)
+            .bind(new.interval.as_secs() as i64)
+            .bind(new.sample_rows)
+            .bind(ms(now))
+            .fetch_one(p)
+            .await
+            .map(|r| r.get::<i64, _>(0)));
+        let id = match res {
+            Ok(id) => id,
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(StoreError::Duplicate(new.name.clone())),
+            Err(e) => return Err(query_err(format!("registering source `{}`", new.name))(e)),
+        };
+        Ok(SourceRow {
+            id,
+            name: new.name.clone(),
+            location: new.location.clone(),
+            tables: new.tables.clone(),
+            interval: new.interval,
+            sample_rows: new.sample_rows,
+            created_at: from_ms(ms(now)),
+            next_due_at: from_ms(ms(now)),
+            consecutive_failures: 0,
+        })
+    }
+
+    /// The live sources, by name.
+    pub async fn list_sources(&self) -> Result<Vec<SourceRow>, StoreError> {
+        const SQL: &str = "SELECT id, name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms, consecutive_failures \
+                           FROM sources WHERE removed_ms IS NULL ORDER BY name";
+        let rows = on_pool!(self, |p| sqlx::query(SQL)
+            .fetch_all(p)
+            .await
+            .map_err(query_err("listing sources"))?
+            .into_iter()
+            .map(|r| SourceRow {
+                id: r.get(0),
+                name: r.get(1),
+                location: r.get(2),
+                tables: serde_json::from_str(&r.get::<String, _>(3)).unwrap_or_default(),
+                interval: Duration::from_secs(r.get::<i64, _>(4).max(1) as u64),
+                sample_rows: r.get(5),
+                created_at: from_ms(r.get(6)),
+                next_due_at: from_ms(r.get(7)),
+                consecutive_failures: r.get(8),
+            })
+            .collect::<Vec<_>>());
+        Ok(rows)
+    }
+
+    /// The live source called `name`.
+    pub async fn source(&self, name: &str) -> Result<Option<SourceRow>, StoreError> {
+        Ok(self.list_sources().await?.into_iter().find(|s| s.name == name))
+    }
+
+    /// Removes a source; its scans and findings stay. Returns whether it existed.
+    pub async fn remove_source(&self, name: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        const SQL: &str = "UPDATE sources SET removed_ms = $1, lease_owner = NULL, lease_expires_ms = NULL WHERE name = $2 AND removed_ms IS NULL";
+        let n = on_pool!(self, |p| sqlx::query(SQL)
+            .bind(ms(now))
+            .bind(name)
+            .execute(p)
+            .await
+            .map_err(query_err(format!("removing source `{name}`")))?
+            .rows_affected());
+        Ok(n > 0)
+    }
+
+    /// Records a scan that ran from `started` to `finished` with its report: one row for
+    /// the scan, one per column looked at, one per finding. Returns the scan id.
+    pub async fn record_scan(&self, source_id: i64, worker: &str, started: DateTime<Utc>, finished: DateTime<Utc>, report: &Report, failed: Option<&str>) -> Result<i64, StoreError> {
+        let status = match failed {
+            Some(_) => ScanStatus::Failed,
+            None if report.errors.is_empty() => ScanStatus::Succeeded,
+            None => ScanStatus::Partial,
+        };
+        let error = failed.map(str::to_string).or_else(|| {
+            (!report.errors.is_empty()).then(|| report.errors.iter().map(|e| e.error.as_str()).collect::<Vec<_>>().join("\n"))
+        });
+        let what = format!("recording a scan of source {source_id}");
+        macro_rules! record {
+            ($p:expr) => {{
+                let mut tx = $p.begin().await.map_err(query_err(what.clone()))?;
+                let scan_id: i64 = sqlx::query(
+                    "INSERT INTO scans (source_id, status, started_ms, finished_ms, worker, error, units) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                )
+                .bind(source_id)
+                .bind(status.as_str())
+                .bind(ms(started))
+                .bind(ms(finished))
+                .bind(worker)
+                .bind(error.as_deref())
+                .bind(report.columns.len() as i64)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(query_err(what.clone()))?
+                .get(0);
+                for c in &report.columns {
+                    sqlx::query("INSERT INTO scan_columns (scan_id, object, column_name, rows_sampled, non_null, not_scanned) VALUES ($1, $2, $3, $4, $5, $6)")
+                        .bind(scan_id)
+                        .bind(&c.source)
+                        .bind(&c.column)
+                        .bind(c.rows_sampled as i64)
+                        .bind(c.non_null as i64)
+                        .bind(c.not_scanned.as_deref())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(query_err(what.clone()))?;
+                    for l in &c.labels {
+                        sqlx::query(
+                            "INSERT INTO findings (scan_id, source_id, object, column_name, label, matches, match_rate, confidence, evidence_json) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                        )
+                        .bind(scan_id)
+                        .bind(source_id)
+                        .bind(&c.source)
+                        .bind(&c.column)
+                        .bind(&l.label)
+                        .bind(l.matches as i64)
+                        .bind(l.match_rate)
+                        .bind(l.confidence)
+                        .bind(serde_json::to_string(&l.evidence).unwrap_or_else(|_| "[]".into()))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(query_err(what.clone()))?;
+                    }
+                }
+                tx.commit().await.map_err(query_err(what.clone()))?;
+                Ok(scan_id)
+            }};
+        }
+        match self {
+            Store::Postgres(p) => record!(p),
+            Store::Sqlite(p) => record!(p),
+        }
+    }
+
+    /// When a column of a source first held `label`: the start of the earliest scan with
+    /// that finding (history is append-only, so this is one query).
+    pub async fn first_seen(&self, source_id: i64, object: &str, column: &str, label: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        const SQL: &str = "SELECT MIN(s.started_ms) FROM findings f JOIN scans s ON s.id = f.scan_id \
+                           WHERE f.source_id = $1 AND f.object = $2 AND f.column_name = $3 AND f.label = $4";
+        let v: Option<i64> = on_pool!(self, |p| sqlx::query(SQL)
+            .bind(source_id)
+            .bind(object)
+            .bind(column)
+            .bind(label)
+            .fetch_one(p)
+            .await
+            .map_err(query_err("looking up a finding's first scan"))?
+            .get(0));
+        Ok(v.map(from_ms))
+    }
+
+    /// The objects a lake source read last, for incremental listing.
+    pub async fn objects_seen(&self, source_id: i64) -> Result<Vec<ObjectEntry>, StoreError> {
+        const SQL: &str = "SELECT object, size, e_tag, last_modified_ms FROM objects_seen WHERE source_id = $1 ORDER BY object";
+        let rows = on_pool!(self, |p| sqlx::query(SQL)
+            .bind(source_id)
+            .fetch_all(p)
+            .await
+            .map_err(query_err("reading the objects seen"))?
+            .into_iter()
+            .map(|r| ObjectEntry {
+                shown: r.get(0),
+                key: Default::default(),
+                size: r.get::<i64, _>(1) as u64,
+                e_tag: r.get(2),
+                last_modified: from_ms(r.get(3)),
+            })
+            .collect::<Vec<_>>());
+        Ok(rows)
+    }
+
+    /// Remembers the versions of objects a scan read (replacing earlier versions).
+    pub async fn record_objects(&self, source_id: i64, scan_id: i64, objects: &[ObjectEntry]) -> Result<(), StoreError> {
+        const SQL: &str = "INSERT INTO objects_seen (source_id, object, size, e_tag, last_modified_ms, scan_id) VALUES ($1, $2, $3, $4, $5, $6) \
+                           ON CONFLICT (source_id, object) DO UPDATE SET size = excluded.size, e_tag = excluded.e_tag, \
+                           last_modified_ms = excluded.last_modified_ms, scan_id = excluded.scan_id";
+        for o in objects {
+            on_pool!(self, |p| sqlx::query(SQL)
+                .bind(source_id)
+                .bind(&o.shown)
+                .bind(o.size as i64)
+                .bind(o.e_tag.as_deref())
+                .bind(ms(o.last_modified))
+                .bind(scan_id)
+                .execute(p)
+                .await
+                .map(|_| ())
+                .map_err(query_err(format!("recording object {}", o.shown)))?);
+        }
+        Ok(())
+    }
+}

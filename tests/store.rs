@@ -1,0 +1,97 @@
+//! The store on both backends (SQLite file, real Postgres): migrations, the source
+//! registry, scans with their columns and findings, "when did this column first hold X",
+//! and the objects a lake source has seen.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use assay::classify::{Engine, RuleSource};
+use assay::scan::{scan_locations, ScanOptions};
+use assay::sources::store::ObjectEntry;
+use assay::store::{NewSource, Store, StoreError};
+use chrono::{TimeZone, Utc};
+
+fn new_source(name: &str) -> NewSource {
+    NewSource { name: name.into(), location: "examples/data".into(), tables: vec![], interval: Duration::from_secs(3600), sample_rows: 1000 }
+}
+
+async fn exercise(store: &Store) {
+    store.migrate().await.expect("migrate");
+    store.migrate().await.expect("migrating twice is a no-op");
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap();
+
+    // Registry: add, duplicate, list, remove (history stays), re-add under the same name.
+    let src = store.add_source(&new_source("customers"), t0).await.expect("add");
+    let mut pg = new_source("warehouse");
+    pg.location = "env:WAREHOUSE_DSN".into();
+    pg.tables = vec!["sales.*".into()];
+    store.add_source(&pg, t0).await.expect("add second");
+    assert!(matches!(store.add_source(&new_source("customers"), t0).await, Err(StoreError::Duplicate(n)) if n == "customers"));
+    let listed = store.list_sources().await.unwrap();
+    assert_eq!(listed.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["customers", "warehouse"]);
+    let wh = &listed[1];
+    assert_eq!((wh.location.as_str(), wh.tables.clone(), wh.interval), ("env:WAREHOUSE_DSN", vec!["sales.*".to_string()], Duration::from_secs(3600)));
+    assert_eq!(wh.next_due_at, t0);
+
+    // A real scan of the example data, recorded twice, a day apart.
+    let engine = Arc::new(Engine::load(&RuleSource::Builtin).expect("rules"));
+    let (report, _) = scan_locations(engine, &["examples/data".to_string()], &ScanOptions::default()).await;
+    assert!(report.errors.is_empty());
+    let first = store.record_scan(src.id, "w1", t0, t0 + chrono::Duration::seconds(2), &report, None).await.expect("record");
+    let t1 = t0 + chrono::Duration::days(1);
+    let second = store.record_scan(src.id, "w1", t1, t1 + chrono::Duration::seconds(2), &report, None).await.expect("record again");
+    assert!(second > first);
+    let failed = store.record_scan(src.id, "w2", t1, t1, &assay::report::Report { scanned_at: String::new(), columns: vec![], errors: vec![] }, Some("connection refused")).await;
+    assert!(failed.is_ok());
+    let seen = store.first_seen(src.id, "examples/data/customers.csv", "card", "pii.credit_card").await.unwrap();
+    assert_eq!(seen, Some(t0));
+    assert_eq!(store.first_seen(src.id, "examples/data/customers.csv", "segment", "pii.credit_card").await.unwrap(), None);
+
+    // Removal keeps history; the name can be registered again.
+    assert!(store.remove_source("customers", t1).await.unwrap());
+    assert!(!store.remove_source("customers", t1).await.unwrap());
+    assert_eq!(store.first_seen(src.id, "examples/data/customers.csv", "card", "pii.credit_card").await.unwrap(), Some(t0));
+    let again = store.add_source(&new_source("customers"), t1).await.expect("re-add");
+    assert_ne!(again.id, src.id);
+
+    // Objects seen: recorded, then replaced by a newer version.
+    let obj = |etag: &str, size: u64| ObjectEntry { shown: "s3://lake/a.parquet".into(), key: Default::default(), size, e_tag: Some(etag.into()), last_modified: t0 };
+    store.record_objects(again.id, second, &[obj("\"v1\"", 10)]).await.unwrap();
+    store.record_objects(again.id, second, &[obj("\"v2\"", 12)]).await.unwrap();
+    let objects = store.objects_seen(again.id).await.unwrap();
+    assert_eq!(objects.len(), 1);
+    assert_eq!((objects[0].e_tag.as_deref(), objects[0].size, objects[0].last_modified), (Some("\"v2\""), 12, t0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("assay.db").display());
+    let store = Store::open(&url).await.expect("open sqlite");
+    exercise(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_store() {
+    common::pg::install_crypto();
+    let db = common::pg::TestDb::new().await;
+    let store = Store::open(db.dsn()).await.expect("open postgres");
+    exercise(&store).await;
+}
+
+#[test]
+fn migrate_command_on_both_backends() {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}", dir.path().join("m.db").display());
+    for _ in 0..2 {
+        let out = common::cli::assay_env(&["migrate"], &[("DATABASE_URL", sqlite.clone())]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    assert!(dir.path().join("m.db").exists());
+    let out = common::cli::assay_env(&["migrate"], &[("DATABASE_URL", "postgres://nobody:s3cret-pw@127.0.0.1:1/x".into())]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("127.0.0.1:1") && !err.contains("s3cret-pw"), "{err}");
+}
