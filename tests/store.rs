@@ -1,6 +1,6 @@
 //! The store on both backends (SQLite file, real Postgres): migrations, the source
 //! registry, scans with their columns and findings, "when did this column first hold X",
-//! and the objects a lake source has seen.
+//! the objects a lake source has seen, and leases for several workers.
 
 mod common;
 
@@ -65,12 +65,70 @@ async fn exercise(store: &Store) {
     assert_eq!((objects[0].e_tag.as_deref(), objects[0].size, objects[0].last_modified), (Some("\"v2\""), 12, t0));
 }
 
+/// Leases: concurrent claimers never get the same source, a live lease is respected, an
+/// expired one is taken over, and a worker that lost its lease can neither renew nor
+/// finish it.
+async fn leases(store: &Store) {
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 2, 0, 0, 0).unwrap();
+    for i in 0..60 {
+        store.add_source(&new_source(&format!("lease-{i:02}")), t0).await.unwrap();
+    }
+    let lease = Duration::from_secs(30);
+    let claimers: Vec<_> = (0..3)
+        .map(|w| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut got = Vec::new();
+                loop {
+                    let batch = store.claim_due(&format!("w{w}"), t0, lease, 7).await.expect("claim");
+                    if batch.is_empty() {
+                        break got;
+                    }
+                    got.extend(batch.into_iter().map(|s| s.name));
+                }
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for c in claimers {
+        all.extend(c.await.unwrap());
+    }
+    let lease_names: Vec<&String> = all.iter().filter(|n| n.starts_with("lease-")).collect();
+    let unique: std::collections::BTreeSet<&String> = lease_names.iter().copied().collect();
+    assert_eq!((lease_names.len(), unique.len()), (60, 60), "each source claimed exactly once");
+
+    // Leased sources are not claimable again until the lease expires...
+    assert!(store.claim_due("w9", t0 + chrono::Duration::seconds(29), lease, 100).await.unwrap().is_empty());
+    let s0 = store.source("lease-00").await.unwrap().unwrap();
+    // ...then another worker takes all of them over.
+    let later = t0 + chrono::Duration::seconds(31);
+    let taken = store.claim_due("w9", later, lease, 100).await.unwrap();
+    assert!(taken.iter().filter(|s| s.name.starts_with("lease-")).count() == 60);
+    for w in ["w0", "w1", "w2"] {
+        assert!(!store.renew_lease(s0.id, w, later, lease).await.unwrap(), "{w} lost its lease");
+        assert!(!store.finish_lease(s0.id, w, later, 0).await.unwrap());
+    }
+    assert!(store.renew_lease(s0.id, "w9", later, lease).await.unwrap());
+    let next = later + chrono::Duration::hours(1);
+    assert!(store.finish_lease(s0.id, "w9", next, 2).await.unwrap());
+    let s0 = store.source("lease-00").await.unwrap().unwrap();
+    assert_eq!((s0.next_due_at, s0.consecutive_failures), (next, 2));
+    // Released and not yet due: not claimed; due: claimed.
+    assert!(store.claim_due("w8", later + chrono::Duration::seconds(60), lease, 100).await.unwrap().iter().all(|s| s.name != "lease-00"));
+    let due = store.claim_due("w8", next, lease, 100).await.unwrap();
+    assert!(due.iter().any(|s| s.name == "lease-00"));
+    // A removed source loses its lease.
+    store.remove_source("lease-00", next).await.unwrap();
+    assert!(!store.renew_lease(s0.id, "w8", next, lease).await.unwrap());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_store() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("assay.db").display());
     let store = Store::open(&url).await.expect("open sqlite");
     exercise(&store).await;
+    leases(&store).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -79,6 +137,7 @@ async fn postgres_store() {
     let db = common::pg::TestDb::new().await;
     let store = Store::open(db.dsn()).await.expect("open postgres");
     exercise(&store).await;
+    leases(&store).await;
 }
 
 #[test]

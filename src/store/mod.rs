@@ -108,6 +108,27 @@ fn from_ms(v: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(v).unwrap_or_default()
 }
 
+/// A `sources` row selected as id, name, location, tables_json, interval_secs,
+/// sample_rows, created_ms, next_due_ms, consecutive_failures.
+fn source_row<R: Row>(r: &R) -> SourceRow
+where
+    usize: sqlx::ColumnIndex<R>,
+    i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    SourceRow {
+        id: r.get(0),
+        name: r.get(1),
+        location: r.get(2),
+        tables: serde_json::from_str(&r.get::<String, _>(3)).unwrap_or_default(),
+        interval: Duration::from_secs(r.get::<i64, _>(4).max(1) as u64),
+        sample_rows: r.get(5),
+        created_at: from_ms(r.get(6)),
+        next_due_at: from_ms(r.get(7)),
+        consecutive_failures: r.get(8),
+    }
+}
+
 fn query_err(what: impl Into<String>) -> impl FnOnce(sqlx::Error) -> StoreError {
     let what = what.into();
     move |source| StoreError::Query { what, source }
@@ -187,17 +208,7 @@ impl Store {
             .await
             .map_err(query_err("listing sources"))?
             .into_iter()
-            .map(|r| SourceRow {
-                id: r.get(0),
-                name: r.get(1),
-                location: r.get(2),
-                tables: serde_json::from_str(&r.get::<String, _>(3)).unwrap_or_default(),
-                interval: Duration::from_secs(r.get::<i64, _>(4).max(1) as u64),
-                sample_rows: r.get(5),
-                created_at: from_ms(r.get(6)),
-                next_due_at: from_ms(r.get(7)),
-                consecutive_failures: r.get(8),
-            })
+            .map(|r| source_row(&r))
             .collect::<Vec<_>>());
         Ok(rows)
     }
@@ -216,6 +227,68 @@ impl Store {
             .execute(p)
             .await
             .map_err(query_err(format!("removing source `{name}`")))?
+            .rows_affected());
+        Ok(n > 0)
+    }
+
+    /// Claims up to `limit` due sources for `worker` with a lease until `now + lease`: due
+    /// (`next_due_at <= now`), live, and not leased or with an expired lease (a dead
+    /// worker's sources are taken over). On Postgres concurrent claimers skip each other's
+    /// rows (`FOR UPDATE SKIP LOCKED`); SQLite serialises writers, so one statement is
+    /// atomic there.
+    pub async fn claim_due(&self, worker: &str, now: DateTime<Utc>, lease: Duration, limit: i64) -> Result<Vec<SourceRow>, StoreError> {
+        const CLAIM: &str = "UPDATE sources SET lease_owner = $1, lease_expires_ms = $2 WHERE id IN (\
+                             SELECT id FROM sources WHERE removed_ms IS NULL AND next_due_ms <= $3 \
+                             AND (lease_expires_ms IS NULL OR lease_expires_ms <= $3) ORDER BY next_due_ms, id LIMIT $4";
+        const RETURNING: &str = ") RETURNING id, name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms, consecutive_failures";
+        let expires = ms(now) + lease.as_millis() as i64;
+        let sql = match self {
+            Store::Postgres(_) => format!("{CLAIM} FOR UPDATE SKIP LOCKED{RETURNING}"),
+            Store::Sqlite(_) => format!("{CLAIM}{RETURNING}"),
+        };
+        let mut rows = on_pool!(self, |p| sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(worker)
+            .bind(expires)
+            .bind(ms(now))
+            .bind(limit)
+            .fetch_all(p)
+            .await
+            .map_err(query_err(format!("claiming due sources for {worker}")))?
+            .into_iter()
+            .map(|r| source_row(&r))
+            .collect::<Vec<_>>());
+        rows.sort_by_key(|s| (s.next_due_at, s.id));
+        Ok(rows)
+    }
+
+    /// Extends `worker`'s lease on a source; false when the lease was lost (expired and
+    /// taken over, or the source was removed), and the worker must stop.
+    pub async fn renew_lease(&self, source_id: i64, worker: &str, now: DateTime<Utc>, lease: Duration) -> Result<bool, StoreError> {
+        const SQL: &str = "UPDATE sources SET lease_expires_ms = $1 WHERE id = $2 AND lease_owner = $3 AND removed_ms IS NULL";
+        let n = on_pool!(self, |p| sqlx::query(SQL)
+            .bind(ms(now) + lease.as_millis() as i64)
+            .bind(source_id)
+            .bind(worker)
+            .execute(p)
+            .await
+            .map_err(query_err(format!("renewing the lease on source {source_id}")))?
+            .rows_affected());
+        Ok(n > 0)
+    }
+
+    /// Ends `worker`'s lease: the source is next due at `next_due` with this many
+    /// consecutive failures. False when the lease had been lost meanwhile.
+    pub async fn finish_lease(&self, source_id: i64, worker: &str, next_due: DateTime<Utc>, consecutive_failures: i64) -> Result<bool, StoreError> {
+        const SQL: &str = "UPDATE sources SET lease_owner = NULL, lease_expires_ms = NULL, next_due_ms = $1, consecutive_failures = $2 \
+                           WHERE id = $3 AND lease_owner = $4";
+        let n = on_pool!(self, |p| sqlx::query(SQL)
+            .bind(ms(next_due))
+            .bind(consecutive_failures)
+            .bind(source_id)
+            .bind(worker)
+            .execute(p)
+            .await
+            .map_err(query_err(format!("releasing source {source_id}")))?
             .rows_affected());
         Ok(n > 0)
     }
