@@ -2,10 +2,12 @@
 //!
 //! The modules follow the data flow: `sources` sample files into Arrow batches,
 //! `classify` turns values into column labels, `scan` drives a one-off scan, `report`
-//! renders its result and `store` keeps sources, scans and findings.
+//! renders its result, `store` keeps sources, scans and findings, and `schedule` rescans
+//! registered sources when they are due.
 
 pub mod classify;
 pub mod report;
 pub mod scan;
+pub mod schedule;
 pub mod sources;
 pub mod store;

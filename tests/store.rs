@@ -154,3 +154,63 @@ fn migrate_command_on_both_backends() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("127.0.0.1:1") && !err.contains("s3cret-pw"), "{err}");
 }
+
+/// The scheduler over a real store: due sources are scanned and recorded and set due again
+/// at their interval; a source that cannot be reached fails, is retried with backoff, and
+/// holds up nobody.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduler_scans_due_sources_and_backs_off_failures() {
+    use assay::schedule::{Scheduler, SchedulerConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&format!("sqlite://{}", dir.path().join("s.db").display())).await.unwrap();
+    store.migrate().await.unwrap();
+    let data = dir.path().join("lake");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(data.join("people.csv"), "id,email\n1,ada@math-example.org\n2,alan@math-example.org\n").unwrap();
+    let now = Utc::now();
+    let mut ok = new_source("lake");
+    ok.location = data.display().to_string();
+    let ok = store.add_source(&ok, now).await.unwrap();
+    let mut dead = new_source("dead-db");
+    dead.location = "postgres://nobody:pw@127.0.0.1:1/none".into();
+    let dead = store.add_source(&dead, now).await.unwrap();
+
+    let engine = Arc::new(Engine::load(&RuleSource::Builtin).unwrap());
+    let cfg = SchedulerConfig { worker: "test-worker".into(), ..SchedulerConfig::default() };
+    let backoff = cfg.backoff;
+    let scheduler = Scheduler::new(store.clone(), engine, cfg);
+    assert_eq!(scheduler.run_due().await.unwrap(), 2);
+    // Nothing is due any more.
+    assert_eq!(scheduler.run_due().await.unwrap(), 0);
+
+    let scans = store.scans(ok.id, 10).await.unwrap();
+    assert_eq!((scans.len(), scans[0].status.as_str(), scans[0].worker.as_str()), (1, "succeeded", "test-worker"));
+    let email_seen = store.first_seen(ok.id, &data.join("people.csv").display().to_string(), "email", "pii.email").await.unwrap();
+    assert_eq!(email_seen, Some(scans[0].started_at));
+    let lake = store.source("lake").await.unwrap().unwrap();
+    let wait = (lake.next_due_at - scans[0].finished_at.unwrap()).to_std().unwrap();
+    assert!(wait >= Duration::from_secs(3600) && wait <= Duration::from_secs(3960), "next due in {wait:?}");
+
+    let failed = store.scans(dead.id, 10).await.unwrap();
+    assert_eq!(failed[0].status, "failed");
+    let msg = failed[0].error.as_deref().unwrap();
+    assert!(msg.contains("127.0.0.1:1") && !msg.contains(":pw@"), "{msg}");
+    let d = store.source("dead-db").await.unwrap().unwrap();
+    assert_eq!(d.consecutive_failures, 1);
+    let wait = (d.next_due_at - failed[0].finished_at.unwrap()).to_std().unwrap();
+    assert!(wait <= backoff + Duration::from_secs(1), "retry in {wait:?}");
+}
+
+#[test]
+fn backoff_doubles_and_is_capped_by_the_interval() {
+    use assay::schedule::{next_due, SchedulerConfig};
+    let cfg = SchedulerConfig { backoff: Duration::from_secs(30), max_backoff: Duration::from_secs(600), jitter: 0.1, ..SchedulerConfig::default() };
+    let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let secs = |f| (next_due(&cfg, Duration::from_secs(3600), f, now, &mut rand::rng()) - now).num_seconds();
+    assert_eq!((secs(1), secs(2), secs(3), secs(6), secs(60)), (30, 60, 120, 600, 600));
+    assert_eq!((next_due(&cfg, Duration::from_secs(45), 3, now, &mut rand::rng()) - now).num_seconds(), 45);
+    for _ in 0..100 {
+        let s = secs(0);
+        assert!((3600..=3960).contains(&s), "{s}");
+    }
+}

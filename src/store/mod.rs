@@ -69,6 +69,19 @@ pub struct SourceRow {
     pub consecutive_failures: i64,
 }
 
+/// One scan of a source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanSummary {
+    pub id: i64,
+    /// `running`, `succeeded`, `partial` or `failed`.
+    pub status: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub worker: String,
+    /// The failure, or the errors of a partial scan (redacted).
+    pub error: Option<String>,
+}
+
 /// What registering a source takes.
 #[derive(Debug, Clone)]
 pub struct NewSource {
@@ -360,6 +373,28 @@ impl Store {
             Store::Postgres(p) => record!(p),
             Store::Sqlite(p) => record!(p),
         }
+    }
+
+    /// The latest `limit` scans of a source, newest first.
+    pub async fn scans(&self, source_id: i64, limit: i64) -> Result<Vec<ScanSummary>, StoreError> {
+        const SQL: &str = "SELECT id, status, started_ms, finished_ms, worker, error FROM scans WHERE source_id = $1 ORDER BY started_ms DESC, id DESC LIMIT $2";
+        let rows = on_pool!(self, |p| sqlx::query(SQL)
+            .bind(source_id)
+            .bind(limit)
+            .fetch_all(p)
+            .await
+            .map_err(query_err(format!("listing scans of source {source_id}")))?
+            .into_iter()
+            .map(|r| ScanSummary {
+                id: r.get(0),
+                status: r.get(1),
+                started_at: from_ms(r.get(2)),
+                finished_at: r.get::<Option<i64>, _>(3).map(from_ms),
+                worker: r.get(4),
+                error: r.get(5),
+            })
+            .collect::<Vec<_>>());
+        Ok(rows)
     }
 
     /// When a column of a source first held `label`: the start of the earliest scan with

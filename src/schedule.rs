@@ -1,0 +1,130 @@
+//! The scheduler: claims due sources with a lease, scans them, records the result, and
+//! sets when each is due again (its interval with jitter, or an exponential backoff after
+//! a failure).
+//!
+//! Several workers may share one Postgres store: the lease is what keeps two of them off
+//! the same source, and it is renewed while a scan runs so that only a dead worker's
+//! sources are taken over. A scan that loses its lease is not recorded.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+
+use crate::classify::Engine;
+use crate::scan::{scan_locations, ScanOptions};
+use crate::store::{SourceRow, Store, StoreError};
+
+/// How one worker schedules.
+#[derive(Debug, Clone)]
+pub struct SchedulerConfig {
+    /// This worker's name in leases and scan rows.
+    pub worker: String,
+    /// Lease length; renewed every third of it while scanning.
+    pub lease: Duration,
+    /// Scans run at once by this worker.
+    pub concurrency: usize,
+    /// First retry delay after a failure; doubles per consecutive failure.
+    pub backoff: Duration,
+    /// Longest retry delay (never longer than the source's interval).
+    pub max_backoff: Duration,
+    /// Fraction of the interval added at random, so sources registered together spread out.
+    pub jitter: f64,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        SchedulerConfig {
+            worker: format!("{}-{}", hostname(), std::process::id()),
+            lease: Duration::from_secs(60),
+            concurrency: 4,
+            backoff: Duration::from_secs(30),
+            max_backoff: Duration::from_secs(3600),
+            jitter: 0.1,
+        }
+    }
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "worker".into())
+}
+
+/// When a source is due again: after a success, its interval plus up to `jitter` of it;
+/// after `failures` consecutive failures, `backoff · 2^(failures-1)` capped by
+/// `max_backoff` and the interval.
+pub fn next_due(cfg: &SchedulerConfig, interval: Duration, failures: i64, now: DateTime<Utc>, rng: &mut impl Rng) -> DateTime<Utc> {
+    let delay = if failures == 0 {
+        interval.mul_f64(1.0 + cfg.jitter * rng.random::<f64>())
+    } else {
+        let exp = cfg.backoff.saturating_mul(1u32 << (failures - 1).clamp(0, 20) as u32);
+        exp.min(cfg.max_backoff).min(interval)
+    };
+    now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1))
+}
+
+/// One worker's scheduler over a store.
+pub struct Scheduler {
+    store: Store,
+    engine: Arc<Engine>,
+    cfg: SchedulerConfig,
+}
+
+impl Scheduler {
+    /// A scheduler for `store` using `engine`.
+    pub fn new(store: Store, engine: Arc<Engine>, cfg: SchedulerConfig) -> Scheduler {
+        Scheduler { store, engine, cfg }
+    }
+
+    /// Claims up to `concurrency` due sources and scans them concurrently; returns how
+    /// many were scanned and recorded. One slow or failing source holds up only its slot.
+    pub async fn run_due(&self) -> Result<usize, StoreError> {
+        let claimed = self.store.claim_due(&self.cfg.worker, Utc::now(), self.cfg.lease, self.cfg.concurrency as i64).await?;
+        let results = futures::future::join_all(claimed.into_iter().map(|s| self.scan_one(s))).await;
+        let mut recorded = 0;
+        for r in results {
+            if r? {
+                recorded += 1;
+            }
+        }
+        Ok(recorded)
+    }
+
+    /// Scans one claimed source, renewing its lease meanwhile; records the scan and sets
+    /// when it is next due. Returns false when the lease was lost (nothing recorded).
+    async fn scan_one(&self, src: SourceRow) -> Result<bool, StoreError> {
+        let started = Utc::now();
+        let opts = ScanOptions { sample_rows: src.sample_rows.max(1) as usize, tables: src.tables.clone(), ..ScanOptions::default() };
+        let scan = scan_locations(self.engine.clone(), std::slice::from_ref(&src.location), &opts);
+        let renew = async {
+            let mut tick = tokio::time::interval(self.cfg.lease / 3);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                match self.store.renew_lease(src.id, &self.cfg.worker, Utc::now(), self.cfg.lease).await {
+                    Ok(true) => {}
+                    // Lost (taken over or removed): give the scan up.
+                    Ok(false) => return,
+                    // The store is unreachable: keep scanning, the next renewal may work.
+                    Err(_) => {}
+                }
+            }
+        };
+        let (report, _stats) = tokio::select! {
+            r = scan => r,
+            _ = renew => return Ok(false),
+        };
+        let finished = Utc::now();
+        // Nothing scanned and something failed: the source itself failed (unreachable
+        // database, missing bucket); retry with backoff rather than at the interval.
+        let failed = report.columns.is_empty() && !report.errors.is_empty();
+        let failure = failed.then(|| report.errors.iter().map(|e| e.error.as_str()).collect::<Vec<_>>().join("\n"));
+        if !self.store.renew_lease(src.id, &self.cfg.worker, finished, self.cfg.lease).await? {
+            return Ok(false);
+        }
+        self.store.record_scan(src.id, &self.cfg.worker, started, finished, &report, failure.as_deref()).await?;
+        let failures = if failed { src.consecutive_failures + 1 } else { 0 };
+        let due = next_due(&self.cfg, src.interval, failures, finished, &mut rand::rng());
+        self.store.finish_lease(src.id, &self.cfg.worker, due, failures).await
+    }
+}
