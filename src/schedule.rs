@@ -77,7 +77,7 @@ impl Scheduler {
     }
 
     /// Claims up to `concurrency` due sources and scans them concurrently; returns how
-    /// many were scanned and recorded. One slow or failing source holds up only its slot.
+    /// many were scanned and recorded.
     pub async fn run_due(&self) -> Result<usize, StoreError> {
         let claimed = self.store.claim_due(&self.cfg.worker, Utc::now(), self.cfg.lease, self.cfg.concurrency as i64).await?;
         let results = futures::future::join_all(claimed.into_iter().map(|s| self.scan_one(s))).await;
@@ -88,6 +88,34 @@ impl Scheduler {
             }
         }
         Ok(recorded)
+    }
+
+    /// Runs until `shutdown` turns true: keeps up to `concurrency` scans going, claiming
+    /// more as slots free up (so one slow source holds up only its own slot), and polls
+    /// for due sources every `poll`. On shutdown it stops claiming and lets the scans in
+    /// flight finish and release their leases. Store errors are retried at the next poll.
+    pub async fn run(self: Arc<Self>, poll: Duration, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        let mut running = tokio::task::JoinSet::new();
+        loop {
+            let stopping = *shutdown.borrow();
+            if stopping && running.is_empty() {
+                return;
+            }
+            let free = self.cfg.concurrency.saturating_sub(running.len());
+            if !stopping && free > 0 {
+                if let Ok(claimed) = self.store.claim_due(&self.cfg.worker, Utc::now(), self.cfg.lease, free as i64).await {
+                    for src in claimed {
+                        let me = self.clone();
+                        running.spawn(async move { me.scan_one(src).await });
+                    }
+                }
+            }
+            tokio::select! {
+                Some(_) = running.join_next(), if !running.is_empty() => {}
+                _ = tokio::time::sleep(poll), if !stopping => {}
+                _ = shutdown.changed(), if !stopping => {}
+            }
+        }
     }
 
     /// Scans one claimed source, renewing its lease meanwhile; records the scan and sets

@@ -214,3 +214,58 @@ fn backoff_doubles_and_is_capped_by_the_interval() {
         assert!((3600..=3960).contains(&s), "{s}");
     }
 }
+
+/// Two workers on one Postgres store: every due source is scanned exactly once, and both
+/// stop cleanly on shutdown, leaving no lease behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_share_sources_and_shut_down_cleanly() {
+    use assay::schedule::{Scheduler, SchedulerConfig};
+    common::pg::install_crypto();
+    let db = common::pg::TestDb::new().await;
+    let store = Store::open(db.dsn()).await.unwrap();
+    store.migrate().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let now = Utc::now();
+    for i in 0..24 {
+        let d = dir.path().join(format!("src{i}"));
+        std::fs::create_dir(&d).unwrap();
+        std::fs::write(d.join("t.csv"), format!("id,email\n{i},user{i}@corp-example.com\n")).unwrap();
+        let mut s = new_source(&format!("src{i:02}"));
+        s.location = d.display().to_string();
+        store.add_source(&s, now).await.unwrap();
+    }
+    let engine = Arc::new(Engine::load(&RuleSource::Builtin).unwrap());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let workers: Vec<_> = ["wa", "wb"]
+        .into_iter()
+        .map(|w| {
+            let cfg = SchedulerConfig { worker: w.into(), concurrency: 3, ..SchedulerConfig::default() };
+            let s = Arc::new(Scheduler::new(store.clone(), engine.clone(), cfg));
+            tokio::spawn(s.run(Duration::from_millis(50), stopped.clone()))
+        })
+        .collect();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let sources = store.list_sources().await.unwrap();
+        if sources.iter().all(|s| s.next_due_at > now + chrono::Duration::minutes(30)) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "sources not all scanned in time");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stop.send(true).unwrap();
+    for w in workers {
+        tokio::time::timeout(Duration::from_secs(30), w).await.expect("worker stops").unwrap();
+    }
+    let mut by_worker = std::collections::HashMap::new();
+    for s in store.list_sources().await.unwrap() {
+        let scans = store.scans(s.id, 10).await.unwrap();
+        assert_eq!(scans.len(), 1, "{} scanned {} times", s.name, scans.len());
+        assert_eq!(scans[0].status, "succeeded");
+        *by_worker.entry(scans[0].worker.clone()).or_insert(0) += 1;
+    }
+    assert_eq!(by_worker.values().sum::<i32>(), 24);
+    let mut conn = db.conn().await;
+    let leased: i64 = sqlx::query_scalar("SELECT count(*) FROM sources WHERE lease_owner IS NOT NULL OR lease_expires_ms IS NOT NULL").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(leased, 0, "no lease left behind");
+}
