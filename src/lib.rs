@@ -5,6 +5,7 @@
 //! renders its result, `store` keeps sources, scans and findings, and `schedule` rescans
 //! registered sources when they are due.
 
+pub mod api;
 pub mod classify;
 pub mod report;
 pub mod scan;

@@ -62,6 +62,38 @@ enum Command {
         /// A path, or a file:// s3:// gs:// az:// abfs:// URL.
         location: String,
     },
+    /// Run the service: the scheduler (and, unless --no-api, the HTTP API) over the store.
+    Serve {
+        /// Address the API listens on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Run as a scheduler worker only, without the API.
+        #[arg(long)]
+        no_api: bool,
+        /// The store: postgres://… (shared by several workers) or sqlite://path.
+        #[arg(long, env = "DATABASE_URL", default_value = assay::store::DEFAULT_URL, hide_env_values = true)]
+        database_url: String,
+        /// Scans this worker runs at once.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        /// How often to look for due sources (e.g. 5s).
+        #[arg(long, default_value = "5s")]
+        poll: String,
+        /// Lease on a source while scanning it; renewed every third of it (e.g. 60s).
+        #[arg(long, default_value = "60s")]
+        lease: String,
+        /// This worker's name in leases and scans (default: host-pid).
+        #[arg(long)]
+        worker: Option<String>,
+    },
+    /// Register, list, remove and scan sources on a running `assay serve`.
+    Sources {
+        /// The service (ASSAY_URL); the token is read from ASSAY_TOKEN.
+        #[arg(long, env = "ASSAY_URL", default_value = "http://127.0.0.1:8080")]
+        server: String,
+        #[command(subcommand)]
+        command: SourcesCommand,
+    },
     /// Apply the store's migrations (the store is `DATABASE_URL`, default sqlite://./assay.db).
     Migrate {
         /// The store: postgres://… or sqlite://path.
@@ -72,6 +104,38 @@ enum Command {
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SourcesCommand {
+    /// Register a source (scanned at once, then every interval).
+    Add {
+        name: String,
+        /// A path, object-store URL or postgres:// DSN; `env:NAME`/`file:/path` references are kept as such.
+        location: String,
+        /// Time between scans (e.g. 30m, 1h, 1d).
+        #[arg(long, default_value = "1h")]
+        interval: String,
+        /// Rows sampled per file or table.
+        #[arg(long, default_value_t = 1000)]
+        sample_rows: i64,
+        /// Database tables: `schema.table` or `schema.*`.
+        #[arg(long = "table")]
+        tables: Vec<String>,
+    },
+    /// List the registered sources.
+    List {
+        #[arg(long)]
+        format: Option<OutputFormat>,
+    },
+    /// Remove a source (its history stays).
+    Remove { name: String },
+    /// Scan a source now and wait for the report.
+    Scan {
+        name: String,
+        #[arg(long)]
+        format: Option<OutputFormat>,
     },
 }
 
@@ -147,6 +211,14 @@ fn run() -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve { listen, no_api, database_url, concurrency, poll, lease, worker } => {
+            let poll = assay::api::parse_duration(&poll).map_err(|e| anyhow::anyhow!("--poll: {e}"))?;
+            let lease = assay::api::parse_duration(&lease).map_err(|e| anyhow::anyhow!("--lease: {e}"))?;
+            let engine = std::sync::Arc::new(Engine::load(&src).context("loading classifiers")?);
+            runtime()?.block_on(serve(listen, no_api, database_url, concurrency.max(1), poll, lease, worker, engine))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sources { server, command } => runtime()?.block_on(sources_client(&server, command)),
         Command::Migrate { database_url } => {
             runtime()?.block_on(async {
                 let store = assay::store::Store::open(&database_url).await?;
@@ -171,4 +243,116 @@ fn run() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `assay serve`: migrate the store, run the scheduler and the API until SIGTERM/SIGINT,
+/// then stop claiming and let the scans in flight finish.
+#[allow(clippy::too_many_arguments)]
+async fn serve(
+    listen: String,
+    no_api: bool,
+    database_url: String,
+    concurrency: usize,
+    poll: std::time::Duration,
+    lease: std::time::Duration,
+    worker: Option<String>,
+    engine: std::sync::Arc<Engine>,
+) -> anyhow::Result<()> {
+    use assay::schedule::{Scheduler, SchedulerConfig};
+    let store = assay::store::Store::open(&database_url).await?;
+    store.migrate().await?;
+    let mut cfg = SchedulerConfig { concurrency, lease, ..SchedulerConfig::default() };
+    if let Some(w) = worker {
+        cfg.worker = w;
+    }
+    eprintln!("assay: worker {} on store {}", cfg.worker, redact(&database_url));
+    let scheduler = std::sync::Arc::new(Scheduler::new(store.clone(), engine, cfg));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let loop_task = tokio::spawn(scheduler.clone().run(poll, stopped));
+    let signal = async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    };
+    if no_api {
+        signal.await;
+    } else {
+        let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
+        eprintln!("assay: API on http://{}", listener.local_addr()?);
+        let app = assay::api::router(assay::api::AppState { store, scheduler });
+        axum::serve(listener, app).with_graceful_shutdown(signal).await.context("serving the API")?;
+    }
+    eprintln!("assay: shutting down: no new scans; waiting for scans in flight");
+    let _ = stop.send(true);
+    loop_task.await.context("scheduler")?;
+    Ok(())
+}
+
+/// The `sources` verbs: HTTP calls to a running `assay serve`.
+async fn sources_client(server: &str, command: SourcesCommand) -> anyhow::Result<ExitCode> {
+    let base = server.trim_end_matches('/');
+    let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(3600)).build()?;
+    let token = std::env::var("ASSAY_TOKEN").ok();
+    let send = |req: reqwest::RequestBuilder| {
+        let req = match &token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        };
+        async move {
+            let resp = req.send().await.with_context(|| format!("cannot reach assay serve at {base}"))?;
+            let status = resp.status();
+            let body: serde_json::Value = resp.json().await.unwrap_or(serde_json::Value::Null);
+            if !status.is_success() {
+                anyhow::bail!("{}: {}", status, body["error"].as_str().unwrap_or("request failed"));
+            }
+            Ok::<_, anyhow::Error>(body)
+        }
+    };
+    let terminal = std::io::stdout().is_terminal();
+    match command {
+        SourcesCommand::Add { name, location, interval, sample_rows, tables } => {
+            let body = assay::api::AddSource { name, location, tables, interval: Some(interval), sample_rows: Some(sample_rows) };
+            let v = send(client.post(format!("{base}/api/v1/sources")).json(&body)).await?;
+            println!("added source {} (next scan {})", v["name"].as_str().unwrap_or_default(), v["next_due_at"].as_str().unwrap_or_default());
+        }
+        SourcesCommand::List { format } => {
+            let v = send(client.get(format!("{base}/api/v1/sources"))).await?;
+            match format.unwrap_or(if terminal { OutputFormat::Table } else { OutputFormat::Json }) {
+                OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&v)?),
+                OutputFormat::Table => {
+                    println!("{:24}  {:8}  {:20}  {:8}  LOCATION", "NAME", "INTERVAL", "NEXT SCAN", "FAILURES");
+                    for s in v.as_array().into_iter().flatten() {
+                        println!(
+                            "{:24}  {:8}  {:20}  {:8}  {}",
+                            s["name"].as_str().unwrap_or_default(),
+                            s["interval"].as_str().unwrap_or_default(),
+                            s["next_due_at"].as_str().unwrap_or_default(),
+                            s["consecutive_failures"],
+                            s["location"].as_str().unwrap_or_default()
+                        );
+                    }
+                }
+            }
+        }
+        SourcesCommand::Remove { name } => {
+            send(client.delete(format!("{base}/api/v1/sources/{name}"))).await?;
+            println!("removed source {name}");
+        }
+        SourcesCommand::Scan { name, format } => {
+            let v = send(client.post(format!("{base}/api/v1/sources/{name}/scan"))).await?;
+            let scan: assay::api::ScanNow = serde_json::from_value(v)?;
+            for e in &scan.report.errors {
+                eprintln!("assay: {}", e.error);
+            }
+            let out = std::io::stdout().lock();
+            match format.unwrap_or(if terminal { OutputFormat::Table } else { OutputFormat::Json }) {
+                OutputFormat::Json => scan.report.write_json(out)?,
+                OutputFormat::Table => scan.report.write_table(out)?,
+            }
+            return Ok(if scan.status == "succeeded" { ExitCode::SUCCESS } else { ExitCode::from(3) });
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

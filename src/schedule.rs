@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use rand::Rng;
 
 use crate::classify::Engine;
+use crate::report::Report;
 use crate::scan::{scan_locations, ScanOptions};
 use crate::store::{SourceRow, Store, StoreError};
 
@@ -83,7 +84,7 @@ impl Scheduler {
         let results = futures::future::join_all(claimed.into_iter().map(|s| self.scan_one(s))).await;
         let mut recorded = 0;
         for r in results {
-            if r? {
+            if r?.is_some() {
                 recorded += 1;
             }
         }
@@ -118,9 +119,27 @@ impl Scheduler {
         }
     }
 
+    /// Scans a source now, whatever its schedule, and waits for the result (status and
+    /// report). `None` when another worker kept its lease for two lease periods.
+    pub async fn scan_now(&self, src: SourceRow) -> Result<Option<(String, Report)>, StoreError> {
+        // A scheduled scan of it may be under way: wait for it (up to two leases) and then
+        // run a fresh one, which is what "scan now and wait" means to the caller.
+        let deadline = tokio::time::Instant::now() + self.cfg.lease * 2;
+        while !self.store.claim_source(src.id, &self.cfg.worker, Utc::now(), self.cfg.lease).await? {
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(None);
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        // Re-read it: the scan that just finished moved its schedule and failure count.
+        let src = self.store.source(&src.name).await?.unwrap_or(src);
+        self.scan_one(src).await
+    }
+
     /// Scans one claimed source, renewing its lease meanwhile; records the scan and sets
-    /// when it is next due. Returns false when the lease was lost (nothing recorded).
-    async fn scan_one(&self, src: SourceRow) -> Result<bool, StoreError> {
+    /// when it is next due. Returns the scan's status and report, or `None` when the
+    /// lease was lost (nothing recorded).
+    async fn scan_one(&self, src: SourceRow) -> Result<Option<(String, Report)>, StoreError> {
         let started = Utc::now();
         let opts = ScanOptions { sample_rows: src.sample_rows.max(1) as usize, tables: src.tables.clone(), ..ScanOptions::default() };
         let scan = scan_locations(self.engine.clone(), std::slice::from_ref(&src.location), &opts);
@@ -140,7 +159,7 @@ impl Scheduler {
         };
         let (report, _stats) = tokio::select! {
             r = scan => r,
-            _ = renew => return Ok(false),
+            _ = renew => return Ok(None),
         };
         let finished = Utc::now();
         // Nothing scanned and something failed: the source itself failed (unreachable
@@ -148,11 +167,11 @@ impl Scheduler {
         let failed = report.columns.is_empty() && !report.errors.is_empty();
         let failure = failed.then(|| report.errors.iter().map(|e| e.error.as_str()).collect::<Vec<_>>().join("\n"));
         if !self.store.renew_lease(src.id, &self.cfg.worker, finished, self.cfg.lease).await? {
-            return Ok(false);
+            return Ok(None);
         }
-        self.store.record_scan(src.id, &self.cfg.worker, started, finished, &report, failure.as_deref()).await?;
+        let status = self.store.record_scan(src.id, &self.cfg.worker, started, finished, &report, failure.as_deref()).await?.1;
         let failures = if failed { src.consecutive_failures + 1 } else { 0 };
         let due = next_due(&self.cfg, src.interval, failures, finished, &mut rand::rng());
-        self.store.finish_lease(src.id, &self.cfg.worker, due, failures).await
+        Ok(self.store.finish_lease(src.id, &self.cfg.worker, due, failures).await?.then(|| (status.as_str().to_string(), report)))
     }
 }

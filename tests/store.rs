@@ -39,9 +39,10 @@ async fn exercise(store: &Store) {
     let engine = Arc::new(Engine::load(&RuleSource::Builtin).expect("rules"));
     let (report, _) = scan_locations(engine, &["examples/data".to_string()], &ScanOptions::default()).await;
     assert!(report.errors.is_empty());
-    let first = store.record_scan(src.id, "w1", t0, t0 + chrono::Duration::seconds(2), &report, None).await.expect("record");
+    let (first, status) = store.record_scan(src.id, "w1", t0, t0 + chrono::Duration::seconds(2), &report, None).await.expect("record");
+    assert_eq!(status.as_str(), "succeeded");
     let t1 = t0 + chrono::Duration::days(1);
-    let second = store.record_scan(src.id, "w1", t1, t1 + chrono::Duration::seconds(2), &report, None).await.expect("record again");
+    let (second, _) = store.record_scan(src.id, "w1", t1, t1 + chrono::Duration::seconds(2), &report, None).await.expect("record again");
     assert!(second > first);
     let failed = store.record_scan(src.id, "w2", t1, t1, &assay::report::Report { scanned_at: String::new(), columns: vec![], errors: vec![] }, Some("connection refused")).await;
     assert!(failed.is_ok());

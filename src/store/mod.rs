@@ -104,7 +104,8 @@ pub enum ScanStatus {
 }
 
 impl ScanStatus {
-    fn as_str(self) -> &'static str {
+    /// The name stored and shown.
+    pub fn as_str(self) -> &'static str {
         match self {
             ScanStatus::Succeeded => "succeeded",
             ScanStatus::Partial => "partial",
@@ -274,6 +275,23 @@ impl Store {
         Ok(rows)
     }
 
+    /// Claims one source for `worker` whatever its schedule (scan now); false when another
+    /// worker holds a live lease on it or it was removed.
+    pub async fn claim_source(&self, source_id: i64, worker: &str, now: DateTime<Utc>, lease: Duration) -> Result<bool, StoreError> {
+        const SQL: &str = "UPDATE sources SET lease_owner = $1, lease_expires_ms = $2 \
+                           WHERE id = $3 AND removed_ms IS NULL AND (lease_expires_ms IS NULL OR lease_expires_ms <= $4)";
+        let n = on_pool!(self, |p| sqlx::query(SQL)
+            .bind(worker)
+            .bind(ms(now) + lease.as_millis() as i64)
+            .bind(source_id)
+            .bind(ms(now))
+            .execute(p)
+            .await
+            .map_err(query_err(format!("claiming source {source_id}")))?
+            .rows_affected());
+        Ok(n > 0)
+    }
+
     /// Extends `worker`'s lease on a source; false when the lease was lost (expired and
     /// taken over, or the source was removed), and the worker must stop.
     pub async fn renew_lease(&self, source_id: i64, worker: &str, now: DateTime<Utc>, lease: Duration) -> Result<bool, StoreError> {
@@ -307,8 +325,8 @@ impl Store {
     }
 
     /// Records a scan that ran from `started` to `finished` with its report: one row for
-    /// the scan, one per column looked at, one per finding. Returns the scan id.
-    pub async fn record_scan(&self, source_id: i64, worker: &str, started: DateTime<Utc>, finished: DateTime<Utc>, report: &Report, failed: Option<&str>) -> Result<i64, StoreError> {
+    /// the scan, one per column looked at, one per finding. Returns the scan id and status.
+    pub async fn record_scan(&self, source_id: i64, worker: &str, started: DateTime<Utc>, finished: DateTime<Utc>, report: &Report, failed: Option<&str>) -> Result<(i64, ScanStatus), StoreError> {
         let status = match failed {
             Some(_) => ScanStatus::Failed,
             None if report.errors.is_empty() => ScanStatus::Succeeded,
@@ -366,7 +384,7 @@ impl Store {
                     }
                 }
                 tx.commit().await.map_err(query_err(what.clone()))?;
-                Ok(scan_id)
+                Ok((scan_id, status))
             }};
         }
         match self {

@@ -1,0 +1,107 @@
+//! `assay serve` and the `sources` verbs as users run them: the service on a SQLite file,
+//! the CLI talking to it over HTTP, malformed requests answered with JSON errors, and a
+//! clean stop on SIGTERM.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::cli::assay_env;
+use serde_json::Value;
+
+struct Service {
+    child: Child,
+    url: String,
+}
+
+impl Service {
+    fn start(db: &str) -> Service {
+        let port = common::http::free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_assay"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--poll", "1s"])
+            .env("DATABASE_URL", db)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start assay serve");
+        let url = format!("http://127.0.0.1:{port}");
+        common::http::wait_for(&url);
+        Service { child, url }
+    }
+
+    fn cli(&self, args: &[&str]) -> std::process::Output {
+        assay_env(args, &[("ASSAY_URL", self.url.clone())])
+    }
+
+    /// SIGTERM, then the exit status within 30 s.
+    fn stop(mut self) -> std::process::ExitStatus {
+        // SAFETY: signalling our own child process.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "assay serve did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[test]
+fn register_scan_list_and_remove_through_the_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("assay.db").display());
+    let svc = Service::start(&db);
+
+    let out = svc.cli(&["sources", "add", "example", "examples/data", "--interval", "2h", "--sample-rows", "500"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = svc.cli(&["sources", "add", "example", "examples/data"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("409"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = svc.cli(&["sources", "add", "warehouse", "env:ASSAY_TEST_UNSET_DSN"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ASSAY_TEST_UNSET_DSN"), "a reference that does not resolve is refused");
+
+    let out = svc.cli(&["sources", "list", "--format", "json"]);
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!((list[0]["name"].as_str(), list[0]["interval"].as_str(), list[0]["sample_rows"].as_i64()), (Some("example"), Some("2h"), Some(500)));
+
+    // Scan now and wait: the report is the scan contract.
+    let out = svc.cli(&["sources", "scan", "example", "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(common::cli::labels(&report, "customers.csv", "contact"), ["pii.email"]);
+
+    // Malformed requests get 4xx JSON errors.
+    let code = common::http::request(&svc.url, "POST", "/api/v1/sources", &[("Content-Type", "application/json")], b"{\"name\": 1}");
+    assert_eq!(code, 400);
+    let code = common::http::request(&svc.url, "POST", "/api/v1/sources", &[("Content-Type", "application/json")], b"{\"name\":\"x y\",\"location\":\"examples/data\"}");
+    assert_eq!(code, 400);
+    let code = common::http::request(&svc.url, "POST", "/api/v1/sources", &[("Content-Type", "application/json")], b"{\"name\":\"x\",\"location\":\"examples/data\",\"interval\":\"soon\"}");
+    assert_eq!(code, 400);
+    assert_eq!(common::http::request(&svc.url, "GET", "/api/v1/nothing", &[], b""), 404);
+    assert_eq!(common::http::request(&svc.url, "GET", "/healthz", &[], b""), 200);
+    assert_eq!(common::http::request(&svc.url, "GET", "/readyz", &[], b""), 200);
+
+    let out = svc.cli(&["sources", "remove", "example"]);
+    assert!(out.status.success());
+    let out = svc.cli(&["sources", "remove", "example"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("404"));
+    assert!(svc.stop().success(), "clean exit on SIGTERM");
+}
+
+#[test]
+fn the_client_names_an_unreachable_service() {
+    let port = common::http::free_port();
+    let out = assay_env(&["sources", "list"], &[("ASSAY_URL", format!("http://127.0.0.1:{port}"))]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("127.0.0.1:{port}")));
+}
