@@ -281,7 +281,11 @@ async fn serve(
     } else {
         let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
         eprintln!("assay: API on http://{}", listener.local_addr()?);
-        let app = assay::api::router(assay::api::AppState { store, scheduler });
+        let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+            .set_buckets(&[0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0])?
+            .install_recorder()
+            .context("installing the metrics recorder")?;
+        let app = assay::api::router(assay::api::AppState { store, scheduler, metrics });
         axum::serve(listener, app).with_graceful_shutdown(signal).await.context("serving the API")?;
     }
     eprintln!("assay: shutting down: no new scans; waiting for scans in flight");

@@ -170,6 +170,11 @@ impl Scheduler {
             return Ok(None);
         }
         let status = self.store.record_scan(src.id, &self.cfg.worker, started, finished, &report, failure.as_deref()).await?.1;
+        metrics::counter!("assay_scans_total", "status" => status.as_str()).increment(1);
+        metrics::histogram!("assay_scan_duration_seconds").record((finished - started).num_milliseconds().max(0) as f64 / 1000.0);
+        for l in report.columns.iter().flat_map(|c| &c.labels) {
+            metrics::counter!("assay_findings_total", "label" => l.label.clone()).increment(1);
+        }
         let failures = if failed { src.consecutive_failures + 1 } else { 0 };
         let due = next_due(&self.cfg, src.interval, failures, finished, &mut rand::rng());
         Ok(self.store.finish_lease(src.id, &self.cfg.worker, due, failures).await?.then(|| (status.as_str().to_string(), report)))

@@ -91,6 +91,12 @@ fn register_scan_list_and_remove_through_the_service() {
     assert_eq!(common::http::request(&svc.url, "GET", "/healthz", &[], b""), 200);
     assert_eq!(common::http::request(&svc.url, "GET", "/readyz", &[], b""), 200);
 
+    let metrics = common::http::get(&svc.url, "/metrics");
+    assert!(metrics.contains("assay_scans_total{status=\"succeeded\"}"), "{metrics}");
+    assert!(metrics.contains("assay_findings_total{label=\"pii.email\"}"), "{metrics}");
+    assert!(metrics.contains("assay_scan_duration_seconds_bucket"), "{metrics}");
+    assert!(metrics.contains("assay_sources_overdue 0"), "{metrics}");
+
     let out = svc.cli(&["sources", "remove", "example"]);
     assert!(out.status.success());
     let out = svc.cli(&["sources", "remove", "example"]);
@@ -105,3 +111,4 @@ fn the_client_names_an_unreachable_service() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("127.0.0.1:{port}")));
 }
+

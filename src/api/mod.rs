@@ -1,4 +1,5 @@
-//! The HTTP API of `assay serve`: the source registry, scan-now, liveness and readiness.
+//! The HTTP API of `assay serve`: the source registry, scan-now, liveness, readiness and
+//! Prometheus metrics.
 //!
 //! Every error is a JSON body `{"error": "..."}` with a 4xx or 5xx status; a malformed
 //! request never reaches the store. Locations are validated when registered (a credential
@@ -24,6 +25,8 @@ use crate::store::{NewSource, SourceRow, Store, StoreError};
 pub struct AppState {
     pub store: Store,
     pub scheduler: Arc<Scheduler>,
+    /// Renders the process's metrics in the Prometheus text format.
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
 }
 
 /// The API's routes.
@@ -31,6 +34,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
         .route("/api/v1/sources", get(list_sources).post(add_source))
         .route("/api/v1/sources/{name}", get(get_source).delete(remove_source))
         .route("/api/v1/sources/{name}/scan", post(scan_source))
@@ -140,6 +144,15 @@ pub fn format_duration(d: Duration) -> String {
 async fn readyz(State(st): State<AppState>) -> Result<&'static str, ApiError> {
     st.store.list_sources().await?;
     Ok("ready")
+}
+
+/// A source is overdue when it was due more than this long ago (one poll is normal).
+const OVERDUE_GRACE: chrono::Duration = chrono::Duration::minutes(1);
+
+async fn metrics_text(State(st): State<AppState>) -> Result<String, ApiError> {
+    let overdue = st.store.count_due_before(Utc::now() - OVERDUE_GRACE).await?;
+    metrics::gauge!("assay_sources_overdue").set(overdue as f64);
+    Ok(st.metrics.render())
 }
 
 async fn list_sources(State(st): State<AppState>) -> Result<Json<Vec<SourceView>>, ApiError> {

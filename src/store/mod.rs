@@ -251,10 +251,10 @@ impl Store {
     /// rows (`FOR UPDATE SKIP LOCKED`); SQLite serialises writers, so one statement is
     /// atomic there.
     pub async fn claim_due(&self, worker: &str, now: DateTime<Utc>, lease: Duration, limit: i64) -> Result<Vec<SourceRow>, StoreError> {
-        const CLAIM: &str = "UPDATE sources SET lease_owner = $1, lease_expires_ms = $2 WHERE id IN (\
+        const CLAIM: &str = "UPDATE sources SET previous_owner = lease_owner, lease_owner = $1, lease_expires_ms = $2 WHERE id IN (\
                              SELECT id FROM sources WHERE removed_ms IS NULL AND next_due_ms <= $3 \
                              AND (lease_expires_ms IS NULL OR lease_expires_ms <= $3) ORDER BY next_due_ms, id LIMIT $4";
-        const RETURNING: &str = ") RETURNING id, name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms, consecutive_failures";
+        const RETURNING: &str = ") RETURNING id, name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms, consecutive_failures, previous_owner";
         let expires = ms(now) + lease.as_millis() as i64;
         let sql = match self {
             Store::Postgres(_) => format!("{CLAIM} FOR UPDATE SKIP LOCKED{RETURNING}"),
@@ -269,7 +269,13 @@ impl Store {
             .await
             .map_err(query_err(format!("claiming due sources for {worker}")))?
             .into_iter()
-            .map(|r| source_row(&r))
+            .map(|r| {
+                // An expired lease someone else held: its worker died or stalled.
+                if r.get::<Option<String>, _>(9).is_some() {
+                    metrics::counter!("assay_lease_takeovers_total").increment(1);
+                }
+                source_row(&r)
+            })
             .collect::<Vec<_>>());
         rows.sort_by_key(|s| (s.next_due_at, s.id));
         Ok(rows)
@@ -391,6 +397,13 @@ impl Store {
             Store::Postgres(p) => record!(p),
             Store::Sqlite(p) => record!(p),
         }
+    }
+
+    /// Live sources due before `before` (overdue when `before` is now minus a grace).
+    pub async fn count_due_before(&self, before: DateTime<Utc>) -> Result<i64, StoreError> {
+        const SQL: &str = "SELECT COUNT(*) FROM sources WHERE removed_ms IS NULL AND next_due_ms < $1";
+        let n = on_pool!(self, |p| sqlx::query(SQL).bind(ms(before)).fetch_one(p).await.map_err(query_err("counting overdue sources"))?.get::<i64, _>(0));
+        Ok(n)
     }
 
     /// The latest `limit` scans of a source, newest first.

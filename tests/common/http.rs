@@ -7,6 +7,16 @@ use std::net::TcpStream;
 /// Sends `method path` to `base` (`http://host:port`) with extra headers and a body;
 /// returns the status code.
 pub fn request(base: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> u16 {
+    exchange(base, method, path, headers, body).0
+}
+
+/// `GET path`: the response body.
+pub fn get(base: &str, path: &str) -> String {
+    exchange(base, "GET", path, &[], b"").1
+}
+
+/// One request; the status code and the response body (not chunk-decoded).
+fn exchange(base: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
     let hostport = base.trim_start_matches("http://").trim_end_matches('/');
     let mut s = TcpStream::connect(hostport).unwrap_or_else(|e| panic!("connect {base}: {e}"));
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
@@ -17,7 +27,9 @@ pub fn request(base: &str, method: &str, path: &str, headers: &[(&str, &str)], b
     s.write_all(head.as_bytes()).and_then(|_| s.write_all(body)).expect("write request");
     let mut resp = Vec::new();
     s.read_to_end(&mut resp).expect("read response");
-    String::from_utf8_lossy(&resp).split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+    let text = String::from_utf8_lossy(&resp);
+    let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (status, text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default())
 }
 
 /// Runs `program args` from a thread that lives as long as the test process, with a
