@@ -24,6 +24,12 @@ struct Cli {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum OutputFormat {
     Json,
     Table,
@@ -85,6 +91,9 @@ enum Command {
         /// This worker's name in leases and scans (default: host-pid).
         #[arg(long)]
         worker: Option<String>,
+        /// Log lines as text or JSON (one object per line); the level is RUST_LOG (default info).
+        #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
     },
     /// Register, list, remove and scan sources on a running `assay serve`.
     Sources {
@@ -211,7 +220,13 @@ fn run() -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { listen, no_api, database_url, concurrency, poll, lease, worker } => {
+        Command::Serve { listen, no_api, database_url, concurrency, poll, lease, worker, log_format } => {
+            let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+            let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+            match log_format {
+                LogFormat::Json => logs.json().init(),
+                LogFormat::Text => logs.init(),
+            }
             let poll = assay::api::parse_duration(&poll).map_err(|e| anyhow::anyhow!("--poll: {e}"))?;
             let lease = assay::api::parse_duration(&lease).map_err(|e| anyhow::anyhow!("--lease: {e}"))?;
             let engine = std::sync::Arc::new(Engine::load(&src).context("loading classifiers")?);
@@ -265,7 +280,7 @@ async fn serve(
     if let Some(w) = worker {
         cfg.worker = w;
     }
-    eprintln!("assay: worker {} on store {}", cfg.worker, redact(&database_url));
+    tracing::info!(worker = %cfg.worker, store = %redact(&database_url), "starting");
     let scheduler = std::sync::Arc::new(Scheduler::new(store.clone(), engine, cfg));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let loop_task = tokio::spawn(scheduler.clone().run(poll, stopped));
@@ -280,7 +295,7 @@ async fn serve(
         signal.await;
     } else {
         let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
-        eprintln!("assay: API on http://{}", listener.local_addr()?);
+        tracing::info!(listen = %listener.local_addr()?, "API listening");
         let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
             .set_buckets(&[0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0])?
             .install_recorder()
@@ -288,9 +303,10 @@ async fn serve(
         let app = assay::api::router(assay::api::AppState { store, scheduler, metrics });
         axum::serve(listener, app).with_graceful_shutdown(signal).await.context("serving the API")?;
     }
-    eprintln!("assay: shutting down: no new scans; waiting for scans in flight");
+    tracing::info!("shutting down: no new scans; waiting for scans in flight");
     let _ = stop.send(true);
     loop_task.await.context("scheduler")?;
+    tracing::info!("stopped");
     Ok(())
 }
 

@@ -104,15 +104,24 @@ impl Scheduler {
             }
             let free = self.cfg.concurrency.saturating_sub(running.len());
             if !stopping && free > 0 {
-                if let Ok(claimed) = self.store.claim_due(&self.cfg.worker, Utc::now(), self.cfg.lease, free as i64).await {
-                    for src in claimed {
-                        let me = self.clone();
-                        running.spawn(async move { me.scan_one(src).await });
+                match self.store.claim_due(&self.cfg.worker, Utc::now(), self.cfg.lease, free as i64).await {
+                    Ok(claimed) => {
+                        for src in claimed {
+                            let me = self.clone();
+                            running.spawn(async move { me.scan_one(src).await });
+                        }
                     }
+                    Err(e) => tracing::warn!(error = %e, "cannot claim due sources; retrying at the next poll"),
                 }
             }
             tokio::select! {
-                Some(_) = running.join_next(), if !running.is_empty() => {}
+                Some(done) = running.join_next(), if !running.is_empty() => {
+                    match done {
+                        Ok(Err(e)) => tracing::warn!(error = %e, "recording a scan failed; the source is retried when its lease expires"),
+                        Err(e) => tracing::error!(error = %e, "a scan task failed"),
+                        Ok(Ok(_)) => {}
+                    }
+                }
                 _ = tokio::time::sleep(poll), if !stopping => {}
                 _ = shutdown.changed(), if !stopping => {}
             }
@@ -151,7 +160,10 @@ impl Scheduler {
                 match self.store.renew_lease(src.id, &self.cfg.worker, Utc::now(), self.cfg.lease).await {
                     Ok(true) => {}
                     // Lost (taken over or removed): give the scan up.
-                    Ok(false) => return,
+                    Ok(false) => {
+                        tracing::warn!(source = %src.name, "lease lost; scan abandoned");
+                        return;
+                    }
                     // The store is unreachable: keep scanning, the next renewal may work.
                     Err(_) => {}
                 }
@@ -171,6 +183,19 @@ impl Scheduler {
         }
         let status = self.store.record_scan(src.id, &self.cfg.worker, started, finished, &report, failure.as_deref()).await?.1;
         metrics::counter!("assay_scans_total", "status" => status.as_str()).increment(1);
+        // Counts and names only: errors are already redacted, and no value is logged.
+        tracing::info!(
+            source = %src.name,
+            status = status.as_str(),
+            seconds = (finished - started).num_milliseconds() as f64 / 1000.0,
+            columns = report.columns.len(),
+            findings = report.columns.iter().map(|c| c.labels.len()).sum::<usize>(),
+            errors = report.errors.len(),
+            "scan recorded"
+        );
+        if let Some(f) = &failure {
+            tracing::warn!(source = %src.name, failures = src.consecutive_failures + 1, error = %f, "scan failed; retrying with backoff");
+        }
         metrics::histogram!("assay_scan_duration_seconds").record((finished - started).num_milliseconds().max(0) as f64 / 1000.0);
         for l in report.columns.iter().flat_map(|c| &c.labels) {
             metrics::counter!("assay_findings_total", "label" => l.label.clone()).increment(1);

@@ -1,6 +1,6 @@
 //! `assay serve` and the `sources` verbs as users run them: the service on a SQLite file,
-//! the CLI talking to it over HTTP, malformed requests answered with JSON errors, and a
-//! clean stop on SIGTERM.
+//! the CLI talking to it over HTTP, malformed requests answered with JSON errors, metrics,
+//! JSON logs, and a clean stop on SIGTERM.
 
 mod common;
 
@@ -13,35 +13,38 @@ use serde_json::Value;
 struct Service {
     child: Child,
     url: String,
+    /// The service's log (stderr), JSON lines.
+    log: tempfile::NamedTempFile,
 }
 
 impl Service {
     fn start(db: &str) -> Service {
         let port = common::http::free_port();
+        let log = tempfile::NamedTempFile::new().unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_assay"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--poll", "1s"])
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--poll", "1s", "--log-format", "json"])
             .env("DATABASE_URL", db)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log.reopen().unwrap())
             .spawn()
             .expect("start assay serve");
         let url = format!("http://127.0.0.1:{port}");
         common::http::wait_for(&url);
-        Service { child, url }
+        Service { child, url, log }
     }
 
     fn cli(&self, args: &[&str]) -> std::process::Output {
         assay_env(args, &[("ASSAY_URL", self.url.clone())])
     }
 
-    /// SIGTERM, then the exit status within 30 s.
-    fn stop(mut self) -> std::process::ExitStatus {
+    /// SIGTERM; the exit status within 30 s and the whole log.
+    fn stop(mut self) -> (std::process::ExitStatus, String) {
         // SAFETY: signalling our own child process.
         unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
+                return (status, std::fs::read_to_string(self.log.path()).unwrap());
             }
             assert!(Instant::now() < deadline, "assay serve did not stop on SIGTERM");
             std::thread::sleep(Duration::from_millis(100));
@@ -101,7 +104,14 @@ fn register_scan_list_and_remove_through_the_service() {
     assert!(out.status.success());
     let out = svc.cli(&["sources", "remove", "example"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("404"));
-    assert!(svc.stop().success(), "clean exit on SIGTERM");
+    let (status, log) = svc.stop();
+    assert!(status.success(), "clean exit on SIGTERM");
+
+    // Structured logs: one JSON object per line, scans named, no sampled value.
+    let lines: Vec<Value> = log.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect();
+    assert!(lines.iter().any(|l| l["fields"]["message"] == "scan recorded" && l["fields"]["source"] == "example"), "{log}");
+    assert!(lines.last().is_some_and(|l| l["fields"]["message"] == "stopped"), "{log}");
+    assert!(!log.contains("@example.com") && !log.contains("4601815908301662"), "a value leaked into the log");
 }
 
 #[test]
