@@ -15,6 +15,7 @@ use regex_automata::Input;
 use super::dictionary::{DictHit, DictScratch, Dictionaries};
 use super::loader::{self, LoadError, Placeholders, RuleSource};
 use super::rule::{KeywordMode, RuleFile, Scope, Severity};
+use super::split::Split;
 use super::trie::Trie;
 use super::validators::{self, Check};
 
@@ -72,8 +73,7 @@ pub struct CompiledRule {
     scope: Scope,
     validator: Option<String>,
     min_entropy: Option<f64>,
-    /// Regexes with the group index of `value` and their slot in `Scratch::caps`.
-    regexes: Vec<(Regex, Option<usize>, usize)>,
+    regexes: Vec<RuleRegex>,
     /// Keywords (column and value) as one ASCII-case-insensitive automaton.
     keyword_ac: Option<AhoCorasick>,
     column_keywords: Vec<Vec<String>>,
@@ -84,6 +84,17 @@ pub struct CompiledRule {
     yields_to: Vec<String>,
 }
 
+
+/// One pattern of a rule, compiled.
+struct RuleRegex {
+    re: Regex,
+    /// The group index of `value`.
+    group: Option<usize>,
+    /// The slot of this regex in `Scratch::caps`.
+    slot: usize,
+    /// The split that finds the `value` span without captures, when the pattern allows it.
+    split: Option<Split>,
+}
 
 /// How much a value's match counts for its column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -263,13 +274,17 @@ impl Engine {
             let ri = idx as u16;
             let mut regexes = Vec::new();
             for (i, p) in f.patterns.iter().enumerate() {
+                let syntax = regex_automata::util::syntax::Config::new().unicode(true);
                 let re = Regex::builder()
-                    .syntax(regex_automata::util::syntax::Config::new().unicode(true))
+                    .syntax(syntax)
                     .configure(Regex::config().nfa_size_limit(Some(64 << 20)))
                     .build(p)
                     .map_err(|e| LoadError::Pattern { path: path.clone(), index: i, message: e.to_string() })?;
                 let group = re.group_info().to_index(regex_automata::PatternID::ZERO, "value");
-                regexes.push((re, group, regex_count));
+                let hir = regex_automata::util::syntax::parse_with(p, &syntax)
+                    .map_err(|e| LoadError::Pattern { path: path.clone(), index: i, message: e.to_string() })?;
+                let split = group.and_then(|_| Split::new(&hir));
+                regexes.push(RuleRegex { re, group, slot: regex_count, split });
                 regex_count += 1;
             }
             files_literals.push(f.prefilter.literals.clone());
@@ -466,7 +481,7 @@ impl Engine {
         }
         if s.windows.len() != self.rules.len() {
             s.windows = vec![Vec::new(); self.rules.len()];
-            s.caps = self.rules.iter().flat_map(|r| r.regexes.iter().map(|(re, _, _)| re.create_captures())).collect();
+            s.caps = self.rules.iter().flat_map(|r| r.regexes.iter().map(|rr| rr.re.create_captures())).collect();
         }
         let whole = value.len() <= WHOLE_VALUE_LEN;
         let hits_before = hits.len();
@@ -821,11 +836,27 @@ impl Engine {
         let mut best: Option<Hit> = None;
         for &(ws, we) in windows {
             let (ws, we) = (floor_char(value, ws), ceil_char(value, we));
-            for (re, group, slot) in &rule.regexes {
+            for RuleRegex { re, group, slot, split } in &rule.regexes {
                 let mut input = Input::new(value).range(ws..we);
                 loop {
-                    // One search per match: with captures when the rule marks a `value` part.
+                    // One search per match. When the rule marks a `value` part, its span comes
+                    // from the split around the match, or from the capture engine when the
+                    // split cannot tell.
                     let (ms, me, vs, ve) = match group {
+                        Some(g) if split.is_some() => {
+                            let Some(m) = re.search(&input) else { break };
+                            let (ms, me) = (m.start(), m.end());
+                            match split.as_ref().and_then(|sp| sp.value_span(value, ms, me)) {
+                                Some((vs, ve)) => (ms, me, vs, ve),
+                                None => {
+                                    let caps = &mut s.caps[*slot];
+                                    re.search_captures(&input, caps);
+                                    let Some(m) = caps.get_match() else { break };
+                                    let (vs, ve) = caps.get_group(*g).map_or((m.start(), m.end()), |sp| (sp.start, sp.end));
+                                    (m.start(), m.end(), vs, ve)
+                                }
+                            }
+                        }
                         Some(g) => {
                             let caps = &mut s.caps[*slot];
                             re.search_captures(&input, caps);

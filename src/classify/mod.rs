@@ -13,6 +13,7 @@ pub mod engine;
 pub mod lint;
 pub mod loader;
 pub mod rule;
+mod split;
 mod trie;
 pub mod validators;
 pub mod verdict;
