@@ -75,12 +75,13 @@ pub async fn sample(reader: ObjectReader, rows: usize, rng: &mut StdRng) -> Resu
     // with the shortest pages (so a run costs about two pages of every column: it may
     // straddle a boundary), as many runs as the byte budget allows. The sample is drawn
     // from the decoded runs, which are also swept.
-    let per_run: u64 = 2 * leaves.iter().map(|&l| page_shape(&meta, l).0).sum::<u64>().max(1);
+    let shapes: Vec<(u64, u64)> = leaves.iter().map(|&l| page_shape(&meta, l)).collect();
+    let per_run: u64 = 2 * shapes.iter().map(|s| s.0).sum::<u64>().max(1);
     let runs = ((RUNS_BUDGET / per_run) as usize).clamp(1, MAX_RUNS);
     // Without an offset index a chunk is read whole however short the run, and a long
     // run would only straddle more row groups.
     let indexed = meta.page_index().is_some();
-    let page_rows = if indexed { leaves.iter().map(|&l| page_shape(&meta, l).1).min().unwrap_or(1) } else { 1 };
+    let page_rows = if indexed { shapes.iter().map(|s| s.1).min().unwrap_or(1) } else { 1 };
     let run_len = (rows.div_ceil(runs) as u64).max(page_rows).min(total_rows);
     let mut starts: Vec<u64> = (0..runs).map(|_| rng.random_range(0..=total_rows - run_len)).collect();
     starts.sort_unstable();

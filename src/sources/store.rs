@@ -175,11 +175,6 @@ impl Lake {
         }
     }
 
-    /// The location as given (redacted).
-    pub fn given(&self) -> &str {
-        &self.given
-    }
-
     /// Lists the data files of the location: the object itself when it names one,
     /// otherwise every data file under the prefix (sorted; names starting with `.` or `_`
     /// are skipped, and plain `.json` files, which are often metadata, unless named
@@ -290,22 +285,6 @@ impl ObjectReader {
         let b = self.store.get_range(&self.key, range).await.map_err(|e| self.error(e))?;
         self.stats.record(b.len());
         Ok(b)
-    }
-
-    /// Reads the object from its start, stopping after at least `limit` bytes.
-    pub async fn head(&self, limit: u64) -> Result<Vec<u8>, SourceError> {
-        let res = self.store.get(&self.key).await.map_err(|e| self.error(e))?;
-        let mut stream = res.into_stream();
-        let mut out = Vec::new();
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| self.error(e))?;
-            self.stats.record(chunk.len());
-            out.extend_from_slice(&chunk);
-            if out.len() as u64 >= limit {
-                break;
-            }
-        }
-        Ok(out)
     }
 
     /// The object as a byte stream from its start, for decompressors (which cannot
