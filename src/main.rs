@@ -94,6 +94,10 @@ enum Command {
         /// Log lines as text or JSON (one object per line); the level is RUST_LOG (default info).
         #[arg(long, value_enum, default_value_t = LogFormat::Text)]
         log_format: LogFormat,
+        /// Register the bundled example source (`example`: examples/data, run from the
+        /// repository) unless it exists, and print its findings once it is scanned.
+        #[arg(long)]
+        example: bool,
     },
     /// Register, list, remove and scan sources on a running `assay serve`.
     Sources {
@@ -220,7 +224,7 @@ fn run() -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { listen, no_api, database_url, concurrency, poll, lease, worker, log_format } => {
+        Command::Serve { listen, no_api, database_url, concurrency, poll, lease, worker, log_format, example } => {
             let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
             let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
             match log_format {
@@ -230,7 +234,7 @@ fn run() -> anyhow::Result<ExitCode> {
             let poll = assay::api::parse_duration(&poll).map_err(|e| anyhow::anyhow!("--poll: {e}"))?;
             let lease = assay::api::parse_duration(&lease).map_err(|e| anyhow::anyhow!("--lease: {e}"))?;
             let engine = std::sync::Arc::new(Engine::load(&src).context("loading classifiers")?);
-            runtime()?.block_on(serve(listen, no_api, database_url, concurrency.max(1), poll, lease, worker, engine))?;
+            runtime()?.block_on(serve(listen, no_api, database_url, concurrency.max(1), poll, lease, worker, engine, example))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Sources { server, command } => runtime()?.block_on(sources_client(&server, command)),
@@ -272,6 +276,7 @@ async fn serve(
     lease: std::time::Duration,
     worker: Option<String>,
     engine: std::sync::Arc<Engine>,
+    example: bool,
 ) -> anyhow::Result<()> {
     use assay::schedule::{Scheduler, SchedulerConfig};
     let store = assay::store::Store::open(&database_url).await?;
@@ -284,6 +289,15 @@ async fn serve(
     let scheduler = std::sync::Arc::new(Scheduler::new(store.clone(), engine, cfg));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let loop_task = tokio::spawn(scheduler.clone().run(poll, stopped));
+    if example {
+        let src = example_source(&store).await?;
+        let (scheduler, store, listen) = (scheduler.clone(), store.clone(), listen.clone());
+        tokio::spawn(async move {
+            if let Err(e) = show_example(&scheduler, &store, src, &listen).await {
+                tracing::error!(error = %e, "the example scan failed");
+            }
+        });
+    }
     let signal = async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
         tokio::select! {
@@ -307,6 +321,37 @@ async fn serve(
     let _ = stop.send(true);
     loop_task.await.context("scheduler")?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// The bundled example source, registered on first use.
+async fn example_source(store: &assay::store::Store) -> anyhow::Result<assay::store::SourceRow> {
+    if let Some(src) = store.source("example").await? {
+        return Ok(src);
+    }
+    let dir = std::fs::canonicalize("examples/data").context("the example data is examples/data in the repository: run `assay serve --example` from there")?;
+    let new = assay::store::NewSource {
+        name: "example".into(),
+        location: dir.display().to_string(),
+        tables: Vec::new(),
+        interval: std::time::Duration::from_secs(3600),
+        sample_rows: 1000,
+    };
+    Ok(store.add_source(&new, chrono::Utc::now()).await?)
+}
+
+/// Scans the example source now and prints its columns, for a first look at the service.
+async fn show_example(scheduler: &assay::schedule::Scheduler, store: &assay::store::Store, src: assay::store::SourceRow, listen: &str) -> anyhow::Result<()> {
+    let outcome = scheduler.scan_now(src.clone()).await?.context("the example source is leased by another worker")?;
+    let columns = store.source_columns(&src).await?;
+    let report = assay::report::Report { scanned_at: outcome.report.scanned_at, columns, errors: outcome.report.errors };
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "\nSource `example` ({}), scan {}:\n", src.location, outcome.status.as_str())?;
+    report.write_table(&mut out)?;
+    writeln!(out, "\nAssay keeps scanning it every {}. The API is on http://{listen}; in another terminal:", assay::api::format_duration(src.interval))?;
+    writeln!(out, "  cargo run --release -- sources list")?;
+    writeln!(out, "  cargo run --release -- sources add <name> <path, s3://…, postgres://…> --interval 1h")?;
+    writeln!(out, "Stop it with Ctrl-C.")?;
     Ok(())
 }
 
@@ -366,10 +411,16 @@ async fn sources_client(server: &str, command: SourcesCommand) -> anyhow::Result
             for e in &scan.report.errors {
                 eprintln!("assay: {}", e.error);
             }
-            let out = std::io::stdout().lock();
+            let mut out = std::io::stdout().lock();
             match format.unwrap_or(if terminal { OutputFormat::Table } else { OutputFormat::Json }) {
-                OutputFormat::Json => scan.report.write_json(out)?,
-                OutputFormat::Table => scan.report.write_table(out)?,
+                OutputFormat::Json => {
+                    serde_json::to_writer_pretty(&mut out, &scan)?;
+                    writeln!(out)?;
+                }
+                OutputFormat::Table => {
+                    scan.report.write_table(&mut out)?;
+                    writeln!(out, "scan {}: read {} object(s) or table(s), {} unchanged, {} removed", scan.status, scan.read, scan.unchanged, scan.removed)?;
+                }
             }
             return Ok(if scan.status == "succeeded" { ExitCode::SUCCESS } else { ExitCode::from(3) });
         }

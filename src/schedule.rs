@@ -14,8 +14,8 @@ use rand::Rng;
 
 use crate::classify::Engine;
 use crate::report::Report;
-use crate::scan::{scan_locations, ScanOptions};
-use crate::store::{SourceRow, Store, StoreError};
+use crate::scan::{scan_source, ScanOptions};
+use crate::store::{ScanStatus, SourceRow, Store, StoreError};
 
 /// How one worker schedules.
 #[derive(Debug, Clone)]
@@ -128,9 +128,9 @@ impl Scheduler {
         }
     }
 
-    /// Scans a source now, whatever its schedule, and waits for the result (status and
-    /// report). `None` when another worker kept its lease for two lease periods.
-    pub async fn scan_now(&self, src: SourceRow) -> Result<Option<(String, Report)>, StoreError> {
+    /// Scans a source now, whatever its schedule, and waits for the outcome. `None` when
+    /// another worker kept its lease for two lease periods.
+    pub async fn scan_now(&self, src: SourceRow) -> Result<Option<ScanOutcome>, StoreError> {
         // A scheduled scan of it may be under way: wait for it (up to two leases) and then
         // run a fresh one, which is what "scan now and wait" means to the caller.
         let deadline = tokio::time::Instant::now() + self.cfg.lease * 2;
@@ -145,13 +145,15 @@ impl Scheduler {
         self.scan_one(src).await
     }
 
-    /// Scans one claimed source, renewing its lease meanwhile; records the scan and sets
-    /// when it is next due. Returns the scan's status and report, or `None` when the
-    /// lease was lost (nothing recorded).
-    async fn scan_one(&self, src: SourceRow) -> Result<Option<(String, Report)>, StoreError> {
+    /// Scans one claimed source, renewing its lease meanwhile: only the objects that are
+    /// new or changed since the last scan are read. Records the scan and the objects it
+    /// read, and sets when the source is next due. `None` when the lease was lost
+    /// (nothing recorded).
+    async fn scan_one(&self, src: SourceRow) -> Result<Option<ScanOutcome>, StoreError> {
         let started = Utc::now();
         let opts = ScanOptions { sample_rows: src.sample_rows.max(1) as usize, tables: src.tables.clone(), ..ScanOptions::default() };
-        let scan = scan_locations(self.engine.clone(), std::slice::from_ref(&src.location), &opts);
+        let previous = self.store.objects_seen(src.id).await?;
+        let scan = scan_source(self.engine.clone(), &src.location, &opts, &previous);
         let renew = async {
             let mut tick = tokio::time::interval(self.cfg.lease / 3);
             tick.tick().await;
@@ -169,25 +171,32 @@ impl Scheduler {
                 }
             }
         };
-        let (report, _stats) = tokio::select! {
+        let scan = tokio::select! {
             r = scan => r,
             _ = renew => return Ok(None),
         };
         let finished = Utc::now();
-        // Nothing scanned and something failed: the source itself failed (unreachable
-        // database, missing bucket); retry with backoff rather than at the interval.
-        let failed = report.columns.is_empty() && !report.errors.is_empty();
+        let report = scan.report;
+        // Nothing could be listed, or nothing read while something failed and nothing was
+        // left from before: the source itself failed (unreachable database, missing
+        // bucket); retry with backoff rather than at the interval.
+        let failed = !scan.listed || (scan.read.is_empty() && scan.unchanged == 0 && !report.errors.is_empty());
         let failure = failed.then(|| report.errors.iter().map(|e| e.error.as_str()).collect::<Vec<_>>().join("\n"));
         if !self.store.renew_lease(src.id, &self.cfg.worker, finished, self.cfg.lease).await? {
             return Ok(None);
         }
-        let status = self.store.record_scan(src.id, &self.cfg.worker, started, finished, &report, failure.as_deref()).await?.1;
+        let (scan_id, status) = self.store.record_scan(src.id, &self.cfg.worker, started, finished, &report, failure.as_deref()).await?;
+        // After the scan row: a crash in between only means these objects are read again.
+        self.store.update_objects(src.id, scan_id, &scan.read, &scan.removed).await?;
         metrics::counter!("assay_scans_total", "status" => status.as_str()).increment(1);
         // Counts and names only: errors are already redacted, and no value is logged.
         tracing::info!(
             source = %src.name,
             status = status.as_str(),
             seconds = (finished - started).num_milliseconds() as f64 / 1000.0,
+            read = scan.read.len(),
+            unchanged = scan.unchanged,
+            removed = scan.removed.len(),
             columns = report.columns.len(),
             findings = report.columns.iter().map(|c| c.labels.len()).sum::<usize>(),
             errors = report.errors.len(),
@@ -202,6 +211,23 @@ impl Scheduler {
         }
         let failures = if failed { src.consecutive_failures + 1 } else { 0 };
         let due = next_due(&self.cfg, src.interval, failures, finished, &mut rand::rng());
-        Ok(self.store.finish_lease(src.id, &self.cfg.worker, due, failures).await?.then(|| (status.as_str().to_string(), report)))
+        let outcome = ScanOutcome { scan_id, status, report, read: scan.read.len(), unchanged: scan.unchanged, removed: scan.removed.len() };
+        Ok(self.store.finish_lease(src.id, &self.cfg.worker, due, failures).await?.then_some(outcome))
     }
+}
+
+/// How a recorded scan of a registered source went.
+#[derive(Debug)]
+pub struct ScanOutcome {
+    pub scan_id: i64,
+    pub status: ScanStatus,
+    /// The columns of the objects this scan read (not those skipped as unchanged), and
+    /// every error.
+    pub report: Report,
+    /// Objects or tables read by this scan.
+    pub read: usize,
+    /// Objects skipped because they had not changed since the scan that last read them.
+    pub unchanged: usize,
+    /// Objects seen before and now gone.
+    pub removed: usize,
 }

@@ -17,6 +17,8 @@ use common::cli::{labels, write_parquet};
 /// Runs `assay scan <path> --format json`; returns the report, exit status and peak RSS in MiB.
 fn scan_measured(path: &std::path::Path) -> (Value, ExitStatus, u64) {
     let stdout = tempfile::NamedTempFile::new().unwrap();
+    // Reaped below by wait4, which also gives the peak RSS; clippy cannot see that.
+    #[allow(clippy::zombie_processes)]
     let child = Command::new(env!("CARGO_BIN_EXE_assay"))
         .args(["scan", path.to_str().unwrap(), "--format", "json"])
         .stdout(stdout.reopen().unwrap())

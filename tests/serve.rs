@@ -77,11 +77,14 @@ fn register_scan_list_and_remove_through_the_service() {
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!((list[0]["name"].as_str(), list[0]["interval"].as_str(), list[0]["sample_rows"].as_i64()), (Some("example"), Some("2h"), Some(500)));
 
-    // Scan now and wait: the report is the scan contract.
+    // Scan now and wait: the source's columns in the scan contract's shape, one dataset
+    // per file family of the directory.
     let out = svc.cli(&["sources", "scan", "example", "--format", "json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(common::cli::labels(&report, "customers.csv", "contact"), ["pii.email"]);
+    let scan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(scan["status"], "succeeded");
+    assert_eq!(common::cli::labels(&scan["report"], "examples/data/customers*", "contact"), ["pii.email"]);
+    assert_eq!(common::cli::labels(&scan["report"], "examples/data/events*", "client_ip"), ["pii.ip_address"]);
 
     // Malformed requests get 4xx JSON errors.
     let code = common::http::request(&svc.url, "POST", "/api/v1/sources", &[("Content-Type", "application/json")], b"{\"name\": 1}");
@@ -122,3 +125,78 @@ fn the_client_names_an_unreachable_service() {
     assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("127.0.0.1:{port}")));
 }
 
+
+/// Part files of a lake dataset: `id,contact,card` rows, `emails` of them with an address
+/// and `cards` with a card number (Luhn-valid), the rest plain.
+fn part_file(path: &std::path::Path, rows: usize, emails: usize, cards: usize) {
+    let mut text = String::from("id,contact,card\n");
+    for i in 0..rows {
+        let contact = if i < emails { format!("grace.hopper{i}@example.com") } else { format!("call desk {i}") };
+        let card = if i < cards { "4601815908301662" } else { "none" };
+        text.push_str(&format!("{i},{contact},{card}\n"));
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn lake_sources_rescan_only_new_or_changed_objects_and_merge_their_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    std::fs::create_dir_all(lake.join("date=2026-11-01")).unwrap();
+    part_file(&lake.join("part-00000.csv"), 60, 0, 0);
+    part_file(&lake.join("part-00001.csv"), 60, 3, 0);
+    part_file(&lake.join("date=2026-11-01/part-00002.csv"), 60, 0, 0);
+    let db = format!("sqlite://{}", dir.path().join("assay.db").display());
+    let svc = Service::start(&db);
+    let out = svc.cli(&["sources", "add", "lake", &lake.display().to_string(), "--interval", "2h"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // The scheduler scans it once on its own (due at registration).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let columns = loop {
+        let v: Value = serde_json::from_str(&common::http::get(&svc.url, "/api/v1/sources/lake/columns")).unwrap();
+        if v["columns"].as_array().is_some_and(|c| !c.is_empty()) {
+            break v;
+        }
+        assert!(Instant::now() < deadline, "the scheduler never scanned the source: {v}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let shown = lake.display().to_string();
+    let contact = common::cli::column(&columns, &shown, "contact");
+    assert_eq!(contact["objects"], 3, "one dataset over every part and partition: {columns}");
+    assert_eq!(common::cli::labels(&columns, &shown, "contact"), ["pii.email"]);
+    assert_eq!(contact["labels"][0]["matches"], 3);
+    assert_eq!(contact["non_null"], 180);
+
+    // Nothing changed: nothing is read, and the verdict still stands.
+    let scan = scan_json(&svc, "lake");
+    assert_eq!((scan["read"].as_u64(), scan["unchanged"].as_u64(), scan["removed"].as_u64()), (Some(0), Some(3), Some(0)), "{scan}");
+    assert_eq!(common::cli::labels(&scan["report"], &shown, "contact"), ["pii.email"]);
+
+    // One part rewritten with card numbers, one removed, one added: only two are read,
+    // and the merged columns cover the three parts that exist now.
+    part_file(&lake.join("date=2026-11-01/part-00002.csv"), 80, 0, 5);
+    std::fs::remove_file(lake.join("part-00000.csv")).unwrap();
+    part_file(&lake.join("part-00003.csv"), 40, 0, 0);
+    let scan = scan_json(&svc, "lake");
+    assert_eq!((scan["read"].as_u64(), scan["unchanged"].as_u64(), scan["removed"].as_u64()), (Some(2), Some(1), Some(1)), "{scan}");
+    let report = &scan["report"];
+    assert_eq!(common::cli::labels(report, &shown, "contact"), ["pii.email"], "kept from the unchanged part: {report}");
+    assert_eq!(common::cli::labels(report, &shown, "card"), ["pii.credit_card"]);
+    let card = common::cli::column(report, &shown, "card");
+    assert_eq!((card["objects"].as_u64(), card["non_null"].as_u64(), card["labels"][0]["matches"].as_u64()), (Some(3), Some(180), Some(5)), "{report}");
+
+    // The same view at rest.
+    let at_rest: Value = serde_json::from_str(&common::http::get(&svc.url, "/api/v1/sources/lake/columns")).unwrap();
+    assert_eq!(at_rest["columns"], report["columns"]);
+    assert_eq!(common::http::request(&svc.url, "GET", "/api/v1/sources/nothing/columns", &[], b""), 404);
+    let (status, _) = svc.stop();
+    assert!(status.success());
+}
+
+/// `assay sources scan <name> --format json`, which must succeed.
+fn scan_json(svc: &Service, name: &str) -> Value {
+    let out = svc.cli(&["sources", "scan", name, "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}

@@ -59,11 +59,28 @@ async fn exercise(store: &Store) {
 
     // Objects seen: recorded, then replaced by a newer version.
     let obj = |etag: &str, size: u64| ObjectEntry { shown: "s3://lake/a.parquet".into(), key: Default::default(), size, e_tag: Some(etag.into()), last_modified: t0 };
-    store.record_objects(again.id, second, &[obj("\"v1\"", 10)]).await.unwrap();
-    store.record_objects(again.id, second, &[obj("\"v2\"", 12)]).await.unwrap();
+    store.update_objects(again.id, second, &[obj("\"v1\"", 10)], &[]).await.unwrap();
+    store.update_objects(again.id, second, &[obj("\"v2\"", 12)], &[]).await.unwrap();
     let objects = store.objects_seen(again.id).await.unwrap();
     assert_eq!(objects.len(), 1);
     assert_eq!((objects[0].e_tag.as_deref(), objects[0].size, objects[0].last_modified), (Some("\"v2\""), 12, t0));
+
+    // Current columns: each object seen, with the results of the scan that last read it;
+    // merged per dataset; a forgotten object drops out.
+    let seen = |name: &str| ObjectEntry { shown: name.into(), key: Default::default(), size: 1, e_tag: None, last_modified: t0 };
+    store.update_objects(again.id, first, &[seen("examples/data/customers.csv")], &["s3://lake/a.parquet".to_string()]).await.unwrap();
+    store.update_objects(again.id, second, &[seen("examples/data/events.ndjson")], &[]).await.unwrap();
+    let current = store.current_columns(again.id).await.unwrap();
+    let mut recorded: Vec<(&str, &str, usize)> = report.columns.iter().map(|c| (c.source.as_str(), c.column.as_str(), c.labels.len())).collect();
+    recorded.sort();
+    assert_eq!(current.iter().map(|c| (c.source.as_str(), c.column.as_str(), c.labels.len())).collect::<Vec<_>>(), recorded);
+    let card = current.iter().find(|c| c.column == "card").unwrap();
+    assert_eq!(card.labels, report.columns.iter().find(|c| c.column == "card").unwrap().labels, "labels come back as recorded");
+    let merged = store.source_columns(&again).await.unwrap();
+    let card = merged.iter().find(|c| c.column == "card").unwrap();
+    assert_eq!((card.source.as_str(), card.objects, card.labels[0].label.as_str()), ("examples/data/customers*", Some(1), "pii.credit_card"));
+    store.update_objects(again.id, second, &[], &["examples/data/events.ndjson".to_string()]).await.unwrap();
+    assert!(store.current_columns(again.id).await.unwrap().iter().all(|c| c.source == "examples/data/customers.csv"));
 }
 
 /// Leases: concurrent claimers never get the same source, a live lease is respected, an

@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/sources", get(list_sources).post(add_source))
         .route("/api/v1/sources/{name}", get(get_source).delete(remove_source))
         .route("/api/v1/sources/{name}/scan", post(scan_source))
+        .route("/api/v1/sources/{name}/columns", get(source_columns))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such endpoint") })
         .with_state(state)
 }
@@ -160,8 +161,7 @@ async fn list_sources(State(st): State<AppState>) -> Result<Json<Vec<SourceView>
 }
 
 async fn get_source(State(st): State<AppState>, Path(name): Path<String>) -> Result<Json<SourceView>, ApiError> {
-    let src = st.store.source(&name).await?.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no source named `{name}`")))?;
-    Ok(Json(src.into()))
+    Ok(Json(find_source(&st, &name).await?.into()))
 }
 
 async fn add_source(State(st): State<AppState>, body: Result<Json<AddSource>, axum::extract::rejection::JsonRejection>) -> Result<(StatusCode, Json<SourceView>), ApiError> {
@@ -189,17 +189,39 @@ async fn remove_source(State(st): State<AppState>, Path(name): Path<String>) -> 
     }
 }
 
-/// The result of a scan-now: the scan row's status and the report's columns.
+/// The result of a scan-now: the scan's status, what it read, and the source's columns
+/// as they stand after it (objects it skipped as unchanged included).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ScanNow {
     pub status: String,
+    /// Objects or tables this scan read.
+    pub read: usize,
+    /// Objects skipped as unchanged since the scan that last read them.
+    pub unchanged: usize,
+    /// Objects gone since the previous scan.
+    pub removed: usize,
+    /// The source's current columns (one per dataset and column) and this scan's errors.
     pub report: crate::report::Report,
 }
 
 async fn scan_source(State(st): State<AppState>, Path(name): Path<String>) -> Result<Json<ScanNow>, ApiError> {
-    let src = st.store.source(&name).await?.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no source named `{name}`")))?;
-    match st.scheduler.scan_now(src).await? {
-        Some((status, report)) => Ok(Json(ScanNow { status, report })),
-        None => Err(ApiError::new(StatusCode::CONFLICT, format!("source `{name}` is being scanned by another worker; try again when it finishes"))),
-    }
+    let src = find_source(&st, &name).await?;
+    let Some(outcome) = st.scheduler.scan_now(src.clone()).await? else {
+        return Err(ApiError::new(StatusCode::CONFLICT, format!("source `{name}` is being scanned by another worker; try again when it finishes")));
+    };
+    let columns = st.store.source_columns(&src).await?;
+    let report = crate::report::Report { scanned_at: outcome.report.scanned_at, columns, errors: outcome.report.errors };
+    Ok(Json(ScanNow { status: outcome.status.as_str().to_string(), read: outcome.read, unchanged: outcome.unchanged, removed: outcome.removed, report }))
+}
+
+/// A source's columns as its latest scans left them.
+async fn source_columns(State(st): State<AppState>, Path(name): Path<String>) -> Result<Json<crate::report::Report>, ApiError> {
+    let src = find_source(&st, &name).await?;
+    let columns = st.store.source_columns(&src).await?;
+    let scanned_at = st.store.scans(src.id, 1).await?.first().map(|s| s.started_at.format("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default();
+    Ok(Json(crate::report::Report { scanned_at, columns, errors: Vec::new() }))
+}
+
+async fn find_source(st: &AppState, name: &str) -> Result<SourceRow, ApiError> {
+    st.store.source(name).await?.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no source named `{name}`")))
 }

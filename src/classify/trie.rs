@@ -202,7 +202,7 @@ mod tests {
         assert_eq!(t.longest_prefix(b"An", 0), None);
         assert!(t.is_entry(b"the KEY", 4, 7));
         assert!(!t.is_entry(b"keys", 0, 4));
-        assert!(t.is_entry("MÄRZ".as_bytes(), 0, 5) == false);
+        assert!(!t.is_entry("MÄRZ".as_bytes(), 0, 5));
         assert!(t.is_entry("MärZ".as_bytes(), 0, 5));
         let mut seen = Vec::new();
         t.for_each_prefix(b"annabel", 0, |v, e| seen.push((v, e)));

@@ -14,7 +14,7 @@ const CHANCE_MIN_REJECTED: usize = 10;
 const CHANCE_SHARE: f64 = 0.3;
 
 /// At most this many evidence strings per label.
-const MAX_EVIDENCE: usize = 3;
+pub const MAX_EVIDENCE: usize = 3;
 
 /// One label of a column, as reported.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]

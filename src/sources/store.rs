@@ -73,7 +73,8 @@ impl ObjectEntry {
     pub fn unchanged_since(&self, previous: &ObjectEntry) -> bool {
         match (&self.e_tag, &previous.e_tag) {
             (Some(a), Some(b)) => a == b && self.size == previous.size,
-            _ => self.size == previous.size && self.last_modified == previous.last_modified,
+            // Milliseconds: what the store keeps of a listing's time.
+            _ => self.size == previous.size && self.last_modified.timestamp_millis() == previous.last_modified.timestamp_millis(),
         }
     }
 }
@@ -105,6 +106,58 @@ pub fn diff<'a>(previous: &'a [ObjectEntry], current: &'a [ObjectEntry]) -> Chan
     }
     out.removed = previous.iter().filter(|e| !now.contains(e.shown.as_str())).collect();
     out
+}
+
+/// The dataset each object belongs to, whose columns are merged into one verdict.
+///
+/// Part files of one table sit side by side (`part-00000-….parquet`), under partition
+/// directories (`date=2026-11-01/`), or as dated drops (`orders_2026-11-01.csv`), while a
+/// raw directory may also hold unrelated files (`users.parquet`, `orders.parquet`). So an
+/// object's dataset is its directory with partition segments dropped, plus its name's
+/// *family*: the words of its stem that hold no digit and are not hex ids. A directory
+/// holding one family is shown as the directory, otherwise as `dir/family*`. An object
+/// registered by its own name is a dataset of its own.
+pub fn datasets<'a>(given: &str, objects: impl IntoIterator<Item = &'a str>) -> std::collections::HashMap<String, String> {
+    let keyed: Vec<(&str, String, String)> = objects
+        .into_iter()
+        .map(|o| {
+            let (dir, name) = o.rsplit_once('/').unwrap_or(("", o));
+            let dir: Vec<&str> = dir.split('/').filter(|seg| seg.split_once('=').is_none_or(|(k, _)| k.is_empty())).collect();
+            (o, dir.join("/"), family(name))
+        })
+        .collect();
+    let mut families: std::collections::HashMap<&str, std::collections::HashSet<&str>> = std::collections::HashMap::new();
+    for (_, dir, fam) in &keyed {
+        families.entry(dir.as_str()).or_default().insert(fam.as_str());
+    }
+    keyed
+        .iter()
+        .map(|(o, dir, fam)| {
+            let shown = if *o == given {
+                o.to_string()
+            } else if families[dir.as_str()].len() == 1 {
+                dir.clone()
+            } else {
+                format!("{dir}/{fam}*")
+            };
+            (o.to_string(), shown)
+        })
+        .collect()
+}
+
+/// A file name's family: its stem's words without digits or hex ids (`part-00001-9f3a….snappy.parquet`
+/// → `part`, `orders_2026-11-01.csv` → `orders`, `0001.csv` → ``).
+fn family(name: &str) -> String {
+    let stem = name.split('.').next().unwrap_or(name).to_ascii_lowercase();
+    let words: Vec<&str> = stem
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| {
+            let numeric = w.bytes().any(|b| b.is_ascii_digit());
+            let hex_id = w.len() >= 4 && w.bytes().all(|b| b.is_ascii_hexdigit());
+            !(w.is_empty() || numeric || hex_id)
+        })
+        .collect();
+    words.join("_")
 }
 
 /// A listed location: a store and the prefix (or single object) inside it.
@@ -343,5 +396,34 @@ impl MetadataSuffixFetch for &mut ObjectReader {
             Ok(b)
         }
         .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::datasets;
+
+    fn shown(given: &str, objects: &[&str]) -> Vec<String> {
+        let map = datasets(given, objects.iter().copied());
+        objects.iter().map(|o| map[*o].clone()).collect()
+    }
+
+    #[test]
+    fn part_files_and_partitions_are_one_dataset() {
+        let parts = [
+            "s3://b/events/date=2026-11-01/part-00000-1b2cface-4e5f-aaaa-bbbb-0123456789ab.c000.snappy.parquet",
+            "s3://b/events/date=2026-11-02/hour=3/part-00001-deadbeef-0000-cafe-beef-00000000abcd.c000.snappy.parquet",
+        ];
+        assert_eq!(shown("s3://b/events", &parts), ["s3://b/events", "s3://b/events"]);
+        assert_eq!(shown("exports", &["exports/orders_2026-11-01.csv", "exports/orders_2026-11-02.csv.gz"]), ["exports", "exports"]);
+        assert_eq!(shown("drops", &["drops/0001.csv", "drops/0002.csv"]), ["drops", "drops"]);
+    }
+
+    #[test]
+    fn unrelated_files_of_one_directory_stay_apart() {
+        let objects = ["raw/users.parquet", "raw/orders_2026-01.parquet", "raw/orders_2026-02.parquet", "raw/sub/x.csv"];
+        assert_eq!(shown("raw", &objects), ["raw/users*", "raw/orders*", "raw/orders*", "raw/sub"]);
+        // Named directly: its own dataset.
+        assert_eq!(shown("data/customers.csv", &["data/customers.csv"]), ["data/customers.csv"]);
     }
 }
