@@ -200,3 +200,40 @@ fn scan_json(svc: &Service, name: &str) -> Value {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// README's first command: `assay serve --example` registers the bundled data, scans it,
+/// prints its columns with findings, and keeps serving.
+#[test]
+fn serve_example_shows_the_bundled_sources_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = common::http::free_port();
+    let stdout = tempfile::NamedTempFile::new().unwrap();
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(["serve", "--example", "--listen", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("assay.db").display()))
+        .stdout(stdout.reopen().unwrap())
+        .stderr(log.reopen().unwrap())
+        .spawn()
+        .expect("start assay serve --example");
+    let svc = Service { child, url: format!("http://127.0.0.1:{port}"), log };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let printed = loop {
+        let text = std::fs::read_to_string(stdout.path()).unwrap();
+        if text.contains("Stop it with Ctrl-C") {
+            break text;
+        }
+        assert!(Instant::now() < deadline, "no findings printed; stdout: {text}\nlog: {}", std::fs::read_to_string(svc.log.path()).unwrap());
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let line = |col: &str| printed.lines().find(|l| l.contains("customers*") && l.split_whitespace().nth(1) == Some(col)).unwrap_or_else(|| panic!("no {col} row in {printed}"));
+    assert!(line("contact").contains("pii.email"), "{printed}");
+    assert!(line("card").contains("pii.credit_card"), "{printed}");
+    assert!(!printed.contains("4601815908301662") && !printed.contains("jean.briggs0@example.com"), "raw values printed: {printed}");
+    // The service goes on: the source is registered and served.
+    let list = svc.cli(&["sources", "list", "--format", "json"]);
+    let list: Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(list[0]["name"], "example");
+    let (status, _) = svc.stop();
+    assert!(status.success());
+}
