@@ -238,6 +238,7 @@ impl Scheduler {
         let failed = report.columns.is_empty() && !report.errors.is_empty();
         let failure = failed.then(|| report.errors.iter().map(|e| e.error.as_str()).collect::<Vec<_>>().join("\n"));
         if !self.store.renew_lease(src.id, &self.cfg.worker, now, self.cfg.lease).await? {
+            tracing::warn!(source = %src.name, "lease lost; scan abandoned");
             return Ok(None);
         }
         let status = self.store.record_scan(src.id, &self.cfg.worker, started, finished, &report, failure.as_deref()).await?.1;

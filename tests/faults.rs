@@ -360,6 +360,10 @@ fn a_source_removed_while_being_scanned_stays_removed() {
     assert!(err.contains("404") && err.contains("no source named `doomed`"), "{err}");
     let out = svc.cli(&["sources", "remove", "doomed"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("404"));
+    // An interval whose due times would overflow is refused, not a panic later.
+    let out = svc.cli(&["sources", "add", "forever", "examples/data", "--interval", "999999999999999999d"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.code() == Some(2) && err.contains("400") && err.contains("longer than 3650d"), "{err}");
     svc.assert_alive();
     svc.stop();
 }
@@ -499,6 +503,9 @@ fn a_sqlite_worker_survives_clock_jumps() {
         assert_eq!(on_real_time(std::slice::from_ref(newest), origin_ms)[0].offset_days, days, "the worker's clock did not move: {newest:?}");
     }
     assert_on_schedule(&on_real_time(&peek.scans(), origin_ms), interval_ms);
+    // A claim of the source under way after the forward jump started no second scan (which
+    // would have lost the lease to the first and been abandoned).
+    assert!(svc.logged("lease lost; scan abandoned").is_empty(), "{}", svc.log());
     svc.stop();
 }
 
@@ -552,4 +559,24 @@ fn a_postgres_worker_ignores_its_clock_jumping() {
     }
     jumpy.stop();
     steady.stop();
+}
+
+/// Due times saturate instead of panicking on clocks at the ends of time and on the longest
+/// intervals, and are never before the clock.
+#[test]
+fn due_times_do_not_overflow_on_odd_clocks() {
+    use assay::schedule::{next_due, SchedulerConfig};
+    use chrono::DateTime;
+    let cfg = SchedulerConfig::default();
+    let ends = [DateTime::<Utc>::MIN_UTC, DateTime::from_timestamp_millis(-1).unwrap(), Utc::now(), DateTime::<Utc>::MAX_UTC];
+    for now in ends {
+        for interval in [Duration::from_secs(1), Duration::from_secs(3650 * 86_400), Duration::from_secs(i64::MAX as u64), Duration::MAX] {
+            for failures in [0, 1, 63, i64::MAX] {
+                let due = next_due(&cfg, interval, failures, now, &mut rand::rng());
+                assert!(due >= now, "{now} + {interval:?} after {failures} failures gave {due}");
+            }
+        }
+    }
+    assert!(assay::api::parse_duration("999999999999999999d").is_err());
+    assert_eq!(assay::api::parse_duration("3650d"), Ok(Duration::from_secs(3650 * 86_400)));
 }
