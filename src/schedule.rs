@@ -5,9 +5,16 @@
 //! Several workers may share one Postgres store: the lease is what keeps two of them off
 //! the same source, and it is renewed while a scan runs so that only a dead worker's
 //! sources are taken over. A scan that loses its lease is not recorded.
+//!
+//! Time comes from the store's clock (`Store::now`): on Postgres the database's, shared by
+//! every worker, so a worker whose wall clock is skewed or jumps neither steals live
+//! leases nor starves sources. A scan's length is measured on the monotonic clock, so its
+//! recorded end is never before its start. A source claimed again while this worker is
+//! still scanning it (its lease looked expired after a forward jump) is not scanned twice.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -56,12 +63,19 @@ fn hostname() -> String {
 /// `max_backoff` and the interval.
 pub fn next_due(cfg: &SchedulerConfig, interval: Duration, failures: i64, now: DateTime<Utc>, rng: &mut impl Rng) -> DateTime<Utc> {
     let delay = if failures == 0 {
-        interval.mul_f64(1.0 + cfg.jitter * rng.random::<f64>())
+        Duration::try_from_secs_f64(interval.as_secs_f64() * (1.0 + cfg.jitter * rng.random::<f64>())).unwrap_or(interval)
     } else {
         let exp = cfg.backoff.saturating_mul(1u32 << (failures - 1).clamp(0, 20) as u32);
         exp.min(cfg.max_backoff).min(interval)
     };
-    now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1))
+    // Saturating: a clock far in the future must not make the schedule panic.
+    now.checked_add_signed(chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX)).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+fn log_panic(done: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = done {
+        tracing::error!(error = %e, "a scan task failed");
+    }
 }
 
 /// One worker's scheduler over a store.
@@ -69,18 +83,44 @@ pub struct Scheduler {
     store: Store,
     engine: Arc<Engine>,
     cfg: SchedulerConfig,
+    /// Ids of the sources this worker is scanning.
+    scanning: Mutex<HashSet<i64>>,
+}
+
+/// Marks a source as being scanned by this worker until dropped.
+struct Scanning<'a> {
+    set: &'a Mutex<HashSet<i64>>,
+    id: i64,
+}
+
+impl Drop for Scanning<'_> {
+    fn drop(&mut self) {
+        self.set.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.id);
+    }
 }
 
 impl Scheduler {
     /// A scheduler for `store` using `engine`.
     pub fn new(store: Store, engine: Arc<Engine>, cfg: SchedulerConfig) -> Scheduler {
-        Scheduler { store, engine, cfg }
+        Scheduler { store, engine, cfg, scanning: Mutex::new(HashSet::new()) }
+    }
+
+    /// Marks `id` as being scanned; `None` when it already is.
+    fn start_scanning(&self, id: i64) -> Option<Scanning<'_>> {
+        let inserted = self.scanning.lock().unwrap_or_else(|e| e.into_inner()).insert(id);
+        // Built after the lock is released: dropping a guard takes the lock.
+        inserted.then(|| Scanning { set: &self.scanning, id })
+    }
+
+    fn is_scanning(&self, id: i64) -> bool {
+        self.scanning.lock().unwrap_or_else(|e| e.into_inner()).contains(&id)
     }
 
     /// Claims up to `concurrency` due sources and scans them concurrently; returns how
     /// many were scanned and recorded.
     pub async fn run_due(&self) -> Result<usize, StoreError> {
-        let claimed = self.store.claim_due(&self.cfg.worker, Utc::now(), self.cfg.lease, self.cfg.concurrency as i64).await?;
+        let now = self.store.now().await?;
+        let claimed = self.store.claim_due(&self.cfg.worker, now, self.cfg.lease, self.cfg.concurrency as i64).await?;
         let results = futures::future::join_all(claimed.into_iter().map(|s| self.scan_one(s))).await;
         let mut recorded = 0;
         for r in results {
@@ -98,30 +138,38 @@ impl Scheduler {
     pub async fn run(self: Arc<Self>, poll: Duration, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         let mut running = tokio::task::JoinSet::new();
         loop {
+            while let Some(done) = running.try_join_next() {
+                log_panic(done);
+            }
             let stopping = *shutdown.borrow();
             if stopping && running.is_empty() {
                 return;
             }
             let free = self.cfg.concurrency.saturating_sub(running.len());
             if !stopping && free > 0 {
-                match self.store.claim_due(&self.cfg.worker, Utc::now(), self.cfg.lease, free as i64).await {
+                let claimed = match self.store.now().await {
+                    Ok(now) => self.store.claim_due(&self.cfg.worker, now, self.cfg.lease, free as i64).await,
+                    Err(e) => Err(e),
+                };
+                match claimed {
                     Ok(claimed) => {
                         for src in claimed {
                             let me = self.clone();
-                            running.spawn(async move { me.scan_one(src).await });
+                            running.spawn(async move {
+                                let name = src.name.clone();
+                                // Logged here, not when joined: the loop may be waiting
+                                // long for a store that is down.
+                                if let Err(e) = me.scan_one(src).await {
+                                    tracing::warn!(source = %name, error = %e, "a store error ended the scan; the source is retried when its lease expires");
+                                }
+                            });
                         }
                     }
                     Err(e) => tracing::warn!(error = %e, "cannot claim due sources; retrying at the next poll"),
                 }
             }
             tokio::select! {
-                Some(done) = running.join_next(), if !running.is_empty() => {
-                    match done {
-                        Ok(Err(e)) => tracing::warn!(error = %e, "recording a scan failed; the source is retried when its lease expires"),
-                        Err(e) => tracing::error!(error = %e, "a scan task failed"),
-                        Ok(Ok(_)) => {}
-                    }
-                }
+                Some(done) = running.join_next(), if !running.is_empty() => log_panic(done),
                 _ = tokio::time::sleep(poll), if !stopping => {}
                 _ = shutdown.changed(), if !stopping => {}
             }
@@ -134,7 +182,7 @@ impl Scheduler {
         // A scheduled scan of it may be under way: wait for it (up to two leases) and then
         // run a fresh one, which is what "scan now and wait" means to the caller.
         let deadline = tokio::time::Instant::now() + self.cfg.lease * 2;
-        while !self.store.claim_source(src.id, &self.cfg.worker, Utc::now(), self.cfg.lease).await? {
+        while self.is_scanning(src.id) || !self.store.claim_source(src.id, &self.cfg.worker, self.store.now().await?, self.cfg.lease).await? {
             if tokio::time::Instant::now() >= deadline {
                 return Ok(None);
             }
@@ -148,9 +196,14 @@ impl Scheduler {
     /// Scans one claimed source, renewing its lease meanwhile: only the objects that are
     /// new or changed since the last scan are read. Records the scan and the objects it
     /// read, and sets when the source is next due. `None` when the lease was lost
-    /// (nothing recorded).
+    /// (nothing recorded) or this worker is already scanning the source (the claim only
+    /// extended that scan's lease).
     async fn scan_one(&self, src: SourceRow) -> Result<Option<ScanOutcome>, StoreError> {
-        let started = Utc::now();
+        let Some(_scanning) = self.start_scanning(src.id) else {
+            return Ok(None);
+        };
+        let started = self.store.now().await?;
+        let clock = Instant::now();
         let opts = ScanOptions { sample_rows: src.sample_rows.max(1) as usize, tables: src.tables.clone(), ..ScanOptions::default() };
         let previous = self.store.objects_seen(src.id).await?;
         let scan = scan_source(self.engine.clone(), &src.location, &opts, &previous);
@@ -159,7 +212,11 @@ impl Scheduler {
             tick.tick().await;
             loop {
                 tick.tick().await;
-                match self.store.renew_lease(src.id, &self.cfg.worker, Utc::now(), self.cfg.lease).await {
+                let renewed = match self.store.now().await {
+                    Ok(now) => self.store.renew_lease(src.id, &self.cfg.worker, now, self.cfg.lease).await,
+                    Err(e) => Err(e),
+                };
+                match renewed {
                     Ok(true) => {}
                     // Lost (taken over or removed): give the scan up.
                     Ok(false) => {
@@ -175,14 +232,17 @@ impl Scheduler {
             r = scan => r,
             _ = renew => return Ok(None),
         };
-        let finished = Utc::now();
+        let elapsed = clock.elapsed();
+        let finished = started.checked_add_signed(chrono::Duration::from_std(elapsed).unwrap_or_default()).unwrap_or(started);
+        let now = self.store.now().await?;
         let report = scan.report;
         // Nothing could be listed, or nothing read while something failed and nothing was
         // left from before: the source itself failed (unreachable database, missing
         // bucket); retry with backoff rather than at the interval.
         let failed = !scan.listed || (scan.read.is_empty() && scan.unchanged == 0 && !report.errors.is_empty());
         let failure = failed.then(|| report.errors.iter().map(|e| e.error.as_str()).collect::<Vec<_>>().join("\n"));
-        if !self.store.renew_lease(src.id, &self.cfg.worker, finished, self.cfg.lease).await? {
+        if !self.store.renew_lease(src.id, &self.cfg.worker, now, self.cfg.lease).await? {
+            tracing::warn!(source = %src.name, "lease lost; scan abandoned");
             return Ok(None);
         }
         let (scan_id, status) = self.store.record_scan(src.id, &self.cfg.worker, started, finished, &report, failure.as_deref()).await?;
@@ -193,7 +253,7 @@ impl Scheduler {
         tracing::info!(
             source = %src.name,
             status = status.as_str(),
-            seconds = (finished - started).num_milliseconds() as f64 / 1000.0,
+            seconds = elapsed.as_secs_f64(),
             read = scan.read.len(),
             unchanged = scan.unchanged,
             removed = scan.removed.len(),
@@ -205,12 +265,12 @@ impl Scheduler {
         if let Some(f) = &failure {
             tracing::warn!(source = %src.name, failures = src.consecutive_failures + 1, error = %f, "scan failed; retrying with backoff");
         }
-        metrics::histogram!("assay_scan_duration_seconds").record((finished - started).num_milliseconds().max(0) as f64 / 1000.0);
+        metrics::histogram!("assay_scan_duration_seconds").record(elapsed.as_secs_f64());
         for l in report.columns.iter().flat_map(|c| &c.labels) {
             metrics::counter!("assay_findings_total", "label" => l.label.clone()).increment(1);
         }
         let failures = if failed { src.consecutive_failures + 1 } else { 0 };
-        let due = next_due(&self.cfg, src.interval, failures, finished, &mut rand::rng());
+        let due = next_due(&self.cfg, src.interval, failures, now, &mut rand::rng());
         let outcome = ScanOutcome { scan_id, status, report, read: scan.read.len(), unchanged: scan.unchanged, removed: scan.removed.len() };
         Ok(self.store.finish_lease(src.id, &self.cfg.worker, due, failures).await?.then_some(outcome))
     }

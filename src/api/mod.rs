@@ -13,7 +13,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use crate::schedule::Scheduler;
@@ -113,18 +112,23 @@ pub struct AddSource {
     pub sample_rows: Option<i64>,
 }
 
-/// Parses `90s`, `30m`, `1h`, `1d` (or bare seconds).
+/// The longest duration accepted: ample for any schedule or lease, and short enough that
+/// times computed from it stay far from overflowing.
+const MAX_DURATION_DAYS: u64 = 3650;
+
+/// Parses `90s`, `30m`, `1h`, `1d` (or bare seconds), up to 3650 days.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
     let n: u64 = num.parse().map_err(|_| format!("`{text}` is not a duration (e.g. 30m, 1h, 1d)"))?;
-    let secs = match unit {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
+    let unit_secs = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
         _ => return Err(format!("`{text}` is not a duration (e.g. 30m, 1h, 1d)")),
     };
+    let secs = n.checked_mul(unit_secs).filter(|s| *s <= MAX_DURATION_DAYS * 86_400).ok_or_else(|| format!("`{text}` is longer than {MAX_DURATION_DAYS}d"))?;
     if secs == 0 {
         return Err("the interval must be positive".into());
     }
@@ -142,8 +146,15 @@ pub fn format_duration(d: Duration) -> String {
     }
 }
 
+/// How long readiness waits for the store: a store that is down makes connecting retry
+/// until the pool's acquire timeout, far longer than a probe waits.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
 async fn readyz(State(st): State<AppState>) -> Result<&'static str, ApiError> {
-    st.store.list_sources().await?;
+    match tokio::time::timeout(READY_TIMEOUT, st.store.ping()).await {
+        Ok(answer) => answer?,
+        Err(_) => return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, format!("the store did not answer within {} s", READY_TIMEOUT.as_secs()))),
+    }
     Ok("ready")
 }
 
@@ -151,7 +162,8 @@ async fn readyz(State(st): State<AppState>) -> Result<&'static str, ApiError> {
 const OVERDUE_GRACE: chrono::Duration = chrono::Duration::minutes(1);
 
 async fn metrics_text(State(st): State<AppState>) -> Result<String, ApiError> {
-    let overdue = st.store.count_due_before(Utc::now() - OVERDUE_GRACE).await?;
+    let now = st.store.now().await?;
+    let overdue = st.store.count_due_before(now.checked_sub_signed(OVERDUE_GRACE).unwrap_or(now)).await?;
     metrics::gauge!("assay_sources_overdue").set(overdue as f64);
     Ok(st.metrics.render())
 }
@@ -177,12 +189,12 @@ async fn add_source(State(st): State<AppState>, body: Result<Json<AddSource>, ax
         return Err(bad("sample_rows must be between 1 and 1000000".into()));
     }
     let new = NewSource { name: req.name, location: req.location, tables: req.tables, interval, sample_rows };
-    let row = st.store.add_source(&new, Utc::now()).await?;
+    let row = st.store.add_source(&new, st.store.now().await?).await?;
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 
 async fn remove_source(State(st): State<AppState>, Path(name): Path<String>) -> Result<StatusCode, ApiError> {
-    if st.store.remove_source(&name, Utc::now()).await? {
+    if st.store.remove_source(&name, st.store.now().await?).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::new(StatusCode::NOT_FOUND, format!("no source named `{name}`")))
@@ -207,6 +219,9 @@ pub struct ScanNow {
 async fn scan_source(State(st): State<AppState>, Path(name): Path<String>) -> Result<Json<ScanNow>, ApiError> {
     let src = find_source(&st, &name).await?;
     let Some(outcome) = st.scheduler.scan_now(src.clone()).await? else {
+        if st.store.source(&name).await?.is_none_or(|s| s.id != src.id) {
+            return Err(ApiError::new(StatusCode::NOT_FOUND, format!("source `{name}` was removed while it was being scanned")));
+        }
         return Err(ApiError::new(StatusCode::CONFLICT, format!("source `{name}` is being scanned by another worker; try again when it finishes")));
     };
     let columns = st.store.source_columns(&src).await?;

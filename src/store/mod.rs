@@ -119,6 +119,11 @@ fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
+/// `t + d` in epoch ms, saturating (a lease from a far-future clock must not overflow).
+fn ms_after(t: DateTime<Utc>, d: Duration) -> i64 {
+    ms(t).saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 fn from_ms(v: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(v).unwrap_or_default()
 }
@@ -179,6 +184,29 @@ impl Store {
             Store::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await,
         };
         res.map_err(|e| StoreError::Migrate(e.to_string()))
+    }
+
+    /// The clock leases and due times are compared on. Postgres's `clock_timestamp()`,
+    /// shared by every worker, so that one whose wall clock is skewed or jumps neither
+    /// takes over live leases nor starves sources; a SQLite store serves one process,
+    /// whose clock it is.
+    pub async fn now(&self) -> Result<DateTime<Utc>, StoreError> {
+        match self {
+            Store::Postgres(p) => {
+                let v: i64 = sqlx::query("SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT")
+                    .fetch_one(p)
+                    .await
+                    .map_err(query_err("reading the store's clock"))?
+                    .get(0);
+                Ok(from_ms(v))
+            }
+            Store::Sqlite(_) => Ok(Utc::now()),
+        }
+    }
+
+    /// Whether the store answers a query (readiness).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        on_pool!(self, |p| sqlx::query("SELECT 1").execute(p).await.map(|_| ()).map_err(query_err("reaching the store")))
     }
 
     /// Registers a source, due at once. Fails when a live source has the name.
@@ -248,15 +276,18 @@ impl Store {
 
     /// Claims up to `limit` due sources for `worker` with a lease until `now + lease`: due
     /// (`next_due_at <= now`), live, and not leased or with an expired lease (a dead
-    /// worker's sources are taken over). On Postgres concurrent claimers skip each other's
+    /// worker's sources are taken over). A source due more than twice its interval after
+    /// `now` is due too: no schedule sets that, only a clock that was ahead and has been
+    /// set back, which must not starve the source until the clock catches up. On Postgres concurrent claimers skip each other's
     /// rows (`FOR UPDATE SKIP LOCKED`); SQLite serialises writers, so one statement is
     /// atomic there.
     pub async fn claim_due(&self, worker: &str, now: DateTime<Utc>, lease: Duration, limit: i64) -> Result<Vec<SourceRow>, StoreError> {
         const CLAIM: &str = "UPDATE sources SET previous_owner = lease_owner, lease_owner = $1, lease_expires_ms = $2 WHERE id IN (\
-                             SELECT id FROM sources WHERE removed_ms IS NULL AND next_due_ms <= $3 \
+                             SELECT id FROM sources WHERE removed_ms IS NULL \
+                             AND (next_due_ms <= $3 OR (next_due_ms - $3) / 2000 > interval_secs) \
                              AND (lease_expires_ms IS NULL OR lease_expires_ms <= $3) ORDER BY next_due_ms, id LIMIT $4";
         const RETURNING: &str = ") RETURNING id, name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms, consecutive_failures, previous_owner";
-        let expires = ms(now) + lease.as_millis() as i64;
+        let expires = ms_after(now, lease);
         let sql = match self {
             Store::Postgres(_) => format!("{CLAIM} FOR UPDATE SKIP LOCKED{RETURNING}"),
             Store::Sqlite(_) => format!("{CLAIM}{RETURNING}"),
@@ -289,7 +320,7 @@ impl Store {
                            WHERE id = $3 AND removed_ms IS NULL AND (lease_expires_ms IS NULL OR lease_expires_ms <= $4)";
         let n = on_pool!(self, |p| sqlx::query(SQL)
             .bind(worker)
-            .bind(ms(now) + lease.as_millis() as i64)
+            .bind(ms_after(now, lease))
             .bind(source_id)
             .bind(ms(now))
             .execute(p)
@@ -304,7 +335,7 @@ impl Store {
     pub async fn renew_lease(&self, source_id: i64, worker: &str, now: DateTime<Utc>, lease: Duration) -> Result<bool, StoreError> {
         const SQL: &str = "UPDATE sources SET lease_expires_ms = $1 WHERE id = $2 AND lease_owner = $3 AND removed_ms IS NULL";
         let n = on_pool!(self, |p| sqlx::query(SQL)
-            .bind(ms(now) + lease.as_millis() as i64)
+            .bind(ms_after(now, lease))
             .bind(source_id)
             .bind(worker)
             .execute(p)

@@ -1,10 +1,11 @@
 //! Shared test harness: the binary, real object-store servers (S3, GCS, Azure), a fresh
-//! Postgres database.
+//! Postgres database, a throwaway Postgres cluster to stop and start.
 // Each test binary uses its own subset of the harness.
 #![allow(dead_code)]
 
 pub mod azure;
 pub mod cli;
+pub mod cluster;
 pub mod gcs;
 pub mod http;
 pub mod pg;
