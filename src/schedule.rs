@@ -178,10 +178,13 @@ impl Scheduler {
         // database, missing bucket); retry with backoff rather than at the interval.
         let failed = report.columns.is_empty() && !report.errors.is_empty();
         let failure = failed.then(|| report.errors.iter().map(|e| e.error.as_str()).collect::<Vec<_>>().join("\n"));
-        if !self.store.renew_lease(src.id, &self.cfg.worker, finished, self.cfg.lease).await? {
+        let failures = if failed { src.consecutive_failures + 1 } else { 0 };
+        let due = next_due(&self.cfg, src.interval, failures, finished, &mut rand::rng());
+        let recorded = self.store.finish_scan(src.id, &self.cfg.worker, started, finished, &report, failure.as_deref(), due, failures).await?;
+        let Some((_, status)) = recorded else {
+            tracing::warn!(source = %src.name, "lease lost before the scan was recorded; scan discarded");
             return Ok(None);
-        }
-        let status = self.store.record_scan(src.id, &self.cfg.worker, started, finished, &report, failure.as_deref()).await?.1;
+        };
         metrics::counter!("assay_scans_total", "status" => status.as_str()).increment(1);
         // Counts and names only: errors are already redacted, and no value is logged.
         tracing::info!(
@@ -200,8 +203,6 @@ impl Scheduler {
         for l in report.columns.iter().flat_map(|c| &c.labels) {
             metrics::counter!("assay_findings_total", "label" => l.label.clone()).increment(1);
         }
-        let failures = if failed { src.consecutive_failures + 1 } else { 0 };
-        let due = next_due(&self.cfg, src.interval, failures, finished, &mut rand::rng());
-        Ok(self.store.finish_lease(src.id, &self.cfg.worker, due, failures).await?.then(|| (status.as_str().to_string(), report)))
+        Ok(Some((status.as_str().to_string(), report)))
     }
 }
