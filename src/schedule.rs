@@ -241,11 +241,13 @@ impl Scheduler {
         // bucket); retry with backoff rather than at the interval.
         let failed = !scan.listed || (scan.read.is_empty() && scan.unchanged == 0 && !report.errors.is_empty());
         let failure = failed.then(|| report.errors.iter().map(|e| e.error.as_str()).collect::<Vec<_>>().join("\n"));
-        if !self.store.renew_lease(src.id, &self.cfg.worker, now, self.cfg.lease).await? {
-            tracing::warn!(source = %src.name, "lease lost; scan abandoned");
+        let failures = if failed { src.consecutive_failures + 1 } else { 0 };
+        let due = next_due(&self.cfg, src.interval, failures, now, &mut rand::rng());
+        let recorded = self.store.finish_scan(src.id, &self.cfg.worker, started, finished, &report, failure.as_deref(), due, failures).await?;
+        let Some((scan_id, status)) = recorded else {
+            tracing::warn!(source = %src.name, "lease lost before the scan was recorded; scan discarded");
             return Ok(None);
-        }
-        let (scan_id, status) = self.store.record_scan(src.id, &self.cfg.worker, started, finished, &report, failure.as_deref()).await?;
+        };
         // After the scan row: a crash in between only means these objects are read again.
         self.store.update_objects(src.id, scan_id, &scan.read, &scan.removed).await?;
         metrics::counter!("assay_scans_total", "status" => status.as_str()).increment(1);
@@ -269,10 +271,7 @@ impl Scheduler {
         for l in report.columns.iter().flat_map(|c| &c.labels) {
             metrics::counter!("assay_findings_total", "label" => l.label.clone()).increment(1);
         }
-        let failures = if failed { src.consecutive_failures + 1 } else { 0 };
-        let due = next_due(&self.cfg, src.interval, failures, now, &mut rand::rng());
-        let outcome = ScanOutcome { scan_id, status, report, read: scan.read.len(), unchanged: scan.unchanged, removed: scan.removed.len() };
-        Ok(self.store.finish_lease(src.id, &self.cfg.worker, due, failures).await?.then_some(outcome))
+        Ok(Some(ScanOutcome { scan_id, status, report, read: scan.read.len(), unchanged: scan.unchanged, removed: scan.removed.len() }))
     }
 }
 

@@ -115,6 +115,11 @@ impl ScanStatus {
     }
 }
 
+/// Ends a worker's lease ($4) on a source ($3): next due at $1 (ms) after $2 consecutive
+/// failures; touches nothing when another worker holds the lease.
+const FINISH_LEASE: &str = "UPDATE sources SET lease_owner = NULL, lease_expires_ms = NULL, next_due_ms = $1, consecutive_failures = $2 \
+                            WHERE id = $3 AND lease_owner = $4";
+
 fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
@@ -348,9 +353,7 @@ impl Store {
     /// Ends `worker`'s lease: the source is next due at `next_due` with this many
     /// consecutive failures. False when the lease had been lost meanwhile.
     pub async fn finish_lease(&self, source_id: i64, worker: &str, next_due: DateTime<Utc>, consecutive_failures: i64) -> Result<bool, StoreError> {
-        const SQL: &str = "UPDATE sources SET lease_owner = NULL, lease_expires_ms = NULL, next_due_ms = $1, consecutive_failures = $2 \
-                           WHERE id = $3 AND lease_owner = $4";
-        let n = on_pool!(self, |p| sqlx::query(SQL)
+        let n = on_pool!(self, |p| sqlx::query(FINISH_LEASE)
             .bind(ms(next_due))
             .bind(consecutive_failures)
             .bind(source_id)
@@ -365,6 +368,44 @@ impl Store {
     /// Records a scan that ran from `started` to `finished` with its report: one row for
     /// the scan, one per column looked at, one per finding. Returns the scan id and status.
     pub async fn record_scan(&self, source_id: i64, worker: &str, started: DateTime<Utc>, finished: DateTime<Utc>, report: &Report, failed: Option<&str>) -> Result<(i64, ScanStatus), StoreError> {
+        let Some(recorded) = self.record(source_id, worker, started, finished, report, failed, None).await? else {
+            unreachable!("only a lease to release can turn a scan away");
+        };
+        Ok(recorded)
+    }
+
+    /// Records a scan as `record_scan` does and ends `worker`'s lease as `finish_lease`
+    /// does, in one transaction: a worker that died between the two would leave a recorded
+    /// scan whose source is still due, scanned again as soon as the lease expired. `None`
+    /// (nothing recorded) when the lease had been lost meanwhile.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn finish_scan(
+        &self,
+        source_id: i64,
+        worker: &str,
+        started: DateTime<Utc>,
+        finished: DateTime<Utc>,
+        report: &Report,
+        failed: Option<&str>,
+        next_due: DateTime<Utc>,
+        consecutive_failures: i64,
+    ) -> Result<Option<(i64, ScanStatus)>, StoreError> {
+        self.record(source_id, worker, started, finished, report, failed, Some((next_due, consecutive_failures))).await
+    }
+
+    /// `record_scan`, and with `release` (next due, consecutive failures) `finish_lease` in
+    /// the same transaction, first, so that the source's row stays locked until the commit.
+    #[allow(clippy::too_many_arguments)]
+    async fn record(
+        &self,
+        source_id: i64,
+        worker: &str,
+        started: DateTime<Utc>,
+        finished: DateTime<Utc>,
+        report: &Report,
+        failed: Option<&str>,
+        release: Option<(DateTime<Utc>, i64)>,
+    ) -> Result<Option<(i64, ScanStatus)>, StoreError> {
         let status = match failed {
             Some(_) => ScanStatus::Failed,
             None if report.errors.is_empty() => ScanStatus::Succeeded,
@@ -377,6 +418,21 @@ impl Store {
         macro_rules! record {
             ($p:expr) => {{
                 let mut tx = $p.begin().await.map_err(query_err(what.clone()))?;
+                if let Some((next_due, consecutive_failures)) = release {
+                    let released = sqlx::query(FINISH_LEASE)
+                        .bind(ms(next_due))
+                        .bind(consecutive_failures)
+                        .bind(source_id)
+                        .bind(worker)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(query_err(format!("releasing source {source_id}")))?
+                        .rows_affected();
+                    if released == 0 {
+                        let _ = tx.rollback().await;
+                        return Ok(None);
+                    }
+                }
                 let scan_id: i64 = sqlx::query(
                     "INSERT INTO scans (source_id, status, started_ms, finished_ms, worker, error, units) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
@@ -422,7 +478,7 @@ impl Store {
                     }
                 }
                 tx.commit().await.map_err(query_err(what.clone()))?;
-                Ok((scan_id, status))
+                Ok(Some((scan_id, status)))
             }};
         }
         match self {
