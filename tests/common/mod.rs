@@ -10,3 +10,4 @@ pub mod gcs;
 pub mod http;
 pub mod pg;
 pub mod s3;
+pub mod service;

@@ -1,0 +1,111 @@
+//! A running `assay serve` as users start it: the binary with a store, its API on a free
+//! port, JSON logs in a temp file, the CLI pointed at it, and a clean stop on SIGTERM.
+
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// A running `assay serve`, killed on drop.
+pub struct Service {
+    pub child: Child,
+    pub url: String,
+    /// The service's log (stderr), JSON lines.
+    pub log: tempfile::NamedTempFile,
+}
+
+impl Service {
+    /// Starts `assay serve` on `db` as `worker` with `args` and `env`, and waits for its API.
+    pub fn start(db: &str, worker: &str, args: &[&str], env: &[(&str, String)]) -> Service {
+        let port = super::http::free_port();
+        let log = tempfile::NamedTempFile::new().unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_assay"));
+        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--worker", worker, "--poll", "1s", "--log-format", "json"])
+            .args(args)
+            .env("DATABASE_URL", db)
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdout(Stdio::null())
+            .stderr(log.reopen().unwrap());
+        // SAFETY: prctl is async-signal-safe and touches no memory of the parent. The service
+        // goes when the test process does, even if it dies without running Drop.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().expect("start assay serve");
+        let url = format!("http://127.0.0.1:{port}");
+        super::http::wait_for(&url);
+        Service { child, url, log }
+    }
+
+    pub fn cli(&self, args: &[&str]) -> Output {
+        super::cli::assay_env(args, &[("ASSAY_URL", self.url.clone())])
+    }
+
+    /// `sources add name location args…`, which must succeed.
+    pub fn add(&self, name: &str, location: &str, args: &[&str]) {
+        let mut all = vec!["sources", "add", name, location];
+        all.extend_from_slice(args);
+        let out = self.cli(&all);
+        assert!(out.status.success(), "adding {name}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log.path()).unwrap()
+    }
+
+    /// The log lines (JSON) whose message is `message`.
+    pub fn logged(&self, message: &str) -> Vec<Value> {
+        self.log().lines().filter_map(|l| serde_json::from_str::<Value>(l).ok()).filter(|l| l["fields"]["message"] == message).collect()
+    }
+
+    /// Panics (with the log) unless the process is still running.
+    pub fn assert_alive(&mut self) {
+        if let Some(status) = self.child.try_wait().unwrap() {
+            panic!("assay serve exited ({status}):\n{}", self.log());
+        }
+    }
+
+    /// The HTTP status of `GET path` and how long the answer took.
+    pub fn probe(&self, path: &str) -> (u16, Duration) {
+        let t = Instant::now();
+        (super::http::request(&self.url, "GET", path, &[], b""), t.elapsed())
+    }
+
+    /// SIGTERM; asserts a clean exit within 30 s and no panic; returns the log.
+    pub fn stop(mut self) -> String {
+        // SAFETY: signalling our own child process.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "assay serve did not stop on SIGTERM:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let log = self.log();
+        assert!(status.success(), "assay serve exited with {status}:\n{log}");
+        assert!(!log.contains("panicked"), "a panic:\n{log}");
+        log
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            let log = self.log();
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            eprintln!("--- last lines of the log of assay serve on {}:", self.url);
+            for l in tail.iter().rev() {
+                eprintln!("{l}");
+            }
+        }
+    }
+}
+
