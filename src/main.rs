@@ -91,6 +91,10 @@ enum Command {
         /// This worker's name in leases and scans (default: host-pid).
         #[arg(long)]
         worker: Option<String>,
+        /// After SIGTERM, how long scans in flight may finish before they are stopped and
+        /// their leases released (e.g. 30s).
+        #[arg(long, default_value = "30s")]
+        shutdown_grace: String,
         /// Log lines as text or JSON (one object per line); the level is RUST_LOG (default info).
         #[arg(long, value_enum, default_value_t = LogFormat::Text)]
         log_format: LogFormat,
@@ -224,7 +228,7 @@ fn run() -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { listen, no_api, database_url, concurrency, poll, lease, worker, log_format, example } => {
+        Command::Serve { listen, no_api, database_url, concurrency, poll, lease, worker, shutdown_grace, log_format, example } => {
             let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
             let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
             match log_format {
@@ -233,8 +237,13 @@ fn run() -> anyhow::Result<ExitCode> {
             }
             let poll = assay::api::parse_duration(&poll).map_err(|e| anyhow::anyhow!("--poll: {e}"))?;
             let lease = assay::api::parse_duration(&lease).map_err(|e| anyhow::anyhow!("--lease: {e}"))?;
+            let shutdown_grace = assay::api::parse_duration(&shutdown_grace).map_err(|e| anyhow::anyhow!("--shutdown-grace: {e}"))?;
+            let mut cfg = assay::schedule::SchedulerConfig { concurrency: concurrency.max(1), lease, shutdown_grace, ..Default::default() };
+            if let Some(w) = worker {
+                cfg.worker = w;
+            }
             let engine = std::sync::Arc::new(Engine::load(&src).context("loading classifiers")?);
-            runtime()?.block_on(serve(listen, no_api, database_url, concurrency.max(1), poll, lease, worker, engine, example))?;
+            runtime()?.block_on(serve(listen, no_api, database_url, poll, cfg, engine, example))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Sources { server, command } => runtime()?.block_on(sources_client(&server, command)),
@@ -266,25 +275,18 @@ fn run() -> anyhow::Result<ExitCode> {
 
 /// `assay serve`: migrate the store, run the scheduler and the API until SIGTERM/SIGINT,
 /// then stop claiming and let the scans in flight finish.
-#[allow(clippy::too_many_arguments)]
 async fn serve(
     listen: String,
     no_api: bool,
     database_url: String,
-    concurrency: usize,
     poll: std::time::Duration,
-    lease: std::time::Duration,
-    worker: Option<String>,
+    cfg: assay::schedule::SchedulerConfig,
     engine: std::sync::Arc<Engine>,
     example: bool,
 ) -> anyhow::Result<()> {
-    use assay::schedule::{Scheduler, SchedulerConfig};
+    use assay::schedule::Scheduler;
     let store = assay::store::Store::open(&database_url).await?;
     store.migrate().await?;
-    let mut cfg = SchedulerConfig { concurrency, lease, ..SchedulerConfig::default() };
-    if let Some(w) = worker {
-        cfg.worker = w;
-    }
     tracing::info!(worker = %cfg.worker, store = %redact(&database_url), "starting");
     let scheduler = std::sync::Arc::new(Scheduler::new(store.clone(), engine, cfg));
     let (stop, stopped) = tokio::sync::watch::channel(false);

@@ -39,6 +39,9 @@ pub struct SchedulerConfig {
     pub max_backoff: Duration,
     /// Fraction of the interval added at random, so sources registered together spread out.
     pub jitter: f64,
+    /// How long scans in flight may run on after shutdown is asked for; then they are
+    /// stopped and their leases released, so another worker takes them over at once.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for SchedulerConfig {
@@ -50,6 +53,7 @@ impl Default for SchedulerConfig {
             backoff: Duration::from_secs(30),
             max_backoff: Duration::from_secs(3600),
             jitter: 0.1,
+            shutdown_grace: Duration::from_secs(30),
         }
     }
 }
@@ -134,9 +138,11 @@ impl Scheduler {
     /// Runs until `shutdown` turns true: keeps up to `concurrency` scans going, claiming
     /// more as slots free up (so one slow source holds up only its own slot), and polls
     /// for due sources every `poll`. On shutdown it stops claiming and lets the scans in
-    /// flight finish and release their leases. Store errors are retried at the next poll.
+    /// flight finish within `shutdown_grace`; those still running then are stopped
+    /// unrecorded and their leases released. Store errors are retried at the next poll.
     pub async fn run(self: Arc<Self>, poll: Duration, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         let mut running = tokio::task::JoinSet::new();
+        let mut deadline = None;
         loop {
             while let Some(done) = running.try_join_next() {
                 log_panic(done);
@@ -144,6 +150,9 @@ impl Scheduler {
             let stopping = *shutdown.borrow();
             if stopping && running.is_empty() {
                 return;
+            }
+            if stopping && deadline.is_none() {
+                deadline = Some(tokio::time::Instant::now() + self.cfg.shutdown_grace);
             }
             let free = self.cfg.concurrency.saturating_sub(running.len());
             if !stopping && free > 0 {
@@ -172,6 +181,26 @@ impl Scheduler {
                 Some(done) = running.join_next(), if !running.is_empty() => log_panic(done),
                 _ = tokio::time::sleep(poll), if !stopping => {}
                 _ = shutdown.changed(), if !stopping => {}
+                _ = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)), if deadline.is_some() => {
+                    self.release_running(&mut running).await;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Stops the scans still running at the end of the shutdown grace and releases their
+    /// leases (their due times are already past), so that another worker need not wait for
+    /// the leases to expire.
+    async fn release_running(&self, running: &mut tokio::task::JoinSet<()>) {
+        let ids: Vec<i64> = self.scanning.lock().unwrap_or_else(|e| e.into_inner()).iter().copied().collect();
+        running.abort_all();
+        while running.join_next().await.is_some() {}
+        for id in ids {
+            match self.store.release_lease(id, &self.cfg.worker).await {
+                Ok(true) => tracing::warn!(source_id = id, "scan stopped at shutdown; lease released"),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(source_id = id, error = %e, "cannot release the lease; it expires on its own"),
             }
         }
     }

@@ -478,3 +478,25 @@ fn due_times_do_not_overflow_on_odd_clocks() {
     assert!(assay::api::parse_duration("999999999999999999d").is_err());
     assert_eq!(assay::api::parse_duration("3650d"), Ok(Duration::from_secs(3650 * 86_400)));
 }
+
+/// SIGTERM while a scan outlasts the shutdown grace: the process exits cleanly soon after
+/// the grace, records nothing for the stopped scan, and releases its lease with the source
+/// still due, so another worker claims it at once instead of waiting out the lease.
+#[test]
+fn sigterm_releases_the_leases_of_scans_that_outlast_the_grace() {
+    let rt = runtime();
+    let db = slow_views(&rt, &["long_view"], 60.0);
+    let svc = Service::start(db.dsn(), "grace-worker", &["--lease", "60s", "--shutdown-grace", "2s"], &[]);
+    svc.add("long", db.dsn(), &["--table", "public.long_view", "--interval", "1h", "--sample-rows", "10"]);
+    let peek = Peek::open(db.dsn());
+    until(30, "the scan to be under way", || (peek.leased(Some("grace-worker")) == ["long"]).then_some(()));
+    let asked = Instant::now();
+    let log = svc.stop();
+    let took = asked.elapsed();
+    assert!(took >= Duration::from_secs(2) && took < Duration::from_secs(20), "stopped after {took:?}, grace 2 s:\n{log}");
+    assert!(log.contains("scan stopped at shutdown; lease released"), "{log}");
+    assert_eq!(peek.scans(), vec![], "a stopped scan is not recorded");
+    let s = &peek.sources()["long"];
+    assert_eq!((s.lease_owner.as_deref(), s.lease_expires_ms), (None, None), "{s:?}");
+    assert!(s.next_due_ms <= now_ms(), "still due, for the next worker: {s:?}");
+}

@@ -350,6 +350,20 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// Gives up `worker`'s lease without recording a scan (shutdown): the source keeps its
+    /// due time, so another worker claims it at once. False when the lease was not held.
+    pub async fn release_lease(&self, source_id: i64, worker: &str) -> Result<bool, StoreError> {
+        const SQL: &str = "UPDATE sources SET lease_owner = NULL, lease_expires_ms = NULL WHERE id = $1 AND lease_owner = $2";
+        let n = on_pool!(self, |p| sqlx::query(SQL)
+            .bind(source_id)
+            .bind(worker)
+            .execute(p)
+            .await
+            .map_err(query_err(format!("releasing the lease on source {source_id}")))?
+            .rows_affected());
+        Ok(n > 0)
+    }
+
     /// Ends `worker`'s lease: the source is next due at `next_due` with this many
     /// consecutive failures. False when the lease had been lost meanwhile.
     pub async fn finish_lease(&self, source_id: i64, worker: &str, next_due: DateTime<Utc>, consecutive_failures: i64) -> Result<bool, StoreError> {
