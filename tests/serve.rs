@@ -99,6 +99,17 @@ fn register_scan_list_and_remove_through_the_service() {
     assert!(metrics.contains("assay_findings_total{label=\"pii.email\"}"), "{metrics}");
     assert!(metrics.contains("assay_scan_duration_seconds_bucket"), "{metrics}");
     assert!(metrics.contains("assay_sources_overdue 0"), "{metrics}");
+    // Store statements per scan, counted where they run: the scan row, one row per column
+    // and per finding, BEGIN and COMMIT; one lease release each. The source may also have
+    // had its scheduled scan (it is due on registration), so compare per recorded scan.
+    let scans = metric(&metrics, "assay_scans_total{status=\"succeeded\"}");
+    let columns = report["columns"].as_array().unwrap();
+    let findings: usize = columns.iter().map(|c| c["labels"].as_array().unwrap().len()).sum();
+    assert!(scans >= 1.0 && findings >= 1, "{metrics}");
+    let query = |op: &str| metric(&metrics, &format!("assay_store_queries_total{{op=\"{op}\"}}"));
+    assert_eq!(query("record_scan"), scans * (3 + columns.len() + findings) as f64, "{metrics}");
+    assert_eq!(query("finish_lease"), scans, "{metrics}");
+    assert!(query("claim_source") >= 1.0 && query("claim_due") >= 1.0 && query("add_source") >= 1.0, "{metrics}");
 
     let out = svc.cli(&["sources", "remove", "example"]);
     assert!(out.status.success());
@@ -122,3 +133,7 @@ fn the_client_names_an_unreachable_service() {
     assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("127.0.0.1:{port}")));
 }
 
+/// The value of one series (`name{labels}`) in Prometheus text; 0 when absent.
+fn metric(text: &str, series: &str) -> f64 {
+    text.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok()).unwrap_or(0.0)
+}

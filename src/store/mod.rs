@@ -43,14 +43,22 @@ pub enum Store {
     Sqlite(SqlitePool),
 }
 
-/// Runs the same query-building expression against whichever pool the store holds.
+/// Runs the same query-building expression against whichever pool the store holds,
+/// counting it as one statement of operation `$op` (see [`count_query`]).
 macro_rules! on_pool {
-    ($store:expr, |$pool:ident| $body:expr) => {
+    ($store:expr, $op:literal, |$pool:ident| $body:expr) => {{
+        count_query($op);
         match $store {
             Store::Postgres($pool) => $body,
             Store::Sqlite($pool) => $body,
         }
-    };
+    }};
+}
+
+/// Counts one statement sent to the store (`assay_store_queries_total{op}`), so that
+/// round trips per scan can be read off /metrics and measured by the benchmarks.
+fn count_query(op: &'static str) {
+    metrics::counter!("assay_store_queries_total", "op" => op).increment(1);
 }
 
 /// A source as registered.
@@ -185,7 +193,7 @@ impl Store {
         const SQL: &str = "INSERT INTO sources (name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms) \
                            VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id";
         let tables = serde_json::to_string(&new.tables).unwrap_or_else(|_| "[]".into());
-        let res = on_pool!(self, |p| sqlx::query(SQL)
+        let res = on_pool!(self, "add_source", |p| sqlx::query(SQL)
             .bind(&new.name)
             .bind(&new.location)
             .bind(&tables)
@@ -217,7 +225,7 @@ impl Store {
     pub async fn list_sources(&self) -> Result<Vec<SourceRow>, StoreError> {
         const SQL: &str = "SELECT id, name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms, consecutive_failures \
                            FROM sources WHERE removed_ms IS NULL ORDER BY name";
-        let rows = on_pool!(self, |p| sqlx::query(SQL)
+        let rows = on_pool!(self, "list_sources", |p| sqlx::query(SQL)
             .fetch_all(p)
             .await
             .map_err(query_err("listing sources"))?
@@ -235,7 +243,7 @@ impl Store {
     /// Removes a source; its scans and findings stay. Returns whether it existed.
     pub async fn remove_source(&self, name: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
         const SQL: &str = "UPDATE sources SET removed_ms = $1, lease_owner = NULL, lease_expires_ms = NULL WHERE name = $2 AND removed_ms IS NULL";
-        let n = on_pool!(self, |p| sqlx::query(SQL)
+        let n = on_pool!(self, "remove_source", |p| sqlx::query(SQL)
             .bind(ms(now))
             .bind(name)
             .execute(p)
@@ -260,7 +268,7 @@ impl Store {
             Store::Postgres(_) => format!("{CLAIM} FOR UPDATE SKIP LOCKED{RETURNING}"),
             Store::Sqlite(_) => format!("{CLAIM}{RETURNING}"),
         };
-        let mut rows = on_pool!(self, |p| sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+        let mut rows = on_pool!(self, "claim_due", |p| sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
             .bind(worker)
             .bind(expires)
             .bind(ms(now))
@@ -286,7 +294,7 @@ impl Store {
     pub async fn claim_source(&self, source_id: i64, worker: &str, now: DateTime<Utc>, lease: Duration) -> Result<bool, StoreError> {
         const SQL: &str = "UPDATE sources SET lease_owner = $1, lease_expires_ms = $2 \
                            WHERE id = $3 AND removed_ms IS NULL AND (lease_expires_ms IS NULL OR lease_expires_ms <= $4)";
-        let n = on_pool!(self, |p| sqlx::query(SQL)
+        let n = on_pool!(self, "claim_source", |p| sqlx::query(SQL)
             .bind(worker)
             .bind(ms(now) + lease.as_millis() as i64)
             .bind(source_id)
@@ -302,7 +310,7 @@ impl Store {
     /// taken over, or the source was removed), and the worker must stop.
     pub async fn renew_lease(&self, source_id: i64, worker: &str, now: DateTime<Utc>, lease: Duration) -> Result<bool, StoreError> {
         const SQL: &str = "UPDATE sources SET lease_expires_ms = $1 WHERE id = $2 AND lease_owner = $3 AND removed_ms IS NULL";
-        let n = on_pool!(self, |p| sqlx::query(SQL)
+        let n = on_pool!(self, "renew_lease", |p| sqlx::query(SQL)
             .bind(ms(now) + lease.as_millis() as i64)
             .bind(source_id)
             .bind(worker)
@@ -318,7 +326,7 @@ impl Store {
     pub async fn finish_lease(&self, source_id: i64, worker: &str, next_due: DateTime<Utc>, consecutive_failures: i64) -> Result<bool, StoreError> {
         const SQL: &str = "UPDATE sources SET lease_owner = NULL, lease_expires_ms = NULL, next_due_ms = $1, consecutive_failures = $2 \
                            WHERE id = $3 AND lease_owner = $4";
-        let n = on_pool!(self, |p| sqlx::query(SQL)
+        let n = on_pool!(self, "finish_lease", |p| sqlx::query(SQL)
             .bind(ms(next_due))
             .bind(consecutive_failures)
             .bind(source_id)
@@ -344,7 +352,10 @@ impl Store {
         let what = format!("recording a scan of source {source_id}");
         macro_rules! record {
             ($p:expr) => {{
+                // BEGIN and COMMIT are round trips too.
+                count_query("record_scan");
                 let mut tx = $p.begin().await.map_err(query_err(what.clone()))?;
+                count_query("record_scan");
                 let scan_id: i64 = sqlx::query(
                     "INSERT INTO scans (source_id, status, started_ms, finished_ms, worker, error, units) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
@@ -360,6 +371,7 @@ impl Store {
                 .map_err(query_err(what.clone()))?
                 .get(0);
                 for c in &report.columns {
+                    count_query("record_scan");
                     sqlx::query("INSERT INTO scan_columns (scan_id, object, column_name, rows_sampled, non_null, not_scanned) VALUES ($1, $2, $3, $4, $5, $6)")
                         .bind(scan_id)
                         .bind(&c.source)
@@ -371,6 +383,7 @@ impl Store {
                         .await
                         .map_err(query_err(what.clone()))?;
                     for l in &c.labels {
+                        count_query("record_scan");
                         sqlx::query(
                             "INSERT INTO findings (scan_id, source_id, object, column_name, label, matches, match_rate, confidence, evidence_json) \
                              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -389,6 +402,7 @@ impl Store {
                         .map_err(query_err(what.clone()))?;
                     }
                 }
+                count_query("record_scan");
                 tx.commit().await.map_err(query_err(what.clone()))?;
                 Ok((scan_id, status))
             }};
@@ -402,14 +416,14 @@ impl Store {
     /// Live sources due before `before` (overdue when `before` is now minus a grace).
     pub async fn count_due_before(&self, before: DateTime<Utc>) -> Result<i64, StoreError> {
         const SQL: &str = "SELECT COUNT(*) FROM sources WHERE removed_ms IS NULL AND next_due_ms < $1";
-        let n = on_pool!(self, |p| sqlx::query(SQL).bind(ms(before)).fetch_one(p).await.map_err(query_err("counting overdue sources"))?.get::<i64, _>(0));
+        let n = on_pool!(self, "count_due_before", |p| sqlx::query(SQL).bind(ms(before)).fetch_one(p).await.map_err(query_err("counting overdue sources"))?.get::<i64, _>(0));
         Ok(n)
     }
 
     /// The latest `limit` scans of a source, newest first.
     pub async fn scans(&self, source_id: i64, limit: i64) -> Result<Vec<ScanSummary>, StoreError> {
         const SQL: &str = "SELECT id, status, started_ms, finished_ms, worker, error FROM scans WHERE source_id = $1 ORDER BY started_ms DESC, id DESC LIMIT $2";
-        let rows = on_pool!(self, |p| sqlx::query(SQL)
+        let rows = on_pool!(self, "scans", |p| sqlx::query(SQL)
             .bind(source_id)
             .bind(limit)
             .fetch_all(p)
@@ -433,7 +447,7 @@ impl Store {
     pub async fn first_seen(&self, source_id: i64, object: &str, column: &str, label: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
         const SQL: &str = "SELECT MIN(s.started_ms) FROM findings f JOIN scans s ON s.id = f.scan_id \
                            WHERE f.source_id = $1 AND f.object = $2 AND f.column_name = $3 AND f.label = $4";
-        let v: Option<i64> = on_pool!(self, |p| sqlx::query(SQL)
+        let v: Option<i64> = on_pool!(self, "first_seen", |p| sqlx::query(SQL)
             .bind(source_id)
             .bind(object)
             .bind(column)
@@ -448,7 +462,7 @@ impl Store {
     /// The objects a lake source read last, for incremental listing.
     pub async fn objects_seen(&self, source_id: i64) -> Result<Vec<ObjectEntry>, StoreError> {
         const SQL: &str = "SELECT object, size, e_tag, last_modified_ms FROM objects_seen WHERE source_id = $1 ORDER BY object";
-        let rows = on_pool!(self, |p| sqlx::query(SQL)
+        let rows = on_pool!(self, "objects_seen", |p| sqlx::query(SQL)
             .bind(source_id)
             .fetch_all(p)
             .await
@@ -471,7 +485,7 @@ impl Store {
                            ON CONFLICT (source_id, object) DO UPDATE SET size = excluded.size, e_tag = excluded.e_tag, \
                            last_modified_ms = excluded.last_modified_ms, scan_id = excluded.scan_id";
         for o in objects {
-            on_pool!(self, |p| sqlx::query(SQL)
+            on_pool!(self, "record_objects", |p| sqlx::query(SQL)
                 .bind(source_id)
                 .bind(&o.shown)
                 .bind(o.size as i64)
