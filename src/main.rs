@@ -288,6 +288,17 @@ async fn serve(
     let store = assay::store::Store::open(&database_url).await?;
     store.migrate().await?;
     tracing::info!(worker = %cfg.worker, store = %redact(&database_url), "starting");
+    // Installed before the scheduler starts, so that its first cycle is counted too.
+    let metrics = if no_api {
+        None
+    } else {
+        Some(
+            metrics_exporter_prometheus::PrometheusBuilder::new()
+                .set_buckets(&[0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0])?
+                .install_recorder()
+                .context("installing the metrics recorder")?,
+        )
+    };
     let scheduler = std::sync::Arc::new(Scheduler::new(store.clone(), engine, cfg));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let loop_task = tokio::spawn(scheduler.clone().run(poll, stopped));
@@ -307,17 +318,13 @@ async fn serve(
             _ = tokio::signal::ctrl_c() => {}
         }
     };
-    if no_api {
-        signal.await;
-    } else {
+    if let Some(metrics) = metrics {
         let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
         tracing::info!(listen = %listener.local_addr()?, "API listening");
-        let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
-            .set_buckets(&[0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0])?
-            .install_recorder()
-            .context("installing the metrics recorder")?;
         let app = assay::api::router(assay::api::AppState { store, scheduler, metrics });
         axum::serve(listener, app).with_graceful_shutdown(signal).await.context("serving the API")?;
+    } else {
+        signal.await;
     }
     tracing::info!("shutting down: no new scans; waiting for scans in flight");
     let _ = stop.send(true);

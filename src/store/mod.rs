@@ -44,14 +44,22 @@ pub enum Store {
     Sqlite(SqlitePool),
 }
 
-/// Runs the same query-building expression against whichever pool the store holds.
+/// Runs the same query-building expression against whichever pool the store holds,
+/// counting it as one statement of operation `$op` (see [`count_query`]).
 macro_rules! on_pool {
-    ($store:expr, |$pool:ident| $body:expr) => {
+    ($store:expr, $op:literal, |$pool:ident| $body:expr) => {{
+        count_query($op);
         match $store {
             Store::Postgres($pool) => $body,
             Store::Sqlite($pool) => $body,
         }
-    };
+    }};
+}
+
+/// Counts one statement sent to the store (`assay_store_queries_total{op}`), so that
+/// round trips per scan can be read off /metrics and measured by the benchmarks.
+fn count_query(op: &'static str) {
+    metrics::counter!("assay_store_queries_total", "op" => op).increment(1);
 }
 
 /// A source as registered.
@@ -198,6 +206,7 @@ impl Store {
     pub async fn now(&self) -> Result<DateTime<Utc>, StoreError> {
         match self {
             Store::Postgres(p) => {
+                count_query("now");
                 let v: i64 = sqlx::query("SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT")
                     .fetch_one(p)
                     .await
@@ -211,7 +220,7 @@ impl Store {
 
     /// Whether the store answers a query (readiness).
     pub async fn ping(&self) -> Result<(), StoreError> {
-        on_pool!(self, |p| sqlx::query("SELECT 1").execute(p).await.map(|_| ()).map_err(query_err("reaching the store")))
+        on_pool!(self, "ping", |p| sqlx::query("SELECT 1").execute(p).await.map(|_| ()).map_err(query_err("reaching the store")))
     }
 
     /// Registers a source, due at once. Fails when a live source has the name.
@@ -219,7 +228,7 @@ impl Store {
         const SQL: &str = "INSERT INTO sources (name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms) \
                            VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id";
         let tables = serde_json::to_string(&new.tables).unwrap_or_else(|_| "[]".into());
-        let res = on_pool!(self, |p| sqlx::query(SQL)
+        let res = on_pool!(self, "add_source", |p| sqlx::query(SQL)
             .bind(&new.name)
             .bind(&new.location)
             .bind(&tables)
@@ -251,7 +260,7 @@ impl Store {
     pub async fn list_sources(&self) -> Result<Vec<SourceRow>, StoreError> {
         const SQL: &str = "SELECT id, name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms, consecutive_failures \
                            FROM sources WHERE removed_ms IS NULL ORDER BY name";
-        let rows = on_pool!(self, |p| sqlx::query(SQL)
+        let rows = on_pool!(self, "list_sources", |p| sqlx::query(SQL)
             .fetch_all(p)
             .await
             .map_err(query_err("listing sources"))?
@@ -269,7 +278,7 @@ impl Store {
     /// Removes a source; its scans and findings stay. Returns whether it existed.
     pub async fn remove_source(&self, name: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
         const SQL: &str = "UPDATE sources SET removed_ms = $1, lease_owner = NULL, lease_expires_ms = NULL WHERE name = $2 AND removed_ms IS NULL";
-        let n = on_pool!(self, |p| sqlx::query(SQL)
+        let n = on_pool!(self, "remove_source", |p| sqlx::query(SQL)
             .bind(ms(now))
             .bind(name)
             .execute(p)
@@ -297,7 +306,7 @@ impl Store {
             Store::Postgres(_) => format!("{CLAIM} FOR UPDATE SKIP LOCKED{RETURNING}"),
             Store::Sqlite(_) => format!("{CLAIM}{RETURNING}"),
         };
-        let mut rows = on_pool!(self, |p| sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+        let mut rows = on_pool!(self, "claim_due", |p| sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
             .bind(worker)
             .bind(expires)
             .bind(ms(now))
@@ -323,7 +332,7 @@ impl Store {
     pub async fn claim_source(&self, source_id: i64, worker: &str, now: DateTime<Utc>, lease: Duration) -> Result<bool, StoreError> {
         const SQL: &str = "UPDATE sources SET lease_owner = $1, lease_expires_ms = $2 \
                            WHERE id = $3 AND removed_ms IS NULL AND (lease_expires_ms IS NULL OR lease_expires_ms <= $4)";
-        let n = on_pool!(self, |p| sqlx::query(SQL)
+        let n = on_pool!(self, "claim_source", |p| sqlx::query(SQL)
             .bind(worker)
             .bind(ms_after(now, lease))
             .bind(source_id)
@@ -339,7 +348,7 @@ impl Store {
     /// taken over, or the source was removed), and the worker must stop.
     pub async fn renew_lease(&self, source_id: i64, worker: &str, now: DateTime<Utc>, lease: Duration) -> Result<bool, StoreError> {
         const SQL: &str = "UPDATE sources SET lease_expires_ms = $1 WHERE id = $2 AND lease_owner = $3 AND removed_ms IS NULL";
-        let n = on_pool!(self, |p| sqlx::query(SQL)
+        let n = on_pool!(self, "renew_lease", |p| sqlx::query(SQL)
             .bind(ms_after(now, lease))
             .bind(source_id)
             .bind(worker)
@@ -354,7 +363,7 @@ impl Store {
     /// due time, so another worker claims it at once. False when the lease was not held.
     pub async fn release_lease(&self, source_id: i64, worker: &str) -> Result<bool, StoreError> {
         const SQL: &str = "UPDATE sources SET lease_owner = NULL, lease_expires_ms = NULL WHERE id = $1 AND lease_owner = $2";
-        let n = on_pool!(self, |p| sqlx::query(SQL)
+        let n = on_pool!(self, "release_lease", |p| sqlx::query(SQL)
             .bind(source_id)
             .bind(worker)
             .execute(p)
@@ -367,7 +376,7 @@ impl Store {
     /// Ends `worker`'s lease: the source is next due at `next_due` with this many
     /// consecutive failures. False when the lease had been lost meanwhile.
     pub async fn finish_lease(&self, source_id: i64, worker: &str, next_due: DateTime<Utc>, consecutive_failures: i64) -> Result<bool, StoreError> {
-        let n = on_pool!(self, |p| sqlx::query(FINISH_LEASE)
+        let n = on_pool!(self, "finish_lease", |p| sqlx::query(FINISH_LEASE)
             .bind(ms(next_due))
             .bind(consecutive_failures)
             .bind(source_id)
@@ -431,8 +440,11 @@ impl Store {
         let what = format!("recording a scan of source {source_id}");
         macro_rules! record {
             ($p:expr) => {{
+                // BEGIN and COMMIT are round trips too.
+                count_query("record_scan");
                 let mut tx = $p.begin().await.map_err(query_err(what.clone()))?;
                 if let Some((next_due, consecutive_failures)) = release {
+                    count_query("record_scan");
                     let released = sqlx::query(FINISH_LEASE)
                         .bind(ms(next_due))
                         .bind(consecutive_failures)
@@ -447,6 +459,7 @@ impl Store {
                         return Ok(None);
                     }
                 }
+                count_query("record_scan");
                 let scan_id: i64 = sqlx::query(
                     "INSERT INTO scans (source_id, status, started_ms, finished_ms, worker, error, units) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
@@ -462,6 +475,7 @@ impl Store {
                 .map_err(query_err(what.clone()))?
                 .get(0);
                 for c in &report.columns {
+                    count_query("record_scan");
                     sqlx::query("INSERT INTO scan_columns (scan_id, object, column_name, rows_sampled, non_null, not_scanned) VALUES ($1, $2, $3, $4, $5, $6)")
                         .bind(scan_id)
                         .bind(&c.source)
@@ -473,6 +487,7 @@ impl Store {
                         .await
                         .map_err(query_err(what.clone()))?;
                     for l in &c.labels {
+                        count_query("record_scan");
                         sqlx::query(
                             "INSERT INTO findings (scan_id, source_id, object, column_name, label, matches, match_rate, confidence, evidence_json) \
                              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -491,6 +506,7 @@ impl Store {
                         .map_err(query_err(what.clone()))?;
                     }
                 }
+                count_query("record_scan");
                 tx.commit().await.map_err(query_err(what.clone()))?;
                 Ok(Some((scan_id, status)))
             }};
@@ -504,14 +520,14 @@ impl Store {
     /// Live sources due before `before` (overdue when `before` is now minus a grace).
     pub async fn count_due_before(&self, before: DateTime<Utc>) -> Result<i64, StoreError> {
         const SQL: &str = "SELECT COUNT(*) FROM sources WHERE removed_ms IS NULL AND next_due_ms < $1";
-        let n = on_pool!(self, |p| sqlx::query(SQL).bind(ms(before)).fetch_one(p).await.map_err(query_err("counting overdue sources"))?.get::<i64, _>(0));
+        let n = on_pool!(self, "count_due_before", |p| sqlx::query(SQL).bind(ms(before)).fetch_one(p).await.map_err(query_err("counting overdue sources"))?.get::<i64, _>(0));
         Ok(n)
     }
 
     /// The latest `limit` scans of a source, newest first.
     pub async fn scans(&self, source_id: i64, limit: i64) -> Result<Vec<ScanSummary>, StoreError> {
         const SQL: &str = "SELECT id, status, started_ms, finished_ms, worker, error FROM scans WHERE source_id = $1 ORDER BY started_ms DESC, id DESC LIMIT $2";
-        let rows = on_pool!(self, |p| sqlx::query(SQL)
+        let rows = on_pool!(self, "scans", |p| sqlx::query(SQL)
             .bind(source_id)
             .bind(limit)
             .fetch_all(p)
@@ -535,7 +551,7 @@ impl Store {
     pub async fn first_seen(&self, source_id: i64, object: &str, column: &str, label: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
         const SQL: &str = "SELECT MIN(s.started_ms) FROM findings f JOIN scans s ON s.id = f.scan_id \
                            WHERE f.source_id = $1 AND f.object = $2 AND f.column_name = $3 AND f.label = $4";
-        let v: Option<i64> = on_pool!(self, |p| sqlx::query(SQL)
+        let v: Option<i64> = on_pool!(self, "first_seen", |p| sqlx::query(SQL)
             .bind(source_id)
             .bind(object)
             .bind(column)
@@ -550,7 +566,7 @@ impl Store {
     /// The objects a lake source read last, for incremental listing.
     pub async fn objects_seen(&self, source_id: i64) -> Result<Vec<ObjectEntry>, StoreError> {
         const SQL: &str = "SELECT object, size, e_tag, last_modified_ms FROM objects_seen WHERE source_id = $1 ORDER BY object";
-        let rows = on_pool!(self, |p| sqlx::query(SQL)
+        let rows = on_pool!(self, "objects_seen", |p| sqlx::query(SQL)
             .bind(source_id)
             .fetch_all(p)
             .await
@@ -578,7 +594,7 @@ impl Store {
                               FROM objects_seen o JOIN findings f ON f.scan_id = o.scan_id AND f.object = o.object \
                               WHERE o.source_id = $1 ORDER BY f.object, f.column_name, f.id";
         let what = || query_err(format!("reading the current columns of source {source_id}"));
-        let mut columns = on_pool!(self, |p| sqlx::query(COLUMNS)
+        let mut columns = on_pool!(self, "current_columns", |p| sqlx::query(COLUMNS)
             .bind(source_id)
             .fetch_all(p)
             .await
@@ -595,7 +611,7 @@ impl Store {
                 labels: Vec::new(),
             })
             .collect::<Vec<_>>());
-        let labels = on_pool!(self, |p| sqlx::query(LABELS)
+        let labels = on_pool!(self, "current_columns", |p| sqlx::query(LABELS)
             .bind(source_id)
             .fetch_all(p)
             .await
@@ -647,8 +663,10 @@ impl Store {
         let what = format!("recording the objects scan {scan_id} read");
         macro_rules! update {
             ($p:expr) => {{
+                count_query("update_objects");
                 let mut tx = $p.begin().await.map_err(query_err(what.clone()))?;
                 for o in read {
+                    count_query("update_objects");
                     sqlx::query(UPSERT)
                         .bind(source_id)
                         .bind(&o.shown)
@@ -661,8 +679,10 @@ impl Store {
                         .map_err(query_err(format!("recording object {}", o.shown)))?;
                 }
                 for o in removed {
+                    count_query("update_objects");
                     sqlx::query(DELETE).bind(source_id).bind(o).execute(&mut *tx).await.map_err(query_err(format!("forgetting object {o}")))?;
                 }
+                count_query("update_objects");
                 tx.commit().await.map_err(query_err(what.clone()))
             }};
         }
