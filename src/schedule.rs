@@ -143,6 +143,7 @@ impl Scheduler {
     pub async fn run(self: Arc<Self>, poll: Duration, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         let mut running = tokio::task::JoinSet::new();
         let mut deadline = None;
+        let mut clock = None;
         loop {
             while let Some(done) = running.try_join_next() {
                 log_panic(done);
@@ -157,7 +158,10 @@ impl Scheduler {
             let free = self.cfg.concurrency.saturating_sub(running.len());
             if !stopping && free > 0 {
                 let claimed = match self.store.now().await {
-                    Ok(now) => self.store.claim_due(&self.cfg.worker, now, self.cfg.lease, free as i64).await,
+                    Ok(now) => {
+                        self.follow_clock(now, &mut clock).await;
+                        self.store.claim_due(&self.cfg.worker, now, self.cfg.lease, free as i64).await
+                    }
                     Err(e) => Err(e),
                 };
                 match claimed {
@@ -185,6 +189,27 @@ impl Scheduler {
                     self.release_running(&mut running).await;
                     return;
                 }
+            }
+        }
+    }
+
+    /// Notices the store's clock going back (against the monotonic clock since the last
+    /// reading) and, then and at the first reading, makes due the sources whose due times
+    /// a clock that was ahead pushed beyond their schedule.
+    async fn follow_clock(&self, now: DateTime<Utc>, last: &mut Option<(DateTime<Utc>, Instant)>) {
+        let went_back = match *last {
+            None => true,
+            Some((wall, mono)) => {
+                let expected = wall.checked_add_signed(chrono::Duration::from_std(mono.elapsed()).unwrap_or_default()).unwrap_or(wall);
+                expected.checked_sub_signed(chrono::Duration::seconds(1)).is_some_and(|t| now < t)
+            }
+        };
+        *last = Some((now, Instant::now()));
+        if went_back {
+            match self.store.reschedule_ahead(now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::warn!(sources = n, "due times ahead of the clock (it was set back); due now"),
+                Err(e) => tracing::warn!(error = %e, "cannot reschedule sources due ahead of the clock; trying again when it is seen going back"),
             }
         }
     }

@@ -290,15 +290,13 @@ impl Store {
 
     /// Claims up to `limit` due sources for `worker` with a lease until `now + lease`: due
     /// (`next_due_at <= now`), live, and not leased or with an expired lease (a dead
-    /// worker's sources are taken over). A source due more than twice its interval after
-    /// `now` is due too: no schedule sets that, only a clock that was ahead and has been
-    /// set back, which must not starve the source until the clock catches up. On Postgres concurrent claimers skip each other's
+    /// worker's sources are taken over). On Postgres concurrent claimers skip each other's
     /// rows (`FOR UPDATE SKIP LOCKED`); SQLite serialises writers, so one statement is
     /// atomic there.
     pub async fn claim_due(&self, worker: &str, now: DateTime<Utc>, lease: Duration, limit: i64) -> Result<Vec<SourceRow>, StoreError> {
         const CLAIM: &str = "UPDATE sources SET previous_owner = lease_owner, lease_owner = $1, lease_expires_ms = $2 WHERE id IN (\
                              SELECT id FROM sources WHERE removed_ms IS NULL \
-                             AND (next_due_ms <= $3 OR (next_due_ms - $3) / 2000 > interval_secs) \
+                             AND next_due_ms <= $3 \
                              AND (lease_expires_ms IS NULL OR lease_expires_ms <= $3) ORDER BY next_due_ms, id LIMIT $4";
         const RETURNING: &str = ") RETURNING id, name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms, consecutive_failures, previous_owner";
         let expires = ms_after(now, lease);
@@ -325,6 +323,22 @@ impl Store {
             .collect::<Vec<_>>());
         rows.sort_by_key(|s| (s.next_due_at, s.id));
         Ok(rows)
+    }
+
+    /// Makes due at `now` every source due more than twice its interval after `now`: no
+    /// schedule sets that, only a clock that was ahead and has been set back, which must
+    /// not starve those sources until it catches up. Kept out of `claim_due` so that a
+    /// claim reads only the due end of its index; the scheduler runs it at start and when
+    /// it sees the clock go back. Returns how many sources were rescheduled.
+    pub async fn reschedule_ahead(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        const SQL: &str = "UPDATE sources SET next_due_ms = $1 WHERE removed_ms IS NULL AND (next_due_ms - $1) / 2000 > interval_secs";
+        let n = on_pool!(self, "reschedule_ahead", |p| sqlx::query(SQL)
+            .bind(ms(now))
+            .execute(p)
+            .await
+            .map_err(query_err("rescheduling sources due ahead of the clock"))?
+            .rows_affected());
+        Ok(n)
     }
 
     /// Claims one source for `worker` whatever its schedule (scan now); false when another
