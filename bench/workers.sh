@@ -60,7 +60,7 @@ now_ms() { date +%s%3N; }
 # Sets $spm (scans per minute). Not run in a subshell, so that the exit trap sees $pids.
 run() {
   local n=$1
-  psql "$dsn" -q -v ON_ERROR_STOP=1 -c "DELETE FROM findings; DELETE FROM scan_columns; DELETE FROM scans;
+  psql "$dsn" -q -v ON_ERROR_STOP=1 -c "DELETE FROM objects_seen; DELETE FROM findings; DELETE FROM scan_columns; DELETE FROM scans;
     UPDATE sources SET next_due_ms = 0, lease_owner = NULL, lease_expires_ms = NULL, previous_owner = NULL, consecutive_failures = 0;"
   pids=()
   for i in $(seq 1 "$n"); do
