@@ -15,7 +15,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -65,29 +64,14 @@ impl Worker {
             .stderr(log.reopen().unwrap());
         // The test's own thread spawns the workers and outlives them, so the parent-death
         // signal fires only if the test binary itself dies (then Drop cannot run).
-        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
-        unsafe {
-            cmd.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
+        common::service::die_with_parent(&mut cmd, libc::SIGKILL);
         let child = cmd.spawn().expect("start assay serve --no-api");
         Worker { name: name.to_string(), child, log }
     }
 
     /// SIGTERM, then the exit status within 30 s.
     fn stop(&mut self) -> ExitStatus {
-        // SAFETY: signalling our own child process.
-        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "{} did not stop on SIGTERM\n{}", self.name, self.log());
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        common::service::terminate(&mut self.child, Duration::from_secs(30)).unwrap_or_else(|| panic!("{} did not stop on SIGTERM\n{}", self.name, self.log()))
     }
 
     fn log(&self) -> String {

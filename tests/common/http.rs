@@ -36,19 +36,12 @@ fn exchange(base: &str, method: &str, path: &str, headers: &[(&str, &str)], body
 /// parent-death signal, so the server goes when the test binary does. False when the
 /// program cannot be started.
 pub fn spawn_server(program: &str, args: Vec<String>) -> bool {
-    use std::os::unix::process::CommandExt;
     let (tx, rx) = std::sync::mpsc::channel();
     let program = program.to_string();
     std::thread::spawn(move || {
         let mut cmd = std::process::Command::new(&program);
         cmd.args(&args).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
-        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
-        unsafe {
-            cmd.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
-                Ok(())
-            });
-        }
+        super::service::die_with_parent(&mut cmd, libc::SIGTERM);
         let _ = tx.send(cmd.spawn().is_ok());
         loop {
             std::thread::park();

@@ -2,7 +2,7 @@
 //! port, JSON logs in a temp file, the CLI pointed at it, and a clean stop on SIGTERM.
 
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -27,14 +27,8 @@ impl Service {
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(log.reopen().unwrap());
-        // SAFETY: prctl is async-signal-safe and touches no memory of the parent. The service
-        // goes when the test process does, even if it dies without running Drop.
-        unsafe {
-            cmd.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
+        // The service goes when the test process does, even if it dies without running Drop.
+        die_with_parent(&mut cmd, libc::SIGKILL);
         let child = cmd.spawn().expect("start assay serve");
         let url = format!("http://127.0.0.1:{port}");
         super::http::wait_for(&url);
@@ -77,15 +71,8 @@ impl Service {
 
     /// SIGTERM; asserts a clean exit within 30 s and no panic; returns the log.
     pub fn stop(mut self) -> String {
-        // SAFETY: signalling our own child process.
-        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "assay serve did not stop on SIGTERM:\n{}", self.log());
-            std::thread::sleep(Duration::from_millis(100));
+        let Some(status) = terminate(&mut self.child, Duration::from_secs(30)) else {
+            panic!("assay serve did not stop on SIGTERM:\n{}", self.log());
         };
         let log = self.log();
         assert!(status.success(), "assay serve exited with {status}:\n{log}");
@@ -109,3 +96,30 @@ impl Drop for Service {
     }
 }
 
+/// Has `cmd`'s process sent `signal` when the test process dies, so that no child outlives
+/// a test binary that could not run its `Drop`s.
+pub fn die_with_parent(cmd: &mut Command, signal: libc::c_int) {
+    // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::prctl(libc::PR_SET_PDEATHSIG, signal);
+            Ok(())
+        });
+    }
+}
+
+/// Sends SIGTERM and waits up to `within` for the exit; `None` if the process is still running.
+pub fn terminate(child: &mut Child, within: Duration) -> Option<ExitStatus> {
+    // SAFETY: signalling our own child process.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
