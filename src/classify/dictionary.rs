@@ -8,11 +8,14 @@
 //! is a strong hit; a first name followed by an unknown capitalised word is weak and only
 //! counts in columns where such pairs are common.
 
+use super::gate::FirstWords;
+use super::masks::Masks;
 use super::trie::Trie;
 
 /// A word list compiled for anchored whole-word lookups.
 pub struct WordList {
     trie: Trie,
+    first_words: FirstWords,
     len: usize,
 }
 
@@ -21,7 +24,8 @@ impl WordList {
     pub fn new<I: IntoIterator<Item = String>>(words: I) -> Self {
         let words: Vec<String> = words.into_iter().filter(|w| !w.is_empty()).collect();
         let trie = Trie::new(words.iter().map(|w| (w.as_bytes(), 0)));
-        WordList { trie, len: words.len() }
+        let first_words = FirstWords::new(words.iter().map(String::as_str));
+        WordList { trie, first_words, len: words.len() }
     }
 
     /// Number of entries.
@@ -37,6 +41,12 @@ impl WordList {
     /// Whether `text[start..end]` is exactly one entry.
     pub fn contains_span(&self, text: &str, start: usize, end: usize) -> bool {
         self.trie.is_entry(text.as_bytes(), start, end)
+    }
+
+    /// Whether `prefix_at(text, start)` can find anything, where `start` begins a word: a
+    /// bit test instead of a trie walk for most words (see `gate::FirstWords`).
+    pub fn may_start(&self, text: &str, start: usize, m: &Masks) -> bool {
+        self.first_words.may_start(text.as_bytes(), start, m)
     }
 
     /// Length of the longest entry that starts at `start`, if it ends on a word boundary.
@@ -315,9 +325,6 @@ impl Dictionaries {
     /// `Hauptstraße 12`, `Via Roma, 10`.
     pub fn find_streets(&self, text: &str, scratch: &mut DictScratch, out: &mut Vec<DictHit>) {
         let toks = &mut scratch.tokens;
-        if !number_next_to_word(text.as_bytes()) {
-            return;
-        }
         tokenize(text, toks);
         let n = toks.len();
         let house = |t: &Token| t.num && t.end - t.start <= 9 && text[t.start..t.end].bytes().filter(u8::is_ascii_digit).count() <= 5;
@@ -368,25 +375,6 @@ impl Dictionaries {
             }
         }
     }
-}
-
-/// Cheap gate for addresses: a number and a word separated by one space, comma or line
-/// break ("12 Oak", "Hahnring 88"). UUIDs, hashes and timestamps never have one.
-fn number_next_to_word(b: &[u8]) -> bool {
-    let n = b.len();
-    let mut i = 1;
-    while i + 1 < n {
-        let c = b[i];
-        if c == b' ' || c == b'\n' || c == b',' {
-            let (l, r) = (b[i - 1], b[i + 1]);
-            let letter = |x: u8| x.is_ascii_alphabetic() || x >= 0x80;
-            if (l.is_ascii_digit() && (letter(r) || r == b' ')) || (letter(l) && r.is_ascii_digit()) || (l == b'.' && r.is_ascii_digit()) {
-                return true;
-            }
-        }
-        i += 1;
-    }
-    false
 }
 
 fn is_initial(text: &str, tok: &Token) -> bool {

@@ -13,7 +13,9 @@ use regex_automata::meta::Regex;
 use regex_automata::Input;
 
 use super::dictionary::{DictHit, DictScratch, Dictionaries};
+use super::gate::Grams;
 use super::loader::{self, LoadError, Placeholders, RuleSource};
+use super::masks::{Block, Masks};
 use super::rule::{KeywordMode, RuleFile, Scope, Severity};
 use super::split::Split;
 use super::trie::Trie;
@@ -32,8 +34,8 @@ const RUN_SLACK: usize = 24;
 /// How far before a match a keyword still counts as context.
 const KEYWORD_REACH: usize = 48;
 
-/// Byte counts of one value, from one branch-free pass; they gate the costlier passes
-/// (no digit run without digits, no name without two capitals, …).
+/// Byte counts of one value; they gate the costlier passes (no digit run without digits,
+/// no name without two capitals, …).
 #[derive(Default, Clone, Copy)]
 struct Profile {
     digits: usize,
@@ -42,19 +44,12 @@ struct Profile {
 }
 
 impl Profile {
-    fn of(b: &[u8]) -> Profile {
-        let (mut digits, mut upper, mut colons) = (0usize, 0usize, 0usize);
-        // u8 counters over chunks of at most 255 bytes vectorise; usize ones do not.
-        for chunk in b.chunks(255) {
-            let (mut d, mut u, mut c) = (0u8, 0u8, 0u8);
-            for &x in chunk {
-                d += (x.wrapping_sub(b'0') < 10) as u8;
-                u += (x.wrapping_sub(b'A') < 26) as u8;
-                c += (x == b':') as u8;
-            }
-            digits += d as usize;
-            upper += u as usize;
-            colons += c as usize;
+    fn of(m: &Masks) -> Profile {
+        let (mut digits, mut upper, mut colons) = (0, 0, 0);
+        for b in &m.blocks {
+            digits += b.digit.count_ones() as usize;
+            upper += b.upper.count_ones() as usize;
+            colons += b.colon.count_ones() as usize;
         }
         Profile { digits, upper, colons }
     }
@@ -137,6 +132,7 @@ pub struct Scratch {
     touched: Vec<u16>,
     dict: DictScratch,
     dict_hits: Vec<DictHit>,
+    masks: Masks,
     /// One reusable capture buffer per compiled regex.
     caps: Vec<regex_automata::util::captures::Captures>,
 }
@@ -152,6 +148,8 @@ pub struct Engine {
     literal_first: [u8; 256],
     /// The first bytes of non-word literals when there are at most four (`literal_pass`).
     literal_nonword_first: Option<[u8; 4]>,
+    /// The first three bytes of the word literals, checked before the trie is walked.
+    literal_grams: Grams,
     literal_rules: Vec<Vec<u16>>,
     /// The same literals as one Aho-Corasick automaton, built on first use: the engine
     /// does not use it; benchmarks compare the engine against one pass of it.
@@ -343,6 +341,7 @@ impl Engine {
             });
         }
         let literal_trie = Trie::new(literals.iter().enumerate().map(|(i, l)| (l.as_bytes(), i as u32)));
+        let literal_grams = Grams::new(literals.iter().map(|l| l.as_bytes()));
         let mut literal_first = [0u8; 256];
         for c in 0..=255u8 {
             if c.is_ascii_alphanumeric() {
@@ -405,6 +404,7 @@ impl Engine {
             literal_trie,
             literal_first,
             literal_nonword_first,
+            literal_grams,
             literal_rules,
             literals,
             literal_ac: std::sync::OnceLock::new(),
@@ -486,9 +486,11 @@ impl Engine {
         let whole = value.len() <= WHOLE_VALUE_LEN;
         let hits_before = hits.len();
 
-        self.literal_pass(value.as_bytes(), whole, s);
-        let profile = Profile::of(value.as_bytes());
-        self.shape_pass(value, whole, profile, s);
+        let mut masks = std::mem::take(&mut s.masks);
+        masks.compute(value.as_bytes(), self.literal_nonword_first);
+        let profile = Profile::of(&masks);
+        self.literal_pass(value.as_bytes(), &masks, whole, s);
+        self.shape_pass(value, &masks, whole, profile, s);
 
         let touched = std::mem::take(&mut s.touched);
         for &r in &touched {
@@ -507,68 +509,41 @@ impl Engine {
 
         self.drop_superseded_fallbacks(hits_before, hits);
 
-        if !self.name_rules.is_empty() && profile.upper >= 2 && self.names_possible(value) {
+        if !self.name_rules.is_empty() && profile.upper >= 2 && self.names_possible(value, &masks) {
             s.dict_hits.clear();
             self.dict.find_names(value, &mut s.dict, &mut s.dict_hits);
             self.dict_outcome(&self.name_rules, value, ctx, s, hits);
         }
-        if !self.street_rules.is_empty() && profile.digits > 0 {
+        if !self.street_rules.is_empty() && profile.digits > 0 && number_next_to_word(&masks) {
             s.dict_hits.clear();
             self.dict.find_streets(value, &mut s.dict, &mut s.dict_hits);
             self.dict_outcome(&self.street_rules, value, ctx, s, hits);
         }
+        s.masks = masks;
     }
 
     /// Opens windows for every literal occurrence: literals that start with a letter or
     /// digit (`key`, `mai`) count only at a word start — not in "monkey", "email" — and
     /// the others (`@`, `://`) anywhere. So the trie is walked only from word starts and
-    /// from bytes that begin a literal of the second kind: a few loads per word.
-    fn literal_pass(&self, b: &[u8], whole: bool, s: &mut Scratch) {
-        match self.literal_nonword_first {
-            Some(nw) => self.literal_pass_with::<true>(b, nw, whole, s),
-            None => self.literal_pass_with::<false>(b, [0; 4], whole, s),
-        }
-    }
-
-    /// `EXACT`: `nw` holds every first byte of a non-word literal; otherwise every byte
-    /// that is not a letter or digit is a candidate for one.
-    fn literal_pass_with<const EXACT: bool>(&self, b: &[u8], nw: [u8; 4], whole: bool, s: &mut Scratch) {
-        let n = b.len();
+    /// from bytes that begin a literal of the second kind, and a word start only when its
+    /// first three letters begin some literal (`literal_grams`): prose costs a bit test
+    /// per word.
+    fn literal_pass(&self, b: &[u8], m: &Masks, whole: bool, s: &mut Scratch) {
         let table = &self.literal_first;
-        // Candidates are found 32 bytes at a time with branch-free masks — word starts, and
-        // bytes that may begin a non-word literal — then the table says which really do.
-        let mut carry = 0u32;
-        let mut i = 0;
-        while i + 32 <= n {
-            let chunk: &[u8; 32] = b[i..i + 32].try_into().expect("chunk is 32 bytes");
-            // Byte-wise flags (this loop vectorises), then packed to bit masks.
-            let (mut a, mut o) = ([0u8; 32], [0u8; 32]);
-            for j in 0..32 {
-                let c = chunk[j];
-                a[j] = is_alnum(c) as u8;
-                o[j] = if EXACT { (c == nw[0]) | (c == nw[1]) | (c == nw[2]) | (c == nw[3]) } else { !is_alnum(c) } as u8;
-            }
-            let (alnum, other) = (pack_flags(&a), pack_flags(&o));
-            let mut cand = (alnum & !((alnum << 1) | carry)) | other;
+        let mut carry = 0u64;
+        for (k, blk) in m.blocks.iter().enumerate() {
+            let a = blk.alnum;
+            let mut cand = (a & !((a << 1) | carry)) | blk.nonword_first;
+            carry = a >> 63;
             while cand != 0 {
-                let p = i + cand.trailing_zeros() as usize;
+                let p = k * 64 + cand.trailing_zeros() as usize;
                 cand &= cand - 1;
                 let f = table[b[p] as usize];
-                if f & if f & 4 != 0 { 1 } else { 2 } != 0 {
+                let go = if f & 4 != 0 { f & 1 != 0 && self.literal_grams.may_start(b, p) } else { f & 2 != 0 };
+                if go {
                     self.literal_at(b, p, whole, s);
                 }
             }
-            carry = alnum >> 31;
-            i += 32;
-        }
-        let mut prev = if i > 0 { table[b[i - 1] as usize] } else { 0 };
-        while i < n {
-            let f = table[b[i] as usize];
-            if (f & 2) | (f & 1 & !(prev >> 2)) != 0 {
-                self.literal_at(b, i, whole, s);
-            }
-            prev = f;
-            i += 1;
         }
     }
 
@@ -638,24 +613,26 @@ impl Engine {
     }
 
     /// Cheap gate for the name matcher: some capitalised word starts a first name or title.
-    fn names_possible(&self, v: &str) -> bool {
-        let b = v.as_bytes();
-        let capital = |c: u8| c.is_ascii_uppercase() || c >= 0xC3;
-        let mut i = 0;
-        loop {
-            i = skip_until(b, i, capital);
-            if i >= b.len() {
-                return false;
+    fn names_possible(&self, v: &str, m: &Masks) -> bool {
+        let mut carry = 0u64;
+        for (k, blk) in m.blocks.iter().enumerate() {
+            // A capital (or accented lead byte) whose previous byte is not part of a word.
+            let w = blk.alnum | blk.nonascii;
+            let mut cand = blk.cap & !((w << 1) | carry);
+            carry = w >> 63;
+            while cand != 0 {
+                let i = k * 64 + cand.trailing_zeros() as usize;
+                cand &= cand - 1;
+                let (names, titles) = (&self.dict.first_names, &self.dict.titles);
+                if v.is_char_boundary(i)
+                    && ((names.may_start(v, i, m) && names.prefix_at(v, i).is_some())
+                        || (titles.may_start(v, i, m) && titles.prefix_at(v, i).is_some()))
+                {
+                    return true;
+                }
             }
-            let word_start = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] >= 0x80);
-            if word_start
-                && v.is_char_boundary(i)
-                && (self.dict.first_names.prefix_at(v, i).is_some() || self.dict.titles.prefix_at(v, i).is_some())
-            {
-                return true;
-            }
-            i += 1;
         }
+        false
     }
 
     fn dict_outcome(&self, rules: &[u16], value: &str, ctx: &ColumnContext, s: &mut Scratch, hits: &mut Vec<Hit>) {
@@ -672,8 +649,9 @@ impl Engine {
 
     /// Byte passes that point rules at windows: digit runs (digits with ` -./()+` inside),
     /// upper-case tokens, key-like tokens and hex runs. Each pass runs only if some rule
-    /// uses it, and each is a tight loop over bytes with no allocation.
-    fn shape_pass(&self, v: &str, whole: bool, p: Profile, s: &mut Scratch) {
+    /// uses it; each finds its starting points in the value's byte masks, so bytes no pass
+    /// cares about cost nothing, and none allocates.
+    fn shape_pass(&self, v: &str, m: &Masks, whole: bool, p: Profile, s: &mut Scratch) {
         let b = v.as_bytes();
         let n = b.len();
         let fire = |s: &mut Scratch, rules: &[(u16, usize, usize)], count: usize, start: usize, end: usize| {
@@ -686,8 +664,8 @@ impl Engine {
         };
         if !self.digit_triggers.is_empty() && p.digits >= self.min_digits {
             let mut i = 0;
-            while i < n {
-                i = skip_until(b, i, |c| c.is_ascii_digit() || c == b'+' || c == b'(');
+            loop {
+                i = m.next(|k| k.run_start, i);
                 if i >= n {
                     break;
                 }
@@ -702,10 +680,7 @@ impl Engine {
                     && b[i - 1].is_ascii_alphanumeric()
                     && !(b[i - 1].is_ascii_alphabetic() && (i < 2 || !b[i - 2].is_ascii_alphanumeric()));
                 if glued {
-                    i += 1;
-                    while i < n && b[i].is_ascii_alphanumeric() {
-                        i += 1;
-                    }
+                    i = m.run_end(|k| k.alnum, i + 1);
                     continue;
                 }
                 let start = i;
@@ -745,49 +720,43 @@ impl Engine {
         }
         // Whole-value token rules (a column of bare keys) need the value to be one token.
         // ("Bearer <key>" is one token after its scheme word, hence one space allowed.)
-        if !self.whole_token_rules.is_empty()
-            && n >= self.min_whole_token
-            && b.iter().filter(|&&c| !is_token_byte(c)).take(2).enumerate().all(|(k, &c)| k == 0 && c == b' ')
-        {
-            fire(s, &self.whole_token_rules, n, 0, n);
+        if !self.whole_token_rules.is_empty() && n >= self.min_whole_token {
+            let first_other = m.run_end(|k| k.token, 0);
+            if first_other == n || (b[first_other] == b' ' && m.run_end(|k| k.token, first_other + 1) == n) {
+                fire(s, &self.whole_token_rules, n, 0, n);
+            }
         }
         // Tokens found inside text (wallets) always hold a digit.
         if !self.token_rules.is_empty() && p.digits > 0 && n >= self.min_token {
             let mut i = 0;
-            while i < n {
-                i = skip_until(b, i, is_token_byte);
+            loop {
+                i = m.next(|k| k.token, i);
                 if i >= n {
                     break;
                 }
-                let start = i;
-                while i < n && is_token_byte(b[i]) {
-                    i += 1;
-                }
-                fire(s, &self.token_rules, i - start, start, i);
+                let end = m.run_end(|k| k.token, i);
+                fire(s, &self.token_rules, end - i, i, end);
+                i = end;
             }
         }
         if !self.upper_rules.is_empty() && p.digits + p.upper >= self.min_upper {
             // [A-Z0-9]+ standing alone: not glued to letters on either side.
-            let mut i = 0;
-            while i < n {
-                i = next_word_start(b, i, |c| c.is_ascii_uppercase() || c.is_ascii_digit());
-                if i >= n {
-                    break;
-                }
-                let start = i;
-                while i < n && (b[i].is_ascii_uppercase() || b[i].is_ascii_digit()) {
-                    i += 1;
-                }
-                if i == n || !b[i].is_ascii_lowercase() {
-                    fire(s, &self.upper_rules, i - start, start, i);
-                }
-            }
+            m.for_each_start(
+                |k| k.upper | k.digit,
+                |k| k.alnum,
+                |start| {
+                    let end = m.run_end(|k| k.upper | k.digit, start);
+                    if end == n || !b[end].is_ascii_lowercase() {
+                        fire(s, &self.upper_rules, end - start, start, end);
+                    }
+                },
+            );
         }
         // Hex runs worth a look (IPv6, MAC) hold a colon, a digit, or both.
         if !self.hex_rules.is_empty() && (p.colons > 0 || p.digits > 0) {
             let mut i = 0;
-            while i < n {
-                i = next_word_start(b, i, |c| c.is_ascii_hexdigit());
+            loop {
+                i = m.next_start(|k| k.hex, |k| k.alnum, i);
                 if i >= n {
                     break;
                 }
@@ -947,33 +916,6 @@ impl Engine {
     }
 }
 
-/// The first index at or after `i` whose byte satisfies `pred`, or `b.len()`. Skips 32
-/// bytes at a time with a branch-free check the compiler vectorises, so text without
-/// the bytes a pass looks for costs a fraction of a cycle per byte.
-#[inline(always)]
-fn skip_until(b: &[u8], mut i: usize, pred: impl Fn(u8) -> bool + Copy) -> usize {
-    const CHUNK: usize = 32;
-    // Hits are often close: look at a few bytes one by one before going wide.
-    let near = (i + 8).min(b.len());
-    while i < near {
-        if pred(b[i]) {
-            return i;
-        }
-        i += 1;
-    }
-    while i + CHUNK <= b.len() {
-        let chunk: &[u8; CHUNK] = b[i..i + CHUNK].try_into().expect("chunk is CHUNK bytes");
-        if chunk.iter().fold(false, |a, &c| a | pred(c)) {
-            break;
-        }
-        i += CHUNK;
-    }
-    while i < b.len() && !pred(b[i]) {
-        i += 1;
-    }
-    i
-}
-
 /// An ASCII-case-insensitive automaton over `words` (None when there are none).
 fn ci_automaton<I, S>(words: I, path: &str) -> Result<Option<AhoCorasick>, LoadError>
 where
@@ -1012,40 +954,27 @@ fn sep_bit(c: u8) -> u8 {
     }
 }
 
-/// The first index at or after `i` whose byte satisfies `pred` and starts a word (the byte
-/// before it is not alphanumeric), or `b.len()`. A hit inside a word skips the rest of it.
-fn next_word_start(b: &[u8], mut i: usize, pred: impl Fn(u8) -> bool + Copy) -> usize {
-    loop {
-        i = skip_until(b, i, pred);
-        if i >= b.len() || i == 0 || !b[i - 1].is_ascii_alphanumeric() {
-            return i;
+/// Cheap gate for addresses: a number and a word separated by one space, comma or line
+/// break ("12 Oak", "Hahnring 88"). UUIDs, hashes and timestamps never have one.
+fn number_next_to_word(m: &Masks) -> bool {
+    let blocks = &m.blocks;
+    let mut carry = Block::default();
+    for (k, x) in blocks.iter().enumerate() {
+        let next = blocks.get(k + 1).copied().unwrap_or_default();
+        // Class of the byte before / after each byte, across block edges.
+        let before = |f: fn(&Block) -> u64| f(x) << 1 | f(&carry) >> 63;
+        let after = |f: fn(&Block) -> u64| f(x) >> 1 | f(&next) << 63;
+        let letter = |b: &Block| b.upper | b.lower | b.nonascii;
+        let hit = x.street_sep
+            & ((before(|b| b.digit) & (after(letter) | after(|b| b.space)))
+                | (before(letter) & after(|b| b.digit))
+                | (before(|b| b.dot) & after(|b| b.digit)));
+        if hit != 0 {
+            return true;
         }
-        i += 1;
-        while i < b.len() && b[i].is_ascii_alphanumeric() {
-            i += 1;
-        }
+        carry = *x;
     }
-}
-
-/// Packs 32 flag bytes (each 0 or 1) into a bit mask, byte j → bit j: the multiply
-/// gathers the low bit of each of 8 bytes into the top byte without carries.
-#[inline(always)]
-fn pack_flags(f: &[u8; 32]) -> u32 {
-    let mut m = 0u32;
-    for k in 0..4 {
-        let x = u64::from_le_bytes(f[k * 8..k * 8 + 8].try_into().expect("8 bytes"));
-        m |= ((x.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32) << (k * 8);
-    }
-    m
-}
-
-#[inline(always)]
-fn is_alnum(c: u8) -> bool {
-    c.wrapping_sub(b'0') < 10 || (c | 0x20).wrapping_sub(b'a') < 26
-}
-
-fn is_token_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'_' | b'-')
+    false
 }
 
 fn push_window(s: &mut Scratch, r: u16, w: (usize, usize)) {

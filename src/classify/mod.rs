@@ -10,8 +10,10 @@
 pub mod columns;
 pub mod dictionary;
 pub mod engine;
+mod gate;
 pub mod lint;
 pub mod loader;
+mod masks;
 pub mod rule;
 mod split;
 mod trie;

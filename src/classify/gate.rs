@@ -1,0 +1,153 @@
+//! Bit-set gates in front of the tries: one bit test that says "no entry can start here"
+//! for most places the passes look at, so the trie walk happens only where one might.
+//!
+//! Both gates may say yes wrongly (then the trie says no); neither may say no wrongly, or
+//! a literal or a name would be missed. Their tests in this file check that on every entry.
+
+use super::masks::{Block, Masks};
+
+/// A set of hashes as bits: membership may be a false positive, never a false negative.
+struct HashBits {
+    bits: Vec<u64>,
+    shift: u32,
+}
+
+impl HashBits {
+    fn new(log2_bits: u32) -> HashBits {
+        HashBits { bits: vec![0; 1 << (log2_bits - 6)], shift: 64 - log2_bits }
+    }
+
+    #[inline(always)]
+    fn slot(&self, h: u64) -> (usize, u64) {
+        let i = (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize;
+        (i / 64, 1 << (i % 64))
+    }
+
+    fn insert(&mut self, h: u64) {
+        let (w, bit) = self.slot(h);
+        self.bits[w] |= bit;
+    }
+
+    #[inline(always)]
+    fn contains(&self, h: u64) -> bool {
+        let (w, bit) = self.slot(h);
+        self.bits[w] & bit != 0
+    }
+}
+
+/// The first three bytes of the literals that start with a letter or digit, folded to
+/// five bits each (`& 31`: ASCII case is gone, and so is the difference between some
+/// letters and digits, which only lets more through). "to", "the", "and" in prose stop
+/// here; "tok…" goes on to the trie.
+pub struct Grams {
+    bits: HashBits,
+}
+
+#[inline(always)]
+fn gram(a: u8, b: u8, c: u8) -> u64 {
+    ((a & 31) as u64) << 10 | ((b & 31) as u64) << 5 | (c & 31) as u64
+}
+
+impl Grams {
+    /// Builds the gate for `literals` (those that do not start with a letter or digit are
+    /// not the gate's business and are ignored).
+    pub fn new<'a>(literals: impl IntoIterator<Item = &'a [u8]>) -> Grams {
+        let mut bits = HashBits::new(15);
+        for l in literals {
+            match *l {
+                [a, ..] if !a.is_ascii_alphanumeric() => {}
+                [a, b, c, ..] => bits.insert(gram(a, b, c)),
+                // Shorter literals match whatever follows them.
+                [a, b] => (0..32).for_each(|c| bits.insert(gram(a, b, c))),
+                [a] => (0..32 * 32).for_each(|bc: u16| bits.insert(gram(a, (bc >> 5) as u8, bc as u8))),
+                [] => {}
+            }
+        }
+        Grams { bits }
+    }
+
+    /// Whether a literal may start at `p` (always yes within three bytes of the end).
+    #[inline(always)]
+    pub fn may_start(&self, b: &[u8], p: usize) -> bool {
+        match b.get(p..p + 3) {
+            Some(&[x, y, z]) => self.bits.contains(gram(x, y, z)),
+            _ => true,
+        }
+    }
+}
+
+/// The first words of a word list's entries (lower-cased ASCII), for the name gate: an
+/// entry that `WordList::prefix_at` finds at a word boundary starts with the same word as
+/// the text there, so a capitalised word whose first word is in no entry starts no entry.
+/// Words that run on into non-ASCII characters are not judged (always yes).
+pub struct FirstWords {
+    bits: HashBits,
+}
+
+#[inline(always)]
+fn word_hash(w: &[u8]) -> u64 {
+    // Letters and digits only: `| 0x20` lower-cases letters and leaves digits alone.
+    w.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &c| (h ^ (c | 0x20) as u64).wrapping_mul(0x0100_0000_01b3))
+}
+
+impl FirstWords {
+    /// Builds the gate for `entries`.
+    pub fn new<'a>(entries: impl IntoIterator<Item = &'a str>) -> FirstWords {
+        let mut bits = HashBits::new(17);
+        for e in entries {
+            let end = e.char_indices().find(|(_, c)| !c.is_alphanumeric()).map_or(e.len(), |(i, _)| i);
+            let first = &e[..end];
+            // A first word with non-ASCII letters can only meet a text word that runs into
+            // non-ASCII bytes, which the gate lets through unjudged.
+            if !first.is_empty() && first.is_ascii() {
+                bits.insert(word_hash(first.as_bytes()));
+            }
+        }
+        FirstWords { bits }
+    }
+
+    /// Whether an entry may start at `i`, the start of a word in `b` (classified in `m`).
+    #[inline(always)]
+    pub fn may_start(&self, b: &[u8], i: usize, m: &Masks) -> bool {
+        if b[i] >= 0x80 {
+            return true;
+        }
+        let end = m.run_end(|k: &Block| k.alnum, i);
+        if end < b.len() && b[end] >= 0x80 {
+            return true;
+        }
+        self.bits.contains(word_hash(&b[i..end]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FirstWords, Grams};
+    use crate::classify::masks::Masks;
+
+    #[test]
+    fn grams_pass_every_literal_at_any_case() {
+        let lits: [&[u8]; 5] = [b"token", b"0x", b"k", b"secret_access_key", b"@"];
+        let g = Grams::new(lits.iter().copied());
+        for text in ["TOKEN=1", "Token", "0xAB", "0X", "k", "kz9", "SeCrEt_x", "tok"] {
+            assert!(g.may_start(text.as_bytes(), 0), "{text}");
+        }
+        let refused = ["the", "and", "xyz"].iter().filter(|t| !g.may_start(t.as_bytes(), 0)).count();
+        assert_eq!(refused, 3);
+    }
+
+    #[test]
+    fn first_words_pass_every_entry_at_a_word_boundary() {
+        let entries = ["Ann", "Hans-Dieter", "Ana María", "José Luis", "Dr.", "Karl"];
+        let f = FirstWords::new(entries.iter().copied());
+        let mut m = Masks::default();
+        for text in ["Ann smiled", "ANN", "Hans-Dieter Weber", "Ana María López", "José Luis", "Dr. Who", "Karl's", "Karl’s", "Anné"] {
+            m.compute(text.as_bytes(), None);
+            assert!(f.may_start(text.as_bytes(), 0, &m), "{text}");
+        }
+        for text in ["The end", "Anna", "Karla"] {
+            m.compute(text.as_bytes(), None);
+            assert!(!f.may_start(text.as_bytes(), 0, &m), "{text}");
+        }
+    }
+}
