@@ -29,17 +29,20 @@ for d in sys.argv[1:]:
                 print(json.dumps({"c": name, "v": v}))
 PY
 
-hits() { # tree, output: build that tree's engine with today's example and run it
+hits() { # tree, target dir, output: build that tree's engine with today's example, run it
   if [ "$1" != "$root" ]; then
     cp "$root/examples/engine_hits.rs" "$1/examples/engine_hits.rs"
     mkdir -p "$1/benches/common" && cp "$root/benches/common/data.rs" "$1/benches/common/data.rs"
   fi
-  (cd "$1" && CARGO_TARGET_DIR="$root/target" cargo build --release --quiet --example engine_hits)
-  "$root/target/release/examples/engine_hits" "$work/values.jsonl" >"$2"
+  (cd "$1" && CARGO_TARGET_DIR="$2" cargo build --release --quiet --example engine_hits)
+  "$2/release/examples/engine_hits" "$work/values.jsonl" >"$3"
 }
 git worktree add --quiet --detach "$work/base" "$base"
-hits "$work/base" "$work/base.txt"
-hits "$root" "$work/new.txt"
+# The base builds in a target directory of its own: two checkouts of one package in one
+# target directory share artifact names, and cargo may then run one tree's build as the
+# other's. The first run builds the dependencies there (a release build, minutes).
+hits "$work/base" "$root/target/engine-diff-base" "$work/base.txt"
+hits "$root" "$root/target" "$work/new.txt"
 echo "$(wc -l <"$work/new.txt") values, $(grep -c ' ' "$work/new.txt") with hits"
 if cmp -s "$work/base.txt" "$work/new.txt"; then
   echo "identical to $base"

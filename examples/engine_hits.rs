@@ -58,6 +58,8 @@ fn main() {
     let mut ctx_name = String::new();
     let mut ctx = engine.column_context("");
     let mut n = 0u64;
+    // ASSAY_SHOW=n,m prints those values to stderr (to look at a difference).
+    let show: Vec<u64> = std::env::var("ASSAY_SHOW").unwrap_or_default().split(',').filter_map(|x| x.parse().ok()).collect();
     for i in 0..vals.len() {
         let (col, v) = &vals[i];
         if *col != ctx_name { ctx = engine.column_context(col); ctx_name = col.clone(); }
@@ -72,6 +74,11 @@ fn main() {
         for m in &ms {
             hits.clear();
             engine.scan_value(m, &ctx, &mut scratch, &mut hits);
+            // The order of a value's hits carries no meaning (each rule has its own tally).
+            hits.sort_by_key(|h| h.rule);
+            if show.contains(&n) {
+                eprintln!("{n} [{col}] {m:?}");
+            }
             write!(w, "{n}").unwrap();
             for h in &hits { write!(w, " {}:{:?}:{}-{}", h.rule, h.strength, h.start, h.end).unwrap(); }
             writeln!(w).unwrap();

@@ -9,7 +9,6 @@
 //! counts in columns where such pairs are common.
 
 use super::gate::FirstWords;
-use super::masks::Masks;
 use super::trie::Trie;
 
 /// A word list compiled for anchored whole-word lookups.
@@ -43,10 +42,10 @@ impl WordList {
         self.trie.is_entry(text.as_bytes(), start, end)
     }
 
-    /// Whether `prefix_at(text, start)` can find anything, where `start` begins a word: a
-    /// bit test instead of a trie walk for most words (see `gate::FirstWords`).
-    pub fn may_start(&self, text: &str, start: usize, m: &Masks) -> bool {
-        self.first_words.may_start(text.as_bytes(), start, m)
+    /// Whether `prefix_at` can find anything at the start of the word `word` (from
+    /// `gate::word_at`): a bit test instead of a trie walk for most words.
+    pub fn may_start(&self, word: Option<u64>) -> bool {
+        self.first_words.may_contain(word)
     }
 
     /// Length of the longest entry that starts at `start`, if it ends on a word boundary.

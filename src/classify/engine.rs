@@ -13,7 +13,7 @@ use regex_automata::meta::Regex;
 use regex_automata::Input;
 
 use super::dictionary::{DictHit, DictScratch, Dictionaries};
-use super::gate::Grams;
+use super::gate::{self, Grams};
 use super::loader::{self, LoadError, Placeholders, RuleSource};
 use super::masks::{Block, Masks};
 use super::rule::{KeywordMode, RuleFile, Scope, Severity};
@@ -142,10 +142,9 @@ pub struct Engine {
     rules: Vec<CompiledRule>,
     /// The prefilter literals, as one trie walked from word starts (see `literal_pass`).
     literal_trie: Trie,
-    /// Per byte: 1 if a literal starting with a letter or digit starts with it (such
-    /// literals count only at a word start), 2 if another literal starts with it, 4 if it
-    /// is an ASCII letter or digit.
-    literal_first: [u8; 256],
+    /// Per byte: whether a literal that does not start with a letter or digit starts
+    /// with it (such literals count anywhere; the others only at a word start).
+    nonword_first: [bool; 256],
     /// The first bytes of non-word literals when there are at most four (`literal_pass`).
     literal_nonword_first: Option<[u8; 4]>,
     /// The first three bytes of the word literals, checked before the trie is walked.
@@ -342,31 +341,23 @@ impl Engine {
         }
         let literal_trie = Trie::new(literals.iter().enumerate().map(|(i, l)| (l.as_bytes(), i as u32)));
         let literal_grams = Grams::new(literals.iter().map(|l| l.as_bytes()));
-        let mut literal_first = [0u8; 256];
-        for c in 0..=255u8 {
-            if c.is_ascii_alphanumeric() {
-                literal_first[c as usize] |= 4;
-            }
-        }
-        let mut nonword_first: Vec<u8> = Vec::new();
+        let mut nonword_first = [false; 256];
+        let mut firsts: Vec<u8> = Vec::new();
         for l in &literals {
             let c = l.as_bytes()[0];
-            if c.is_ascii_alphanumeric() {
-                literal_first[c.to_ascii_lowercase() as usize] |= 1;
-                literal_first[c.to_ascii_uppercase() as usize] |= 1;
-            } else {
-                literal_first[c as usize] |= 2;
-                if !nonword_first.contains(&c) {
-                    nonword_first.push(c);
+            if !c.is_ascii_alphanumeric() {
+                nonword_first[c as usize] = true;
+                if !firsts.contains(&c) {
+                    firsts.push(c);
                 }
             }
         }
         // Up to four first bytes of non-word literals are compared exactly in the literal
         // pass (padded with repeats); more than that, every non-alphanumeric byte is tried.
-        let literal_nonword_first = match nonword_first.len() {
+        let literal_nonword_first = match firsts.len() {
             // A NUL byte begins no literal here, so it is dropped by the table check.
             0 => Some([0; 4]),
-            k if k <= 4 => Some(std::array::from_fn(|j| nonword_first[j.min(k - 1)])),
+            k if k <= 4 => Some(std::array::from_fn(|j| firsts[j.min(k - 1)])),
             _ => None,
         };
         let lowest = |v: &Vec<(u16, usize, usize)>| v.iter().map(|r| r.1).min().unwrap_or(usize::MAX);
@@ -402,7 +393,7 @@ impl Engine {
         Ok(Engine {
             rules,
             literal_trie,
-            literal_first,
+            nonword_first,
             literal_nonword_first,
             literal_grams,
             literal_rules,
@@ -489,6 +480,9 @@ impl Engine {
         let mut masks = std::mem::take(&mut s.masks);
         masks.compute(value.as_bytes(), self.literal_nonword_first);
         let profile = Profile::of(&masks);
+        if profile.digits > 0 || profile.colons > 0 {
+            masks.extend(value.as_bytes());
+        }
         self.literal_pass(value.as_bytes(), &masks, whole, s);
         self.shape_pass(value, &masks, whole, profile, s);
 
@@ -529,18 +523,23 @@ impl Engine {
     /// first three letters begin some literal (`literal_grams`): prose costs a bit test
     /// per word.
     fn literal_pass(&self, b: &[u8], m: &Masks, whole: bool, s: &mut Scratch) {
-        let table = &self.literal_first;
         let mut carry = 0u64;
         for (k, blk) in m.blocks.iter().enumerate() {
             let a = blk.alnum;
-            let mut cand = (a & !((a << 1) | carry)) | blk.nonword_first;
+            let mut starts = a & !((a << 1) | carry);
             carry = a >> 63;
-            while cand != 0 {
-                let p = k * 64 + cand.trailing_zeros() as usize;
-                cand &= cand - 1;
-                let f = table[b[p] as usize];
-                let go = if f & 4 != 0 { f & 1 != 0 && self.literal_grams.may_start(b, p) } else { f & 2 != 0 };
-                if go {
+            while starts != 0 {
+                let p = k * 64 + starts.trailing_zeros() as usize;
+                starts &= starts - 1;
+                if self.literal_grams.may_start(b, p) {
+                    self.literal_at(b, p, whole, s);
+                }
+            }
+            let mut others = blk.nonword_first;
+            while others != 0 {
+                let p = k * 64 + others.trailing_zeros() as usize;
+                others &= others - 1;
+                if self.nonword_first[b[p] as usize] {
                     self.literal_at(b, p, whole, s);
                 }
             }
@@ -623,11 +622,12 @@ impl Engine {
             while cand != 0 {
                 let i = k * 64 + cand.trailing_zeros() as usize;
                 cand &= cand - 1;
+                if !v.is_char_boundary(i) {
+                    continue;
+                }
                 let (names, titles) = (&self.dict.first_names, &self.dict.titles);
-                if v.is_char_boundary(i)
-                    && ((names.may_start(v, i, m) && names.prefix_at(v, i).is_some())
-                        || (titles.may_start(v, i, m) && titles.prefix_at(v, i).is_some()))
-                {
+                let word = gate::word_at(v.as_bytes(), i, m);
+                if (names.may_start(word) && names.prefix_at(v, i).is_some()) || (titles.may_start(word) && titles.prefix_at(v, i).is_some()) {
                     return true;
                 }
             }
@@ -964,7 +964,7 @@ fn number_next_to_word(m: &Masks) -> bool {
         // Class of the byte before / after each byte, across block edges.
         let before = |f: fn(&Block) -> u64| f(x) << 1 | f(&carry) >> 63;
         let after = |f: fn(&Block) -> u64| f(x) >> 1 | f(&next) << 63;
-        let letter = |b: &Block| b.upper | b.lower | b.nonascii;
+        let letter = |b: &Block| (b.alnum & !b.digit) | b.nonascii;
         let hit = x.street_sep
             & ((before(|b| b.digit) & (after(letter) | after(|b| b.space)))
                 | (before(letter) & after(|b| b.digit))

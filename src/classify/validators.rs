@@ -157,8 +157,8 @@ const FILE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "gif", "svg", "webp", "
 /// asset name (`logo@2x.png`), and a domain with a dot.
 pub fn email(s: &str) -> bool {
     let Some((local, domain)) = s.rsplit_once('@') else { return false };
-    let tld = domain.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-    !local.eq_ignore_ascii_case("git") && domain.contains('.') && !FILE_EXTENSIONS.contains(&tld.as_str())
+    let Some((_, tld)) = domain.rsplit_once('.') else { return false };
+    !local.eq_ignore_ascii_case("git") && !FILE_EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(tld))
 }
 
 /// IBAN lengths per country (ISO 13616 registry).
