@@ -10,7 +10,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_automata::meta::Regex;
-use regex_automata::Input;
+use regex_automata::{Anchored, Input};
 
 use super::dictionary::{DictHit, DictScratch, Dictionaries};
 use super::gate::{self, Grams};
@@ -808,35 +808,22 @@ impl Engine {
             for RuleRegex { re, group, slot, split } in &rule.regexes {
                 let mut input = Input::new(value).range(ws..we);
                 loop {
-                    // One search per match. When the rule marks a `value` part, its span comes
-                    // from the split around the match, or from the capture engine when the
-                    // split cannot tell.
-                    let (ms, me, vs, ve) = match group {
-                        Some(g) if split.is_some() => {
-                            let Some(m) = re.search(&input) else { break };
-                            let (ms, me) = (m.start(), m.end());
-                            match split.as_ref().and_then(|sp| sp.value_span(value, ms, me)) {
-                                Some((vs, ve)) => (ms, me, vs, ve),
-                                None => {
-                                    let caps = &mut s.caps[*slot];
-                                    re.search_captures(&input, caps);
-                                    let Some(m) = caps.get_match() else { break };
-                                    let (vs, ve) = caps.get_group(*g).map_or((m.start(), m.end()), |sp| (sp.start, sp.end));
-                                    (m.start(), m.end(), vs, ve)
-                                }
+                    // One DFA search per match. When the rule marks a `value` part, its span
+                    // comes from the split around the match, or else from the capture engine
+                    // run anchored at the match: the same match (leftmost-first), with its
+                    // groups, for the price of one anchored pass instead of a search.
+                    let Some(m) = re.search(&input) else { break };
+                    let (ms, me) = (m.start(), m.end());
+                    let (vs, ve) = match group {
+                        None => (ms, me),
+                        Some(g) => match split.as_ref().and_then(|sp| sp.value_span(value, ms, me)) {
+                            Some(span) => span,
+                            None => {
+                                let caps = &mut s.caps[*slot];
+                                re.search_captures(&input.clone().range(ms..we).anchored(Anchored::Yes), caps);
+                                caps.get_group(*g).map_or((ms, me), |sp| (sp.start, sp.end))
                             }
-                        }
-                        Some(g) => {
-                            let caps = &mut s.caps[*slot];
-                            re.search_captures(&input, caps);
-                            let Some(m) = caps.get_match() else { break };
-                            let (vs, ve) = caps.get_group(*g).map_or((m.start(), m.end()), |sp| (sp.start, sp.end));
-                            (m.start(), m.end(), vs, ve)
-                        }
-                        None => {
-                            let Some(m) = re.search(&input) else { break };
-                            (m.start(), m.end(), m.start(), m.end())
-                        }
+                        },
                     };
                     if let Some(h) = self.check_match(r, value, ms, vs, ve, ctx) {
                         if h.strength == Strength::Strong {
