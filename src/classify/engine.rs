@@ -154,18 +154,14 @@ pub struct Engine {
     /// does not use it; benchmarks compare the engine against one pass of it.
     literals: Vec<String>,
     literal_ac: std::sync::OnceLock<Option<AhoCorasick>>,
-    /// Digit-run triggers: rule, digit-count range, separator bits (`sep_bit`) the run
-    /// must contain (0: any), digit-group range.
+    /// Digit-run triggers: rule, separator bits (`sep_bit`) the run must contain (0: any),
+    /// digit-group range; `digit_counts` finds them by the run's digit count.
     digit_triggers: Vec<DigitTrigger>,
-    upper_rules: Vec<(u16, usize, usize)>,
-    token_rules: Vec<(u16, usize, usize)>,
-    whole_token_rules: Vec<(u16, usize, usize)>,
-    hex_rules: Vec<(u16, usize, usize)>,
-    /// Smallest lower bound among digit, token and upper-token rules (pass gates).
-    min_digits: usize,
-    min_token: usize,
-    min_upper: usize,
-    min_whole_token: usize,
+    digit_counts: ByLength,
+    upper_rules: ByLength,
+    token_rules: ByLength,
+    whole_token_rules: ByLength,
+    hex_rules: ByLength,
     name_rules: Vec<u16>,
     street_rules: Vec<u16>,
     dict: Dictionaries,
@@ -360,10 +356,7 @@ impl Engine {
             k if k <= 4 => Some(std::array::from_fn(|j| firsts[j.min(k - 1)])),
             _ => None,
         };
-        let lowest = |v: &Vec<(u16, usize, usize)>| v.iter().map(|r| r.1).min().unwrap_or(usize::MAX);
-        let min_digits = digit_triggers.iter().map(|t: &DigitTrigger| t.digits.0).min().unwrap_or(usize::MAX);
-        let (min_token, min_upper) = (lowest(&token_rules), lowest(&upper_rules));
-        let min_whole_token = lowest(&whole_token_rules);
+        let digit_counts = ByLength::new(digit_triggers.iter().enumerate().map(|(i, t)| (i as u16, t.digits.0, t.digits.1)));
         // Case-sensitive (as written, upper- and lower-case) so that the SIMD literal
         // search applies: the sweep touches every decoded row.
         let mut sweep_literals: Vec<String> = Vec::new();
@@ -400,14 +393,11 @@ impl Engine {
             literals,
             literal_ac: std::sync::OnceLock::new(),
             digit_triggers,
-            upper_rules,
-            token_rules,
-            hex_rules,
-            min_digits,
-            min_token,
-            min_upper,
-            min_whole_token,
-            whole_token_rules,
+            digit_counts,
+            upper_rules: ByLength::new(upper_rules),
+            token_rules: ByLength::new(token_rules),
+            hex_rules: ByLength::new(hex_rules),
+            whole_token_rules: ByLength::new(whole_token_rules),
             name_rules,
             street_rules,
             dict,
@@ -654,15 +644,13 @@ impl Engine {
     fn shape_pass(&self, v: &str, m: &Masks, whole: bool, p: Profile, s: &mut Scratch) {
         let b = v.as_bytes();
         let n = b.len();
-        let fire = |s: &mut Scratch, rules: &[(u16, usize, usize)], count: usize, start: usize, end: usize| {
-            for &(r, lo, hi) in rules {
-                if (lo..=hi).contains(&count) {
-                    let w = if whole { (0, n) } else { (start.saturating_sub(RUN_SLACK), (end + RUN_SLACK).min(n)) };
-                    push_window(s, r, w);
-                }
-            }
+        let fire = |s: &mut Scratch, rules: &ByLength, count: usize, start: usize, end: usize| {
+            rules.each(count, |r| {
+                let w = if whole { (0, n) } else { (start.saturating_sub(RUN_SLACK), (end + RUN_SLACK).min(n)) };
+                push_window(s, r, w);
+            });
         };
-        if !self.digit_triggers.is_empty() && p.digits >= self.min_digits {
+        if !self.digit_triggers.is_empty() && p.digits >= self.digit_counts.min {
             let mut i = 0;
             loop {
                 i = m.next(|k| k.run_start, i);
@@ -690,12 +678,16 @@ impl Engine {
                 while i < n {
                     let d = b[i];
                     if d.is_ascii_digit() {
+                        // A stretch of digits at once.
+                        let e = m.run_end(|k| k.digit, i);
                         if digits == 0 || seps > 0 {
                             groups += 1;
                         }
-                        digits += 1;
+                        digits += e - i;
                         seps = 0;
-                        end = i + 1;
+                        end = e;
+                        i = e;
+                        continue;
                     } else if matches!(d, b' ' | b'-' | b'.' | b'/' | b'(' | b')' | b'+') && seps < 2 {
                         seps += 1;
                         if i + 1 < n && b[i + 1].is_ascii_digit() || d == b'(' || d == b'+' {
@@ -706,28 +698,26 @@ impl Engine {
                     }
                     i += 1;
                 }
-                for t in &self.digit_triggers {
-                    if (t.digits.0..=t.digits.1).contains(&digits)
-                        && (t.seps == 0 || run_seps & t.seps != 0)
-                        && (t.groups.0..=t.groups.1).contains(&groups)
-                    {
+                self.digit_counts.each(digits, |t| {
+                    let t = &self.digit_triggers[t as usize];
+                    if (t.seps == 0 || run_seps & t.seps != 0) && (t.groups.0..=t.groups.1).contains(&groups) {
                         let w = if whole { (0, n) } else { (start.saturating_sub(RUN_SLACK), (end + RUN_SLACK).min(n)) };
                         push_window(s, t.rule, w);
                     }
-                }
+                });
                 i = i.max(start + 1);
             }
         }
         // Whole-value token rules (a column of bare keys) need the value to be one token.
         // ("Bearer <key>" is one token after its scheme word, hence one space allowed.)
-        if !self.whole_token_rules.is_empty() && n >= self.min_whole_token {
+        if !self.whole_token_rules.is_empty() && n >= self.whole_token_rules.min {
             let first_other = m.run_end(|k| k.token, 0);
             if first_other == n || (b[first_other] == b' ' && m.run_end(|k| k.token, first_other + 1) == n) {
                 fire(s, &self.whole_token_rules, n, 0, n);
             }
         }
         // Tokens found inside text (wallets) always hold a digit.
-        if !self.token_rules.is_empty() && p.digits > 0 && n >= self.min_token {
+        if !self.token_rules.is_empty() && p.digits > 0 && n >= self.token_rules.min {
             let mut i = 0;
             loop {
                 i = m.next(|k| k.token, i);
@@ -739,7 +729,7 @@ impl Engine {
                 i = end;
             }
         }
-        if !self.upper_rules.is_empty() && p.digits + p.upper >= self.min_upper {
+        if !self.upper_rules.is_empty() && p.digits + p.upper >= self.upper_rules.min {
             // [A-Z0-9]+ standing alone: not glued to letters on either side.
             m.for_each_start(
                 |k| k.upper | k.digit,
@@ -766,10 +756,14 @@ impl Engine {
                 while i < n {
                     let d = b[i];
                     if d.is_ascii_hexdigit() {
-                        hex += 1;
+                        // A stretch of hex digits at once; it has letters if it is not all digits.
+                        let e = m.run_end(|k| k.hex, i);
+                        hex += e - i;
+                        letters |= m.run_end(|k| k.digit, i) < e;
                         seps = 0;
-                        end = i + 1;
-                        letters |= d.is_ascii_alphabetic();
+                        end = e;
+                        i = e;
+                        continue;
                     } else if matches!(d, b':' | b'.' | b'-') && seps < 2 {
                         seps += 1;
                         colon_or_dot |= d != b'-';
@@ -918,6 +912,43 @@ where
         .build(&words)
         .map(Some)
         .map_err(|e| LoadError::Invalid { path: path.to_string(), message: e.to_string() })
+}
+
+/// Rules (or triggers) keyed by a length range, listed per length so that a run of
+/// length `n` costs one lookup, not a range test per rule.
+struct ByLength {
+    /// `at[n]`: the rules whose range holds `n`, for `n` below `BY_LENGTH_TABLE`.
+    at: Vec<Vec<u16>>,
+    /// All rules with their ranges, for longer runs.
+    all: Vec<(u16, usize, usize)>,
+    /// The smallest lower bound (`usize::MAX` when empty): the pass gates.
+    min: usize,
+}
+
+/// Run lengths up to this are looked up in a table; longer ones (rare) test each range.
+const BY_LENGTH_TABLE: usize = 4096;
+
+impl ByLength {
+    fn new(rules: impl IntoIterator<Item = (u16, usize, usize)>) -> ByLength {
+        let all: Vec<(u16, usize, usize)> = rules.into_iter().collect();
+        let top = all.iter().map(|r| r.2.saturating_add(1)).max().unwrap_or(0).min(BY_LENGTH_TABLE);
+        let at = (0..top).map(|n| all.iter().filter(|r| (r.1..=r.2).contains(&n)).map(|r| r.0).collect()).collect();
+        ByLength { at, min: all.iter().map(|r| r.1).min().unwrap_or(usize::MAX), all }
+    }
+
+    /// Calls `f` with each rule whose range holds `n`.
+    #[inline(always)]
+    fn each(&self, n: usize, mut f: impl FnMut(u16)) {
+        match self.at.get(n) {
+            Some(rules) => rules.iter().for_each(|&r| f(r)),
+            None if n >= BY_LENGTH_TABLE => self.all.iter().filter(|r| (r.1..=r.2).contains(&n)).for_each(|r| f(r.0)),
+            None => {}
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.min == usize::MAX
+    }
 }
 
 /// A digit-run trigger of one rule.
