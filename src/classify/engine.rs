@@ -159,6 +159,8 @@ pub struct Engine {
     digit_triggers: Vec<DigitTrigger>,
     digit_counts: ByLength,
     upper_rules: ByLength,
+    /// Upper-token rules that need a letter and a digit in the token.
+    upper_mixed_rules: ByLength,
     token_rules: ByLength,
     whole_token_rules: ByLength,
     hex_rules: ByLength,
@@ -258,6 +260,7 @@ impl Engine {
         let mut files_literals: Vec<Vec<String>> = Vec::new();
         let mut digit_triggers = Vec::new();
         let mut upper_rules = Vec::new();
+        let mut upper_mixed_rules = Vec::new();
         let mut token_rules = Vec::new();
         let mut whole_token_rules = Vec::new();
         let mut hex_rules = Vec::new();
@@ -296,7 +299,11 @@ impl Engine {
                 digit_triggers.push(DigitTrigger { rule: ri, digits: (d.min, d.max), seps: need, groups });
             }
             if let Some(t) = f.prefilter.upper_tokens {
-                upper_rules.push((ri, t.min, t.max));
+                if f.prefilter.upper_token_mixed {
+                    upper_mixed_rules.push((ri, t.min, t.max));
+                } else {
+                    upper_rules.push((ri, t.min, t.max));
+                }
             }
             if let Some(t) = f.prefilter.tokens {
                 if f.scope == Scope::WholeValue {
@@ -395,6 +402,7 @@ impl Engine {
             digit_triggers,
             digit_counts,
             upper_rules: ByLength::new(upper_rules),
+            upper_mixed_rules: ByLength::new(upper_mixed_rules),
             token_rules: ByLength::new(token_rules),
             hex_rules: ByLength::new(hex_rules),
             whole_token_rules: ByLength::new(whole_token_rules),
@@ -729,7 +737,8 @@ impl Engine {
                 i = end;
             }
         }
-        if !self.upper_rules.is_empty() && p.digits + p.upper >= self.upper_rules.min {
+        let min_upper = self.upper_rules.min.min(self.upper_mixed_rules.min);
+        if min_upper != usize::MAX && p.digits + p.upper >= min_upper {
             // [A-Z0-9]+ standing alone: not glued to letters on either side.
             m.for_each_start(
                 |k| k.upper | k.digit,
@@ -738,6 +747,10 @@ impl Engine {
                     let end = m.run_end(|k| k.upper | k.digit, start);
                     if end == n || !b[end].is_ascii_lowercase() {
                         fire(s, &self.upper_rules, end - start, start, end);
+                        // Mixed: neither all letters nor all digits.
+                        if m.run_end(|k| k.upper, start) < end && m.run_end(|k| k.digit, start) < end {
+                            fire(s, &self.upper_mixed_rules, end - start, start, end);
+                        }
                     }
                 },
             );

@@ -62,6 +62,10 @@ pub struct Prefilter {
     pub digit_groups: Option<DigitRun>,
     /// A token of upper-case letters and digits (`[A-Z0-9]+`) whose length is in range.
     pub upper_tokens: Option<DigitRun>,
+    /// With `upper_tokens`: the token must hold a letter and a digit (`DE89`, not `INFO`
+    /// or `2024`).
+    #[serde(default)]
+    pub upper_token_mixed: bool,
     /// A key-like token (`[A-Za-z0-9+/=_-]+`) whose length is in range.
     pub tokens: Option<DigitRun>,
     /// A run of hex digits with `:`, `.` or `-` inside whose hex-digit count is in range.
@@ -200,6 +204,9 @@ impl RuleFile {
         let ranges = [pf.digits, pf.upper_tokens, pf.tokens, pf.hex];
         if self.matcher.is_none() && pf.literals.is_empty() && ranges.iter().all(Option::is_none) {
             return Err("`prefilter` needs `literals`, `digits`, `tokens`, `upper_tokens` or `hex`: rules never run on every value".into());
+        }
+        if pf.upper_token_mixed && pf.upper_tokens.is_none() {
+            return Err("`prefilter.upper_token_mixed` needs `prefilter.upper_tokens`".into());
         }
         if pf.literals.iter().any(|l| l.is_empty()) {
             return Err("`prefilter.literals` holds an empty string".into());
