@@ -68,8 +68,43 @@ pub struct Dictionaries {
     pub street_words: WordList,
     /// Street types written before the name (fr, es, it, pt: rue de la Paix, Calle Mayor).
     pub street_words_before: WordList,
-    /// Suffixes glued to compound street names (German/Dutch `-straße`, `-straat`), lowercase.
-    pub street_suffixes: Vec<String>,
+    /// Suffixes glued to compound street names (German/Dutch `-straße`, `-straat`).
+    pub street_suffixes: Suffixes,
+}
+
+/// Word endings, lower-case, found by the word's last byte: a word is compared only with
+/// the endings that end as it does.
+pub struct Suffixes {
+    by_last: Vec<Vec<String>>,
+}
+
+impl Suffixes {
+    /// Builds the set from `suffixes` (lower-cased here).
+    pub fn new(suffixes: impl IntoIterator<Item = String>) -> Suffixes {
+        let mut by_last = vec![Vec::new(); 256];
+        for s in suffixes {
+            let s = s.to_lowercase();
+            if let Some(&b) = s.as_bytes().last() {
+                by_last[b as usize].push(s);
+            }
+        }
+        Suffixes { by_last }
+    }
+
+    /// Whether `w` ends with one of the suffixes, ignoring case, with at least two more
+    /// characters before it.
+    pub fn ends(&self, w: &str) -> bool {
+        let Some(&last) = w.as_bytes().last() else { return false };
+        if w.is_ascii() {
+            // ASCII lower-casing keeps the length and the last byte: compare in place.
+            let b = w.as_bytes();
+            let cands = &self.by_last[last.to_ascii_lowercase() as usize];
+            return cands.iter().any(|s| b.len() > s.len() + 1 && b[b.len() - s.len()..].eq_ignore_ascii_case(s.as_bytes()));
+        }
+        // Unicode lower-casing may change the last byte (the Kelvin sign becomes `k`).
+        let lower = w.to_lowercase();
+        self.by_last.iter().flatten().any(|s| lower.len() > s.len() + 1 && lower.ends_with(s.as_str()))
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -289,19 +324,8 @@ impl Dictionaries {
 
     fn compound_street(&self, text: &str, tok: &Token) -> bool {
         let w = &text[tok.start..tok.end];
-        if !tok.cap || w.chars().count() < 5 {
-            return false;
-        }
-        if w.is_ascii() {
-            // Same test without allocating: ASCII lower-casing keeps the length.
-            let b = w.as_bytes();
-            return self
-                .street_suffixes
-                .iter()
-                .any(|s| b.len() > s.len() + 1 && b[b.len() - s.len()..].eq_ignore_ascii_case(s.as_bytes()));
-        }
-        let lower = w.to_lowercase();
-        self.street_suffixes.iter().any(|s| lower.len() > s.len() + 1 && lower.ends_with(s.as_str()))
+        // Five characters at least: the byte length bounds the count from above.
+        tok.cap && w.len() >= 5 && (w.is_ascii() || w.chars().count() >= 5) && self.street_suffixes.ends(w)
     }
 
     fn is_particle(&self, text: &str, tok: &Token) -> bool {

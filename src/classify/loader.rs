@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use include_dir::{include_dir, Dir};
 use serde::Deserialize;
 
-use super::dictionary::{Dictionaries, WordList};
+use super::dictionary::{Dictionaries, Suffixes, WordList};
 use super::rule::{RuleFile, REQUIRED_LABELS};
 use super::validators::VALIDATORS;
 
@@ -169,7 +169,7 @@ pub fn load_dictionaries(src: &RuleSource) -> Result<Dictionaries, LoadError> {
         let type_first = ["fr.txt", "es.txt", "it.txt", "pt.txt"].iter().any(|l| f.path.ends_with(l));
         for w in word_lines(&f.text) {
             match w.strip_prefix('-') {
-                Some(s) => street_suffixes.push(s.to_lowercase()),
+                Some(s) => street_suffixes.push(s.to_owned()),
                 None if type_first => street_words_before.push(w.to_owned()),
                 None => street_words.push(w.to_owned()),
             }
@@ -182,7 +182,7 @@ pub fn load_dictionaries(src: &RuleSource) -> Result<Dictionaries, LoadError> {
         stopwords: word_list(src, "dictionaries/name_stopwords.txt")?,
         street_words: WordList::new(street_words),
         street_words_before: WordList::new(street_words_before),
-        street_suffixes,
+        street_suffixes: Suffixes::new(street_suffixes),
     })
 }
 
