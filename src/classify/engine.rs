@@ -29,8 +29,10 @@ const WHOLE_VALUE_LEN: usize = 2048;
 /// Window around a literal trigger: bytes before and after.
 const LITERAL_BEFORE: usize = 128;
 const LITERAL_AFTER: usize = 1024;
-/// Slack around a digit run or token trigger.
+/// Slack around a digit run or token trigger, at least: a rule whose matches are longer
+/// (a spaced IBAN is up to 42 bytes) gets its longest match instead, up to `MAX_SLACK`.
 const RUN_SLACK: usize = 24;
+const MAX_SLACK: usize = 512;
 /// How far before a match a keyword still counts as context.
 const KEYWORD_REACH: usize = 48;
 
@@ -69,6 +71,9 @@ pub struct CompiledRule {
     validator: Option<String>,
     min_entropy: Option<f64>,
     regexes: Vec<RuleRegex>,
+    /// Bytes on each side of a digit-run or token trigger that its regexes search: any
+    /// match that overlaps the trigger fits (see `RUN_SLACK`).
+    slack: usize,
     /// Keywords (column and value) as one ASCII-case-insensitive automaton.
     keyword_ac: Option<AhoCorasick>,
     column_keywords: Vec<Vec<String>>,
@@ -269,6 +274,7 @@ impl Engine {
         for (idx, (path, f)) in files.into_iter().enumerate() {
             let ri = idx as u16;
             let mut regexes = Vec::new();
+            let mut slack = RUN_SLACK;
             for (i, p) in f.patterns.iter().enumerate() {
                 let syntax = regex_automata::util::syntax::Config::new().unicode(true);
                 let re = Regex::builder()
@@ -280,6 +286,8 @@ impl Engine {
                 let hir = regex_automata::util::syntax::parse_with(p, &syntax)
                     .map_err(|e| LoadError::Pattern { path: path.clone(), index: i, message: e.to_string() })?;
                 let split = group.and_then(|_| Split::new(&hir));
+                // Unbounded patterns (`\s*`) keep the default slack.
+                slack = slack.max(hir.properties().maximum_len().unwrap_or(RUN_SLACK).min(MAX_SLACK));
                 regexes.push(RuleRegex { re, group, slot: regex_count, split });
                 regex_count += 1;
             }
@@ -340,6 +348,7 @@ impl Engine {
                 validator: f.validator,
                 min_entropy: f.min_entropy,
                 regexes,
+                slack,
             });
         }
         let literal_trie = Trie::new(literals.iter().enumerate().map(|(i, l)| (l.as_bytes(), i as u32)));
@@ -654,7 +663,7 @@ impl Engine {
         let n = b.len();
         let fire = |s: &mut Scratch, rules: &ByLength, count: usize, start: usize, end: usize| {
             rules.each(count, |r| {
-                let w = if whole { (0, n) } else { (start.saturating_sub(RUN_SLACK), (end + RUN_SLACK).min(n)) };
+                let w = if whole { (0, n) } else { self.run_window(r, start, end, n) };
                 push_window(s, r, w);
             });
         };
@@ -709,7 +718,7 @@ impl Engine {
                 self.digit_counts.each(digits, |t| {
                     let t = &self.digit_triggers[t as usize];
                     if (t.seps == 0 || run_seps & t.seps != 0) && (t.groups.0..=t.groups.1).contains(&groups) {
-                        let w = if whole { (0, n) } else { (start.saturating_sub(RUN_SLACK), (end + RUN_SLACK).min(n)) };
+                        let w = if whole { (0, n) } else { self.run_window(t.rule, start, end, n) };
                         push_window(s, t.rule, w);
                     }
                 });
@@ -797,6 +806,14 @@ impl Engine {
                 i = i.max(start + 1);
             }
         }
+    }
+
+    /// The window rule `r` searches around a digit run or token at `start..end` of a value
+    /// `n` bytes long.
+    #[inline(always)]
+    fn run_window(&self, r: u16, start: usize, end: usize, n: usize) -> (usize, usize) {
+        let slack = self.rules[r as usize].slack;
+        (start.saturating_sub(slack), (end + slack).min(n))
     }
 
     fn confirm(&self, r: u16, value: &str, windows: &[(usize, usize)], ctx: &ColumnContext, s: &mut Scratch) -> Option<Hit> {
@@ -1035,4 +1052,26 @@ fn merge_windows(ws: &mut Vec<(usize, usize)>) {
         }
     }
     *ws = out;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Engine, Scratch, Strength};
+
+    /// In a long value rules search windows around their triggers; a window must hold
+    /// the rule's longest match, or a spaced IBAN whose first group is the trigger is cut.
+    #[test]
+    fn long_values_find_matches_longer_than_the_default_slack() {
+        let e = Engine::builtin().expect("built-in rules");
+        let ctx = e.column_context("notes");
+        let pad = "lorem ipsum dolor sit amet ".repeat(100);
+        let iban = e.rules().iter().position(|r| r.id == "pii.iban").expect("iban rule") as u16;
+        for account in ["ES91 2100 0418 4502 0005 1332", "MT84 MALT 0110 0001 2345 MTLC AST0 01S"] {
+            let text = format!("{pad} {account} {pad}");
+            let mut hits = Vec::new();
+            e.scan_value(&text, &ctx, &mut Scratch::default(), &mut hits);
+            let h = hits.iter().find(|h| h.rule == iban).unwrap_or_else(|| panic!("{account}: no IBAN hit"));
+            assert_eq!((h.strength, &text[h.start..h.end]), (Strength::Strong, account));
+        }
+    }
 }
