@@ -24,7 +24,8 @@ use super::validators::{self, Check};
 /// Default cap on the bytes of one value that are matched (64 KiB).
 pub const DEFAULT_MAX_VALUE_LEN: usize = 64 * 1024;
 
-/// Values up to this length are searched whole instead of in windows.
+/// Values up to this length are searched whole after a literal trigger (instead of in a
+/// window around it: keywords such as `password=` may sit far into a connection string).
 const WHOLE_VALUE_LEN: usize = 2048;
 /// Window around a literal trigger: bytes before and after.
 const LITERAL_BEFORE: usize = 128;
@@ -491,7 +492,7 @@ impl Engine {
             masks.extend(value.as_bytes());
         }
         self.literal_pass(value.as_bytes(), &masks, whole, s);
-        self.shape_pass(value, &masks, whole, profile, s);
+        self.shape_pass(value, &masks, profile, s);
 
         let touched = std::mem::take(&mut s.touched);
         for &r in &touched {
@@ -657,14 +658,16 @@ impl Engine {
     /// Byte passes that point rules at windows: digit runs (digits with ` -./()+` inside),
     /// upper-case tokens, key-like tokens and hex runs. Each pass runs only if some rule
     /// uses it; each finds its starting points in the value's byte masks, so bytes no pass
-    /// cares about cost nothing, and none allocates.
-    fn shape_pass(&self, v: &str, m: &Masks, whole: bool, p: Profile, s: &mut Scratch) {
+    /// cares about cost nothing, and none allocates. A trigger's rule searches the window
+    /// around it (`run_window`), in short values too: a date at the start of a log line
+    /// does not make the date rule scan the whole line, and a value is classified the
+    /// same alone or inside a longer text.
+    fn shape_pass(&self, v: &str, m: &Masks, p: Profile, s: &mut Scratch) {
         let b = v.as_bytes();
         let n = b.len();
         let fire = |s: &mut Scratch, rules: &ByLength, count: usize, start: usize, end: usize| {
             rules.each(count, |r| {
-                let w = if whole { (0, n) } else { self.run_window(r, start, end, n) };
-                push_window(s, r, w);
+                push_window(s, r, self.run_window(r, start, end, n));
             });
         };
         if !self.digit_triggers.is_empty() && p.digits >= self.digit_counts.min {
@@ -688,40 +691,31 @@ impl Engine {
                     i = m.run_end(|k| k.alnum, i + 1);
                     continue;
                 }
-                let start = i;
-                let (mut digits, mut seps, mut end) = (0usize, 0usize, i);
-                let mut run_seps = 0u8;
-                let mut groups = 0usize;
-                while i < n {
-                    let d = b[i];
-                    if d.is_ascii_digit() {
-                        // A stretch of digits at once.
-                        let e = m.run_end(|k| k.digit, i);
-                        if digits == 0 || seps > 0 {
-                            groups += 1;
+                let fire_run = |s: &mut Scratch, r: &DigitRun| {
+                    self.digit_counts.each(r.digits, |t| {
+                        let t = &self.digit_triggers[t as usize];
+                        if (t.seps == 0 || r.bits & t.seps != 0) && (t.groups.0..=t.groups.1).contains(&r.groups) {
+                            push_window(s, t.rule, self.run_window(t.rule, r.start, r.end, n));
                         }
-                        digits += e - i;
-                        seps = 0;
-                        end = e;
-                        i = e;
-                        continue;
-                    } else if matches!(d, b' ' | b'-' | b'.' | b'/' | b'(' | b')' | b'+') && seps < 2 {
-                        seps += 1;
-                        if i + 1 < n && b[i + 1].is_ascii_digit() || d == b'(' || d == b'+' {
-                            run_seps |= sep_bit(d);
+                    });
+                };
+                let run = self.digit_run(b, m, i, n);
+                fire_run(s, &run);
+                // The pieces of a run between its spaces are tried too: "from 10.0.0.1
+                // 2024-05-01" is one run of 16 digits, too long to be an address, and two
+                // pieces that are an address and a date.
+                if run.spaced {
+                    let mut p = run.start;
+                    while p < run.end {
+                        let piece = self.digit_run(b, m, p, b[..run.end].iter().skip(p).position(|&c| c == b' ').map_or(run.end, |k| p + k));
+                        if piece.digits > 0 && piece.digits < run.digits {
+                            fire_run(s, &piece);
                         }
-                    } else {
-                        break;
+                        p = piece.stop + 1;
                     }
-                    i += 1;
                 }
-                self.digit_counts.each(digits, |t| {
-                    let t = &self.digit_triggers[t as usize];
-                    if (t.seps == 0 || run_seps & t.seps != 0) && (t.groups.0..=t.groups.1).contains(&groups) {
-                        let w = if whole { (0, n) } else { self.run_window(t.rule, start, end, n) };
-                        push_window(s, t.rule, w);
-                    }
-                });
+                let start = run.start;
+                i = run.stop;
                 i = i.max(start + 1);
             }
         }
@@ -806,6 +800,43 @@ impl Engine {
                 i = i.max(start + 1);
             }
         }
+    }
+
+    /// Reads the digit run that starts at `i` (digits with ` -./()+` inside, at most two
+    /// separators in a row), up to `limit`.
+    #[inline(always)]
+    fn digit_run(&self, b: &[u8], m: &Masks, mut i: usize, limit: usize) -> DigitRun {
+        let mut r = DigitRun { start: i, end: i, stop: i, digits: 0, groups: 0, bits: 0, spaced: false };
+        let mut seps = 0;
+        let mut space = false;
+        while i < limit {
+            let d = b[i];
+            if d.is_ascii_digit() {
+                // A stretch of digits at once.
+                let e = m.run_end(|k| k.digit, i).min(limit);
+                if r.digits == 0 || seps > 0 {
+                    r.groups += 1;
+                }
+                r.spaced |= space && r.digits > 0;
+                r.digits += e - i;
+                seps = 0;
+                space = false;
+                r.end = e;
+                i = e;
+                continue;
+            } else if matches!(d, b' ' | b'-' | b'.' | b'/' | b'(' | b')' | b'+') && seps < 2 {
+                seps += 1;
+                space |= d == b' ';
+                if i + 1 < b.len() && b[i + 1].is_ascii_digit() || d == b'(' || d == b'+' {
+                    r.bits |= sep_bit(d);
+                }
+            } else {
+                break;
+            }
+            i += 1;
+        }
+        r.stop = i;
+        r
     }
 
     /// The window rule `r` searches around a digit run or token at `start..end` of a value
@@ -981,6 +1012,22 @@ impl ByLength {
     }
 }
 
+/// A run of digits and separators as the digit pass reads it.
+#[derive(Clone, Copy)]
+struct DigitRun {
+    start: usize,
+    /// After the last digit.
+    end: usize,
+    /// Where reading stopped (the byte that ended the run, or the limit).
+    stop: usize,
+    digits: usize,
+    groups: usize,
+    /// `sep_bit`s of the separators that count (followed by a digit, or `(` and `+`).
+    bits: u8,
+    /// A space separates two of its digits.
+    spaced: bool,
+}
+
 /// A digit-run trigger of one rule.
 struct DigitTrigger {
     rule: u16,
@@ -1072,6 +1119,21 @@ mod tests {
             e.scan_value(&text, &ctx, &mut Scratch::default(), &mut hits);
             let h = hits.iter().find(|h| h.rule == iban).unwrap_or_else(|| panic!("{account}: no IBAN hit"));
             assert_eq!((h.strength, &text[h.start..h.end]), (Strength::Strong, account));
+        }
+    }
+
+    /// A run of digits that merges an address with the number after it is too long for
+    /// the address rule's trigger; its pieces between spaces are tried as well.
+    #[test]
+    fn numbers_joined_by_spaces_are_tried_one_by_one() {
+        let e = Engine::builtin().expect("built-in rules");
+        let ctx = e.column_context("line");
+        let ipv4 = e.rules().iter().position(|r| r.id == "pii.ip_address.v4").expect("ipv4 rule") as u16;
+        for line in ["login from 81.2.69.142 2024-05-01 ok", "client 81.2.69.142 500 1234 ms"] {
+            let mut hits = Vec::new();
+            e.scan_value(line, &ctx, &mut Scratch::default(), &mut hits);
+            let h = hits.iter().find(|h| h.rule == ipv4).unwrap_or_else(|| panic!("{line}: no IPv4 hit"));
+            assert_eq!(&line[h.start..h.end], "81.2.69.142", "{line}");
         }
     }
 }
