@@ -12,6 +12,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_automata::meta::Regex;
 use regex_automata::{Anchored, Input};
 
+use super::ascii::AsciiDfa;
 use super::dictionary::{DictHit, DictScratch, Dictionaries};
 use super::gate::{self, Grams};
 use super::loader::{self, LoadError, Placeholders, RuleSource};
@@ -95,6 +96,10 @@ struct RuleRegex {
     slot: usize,
     /// The split that finds the `value` span without captures, when the pattern allows it.
     split: Option<Split>,
+    /// The pattern's dense DFA for ASCII windows (built on first use).
+    ascii: AsciiDfa,
+    /// The shortest match in bytes: a shorter window cannot hold one.
+    min_len: usize,
 }
 
 /// How much a value's match counts for its column.
@@ -289,7 +294,8 @@ impl Engine {
                 let split = group.and_then(|_| Split::new(&hir));
                 // Unbounded patterns (`\s*`) keep the default slack.
                 slack = slack.max(hir.properties().maximum_len().unwrap_or(RUN_SLACK).min(MAX_SLACK));
-                regexes.push(RuleRegex { re, group, slot: regex_count, split });
+                let min_len = hir.properties().minimum_len().unwrap_or(0);
+                regexes.push(RuleRegex { re, group, slot: regex_count, split, ascii: AsciiDfa::new(&hir), min_len });
                 regex_count += 1;
             }
             files_literals.push(f.prefilter.literals.clone());
@@ -499,7 +505,7 @@ impl Engine {
             let mut windows = std::mem::take(&mut s.windows[r as usize]);
             if !ctx.excluded[r as usize] {
                 merge_windows(&mut windows);
-                if let Some(h) = self.confirm(r, value, &windows, ctx, s) {
+                if let Some(h) = self.confirm(r, value, &masks, &windows, ctx, s) {
                     hits.push(h);
                 }
             }
@@ -847,7 +853,7 @@ impl Engine {
         (start.saturating_sub(slack), (end + slack).min(n))
     }
 
-    fn confirm(&self, r: u16, value: &str, windows: &[(usize, usize)], ctx: &ColumnContext, s: &mut Scratch) -> Option<Hit> {
+    fn confirm(&self, r: u16, value: &str, m: &Masks, windows: &[(usize, usize)], ctx: &ColumnContext, s: &mut Scratch) -> Option<Hit> {
         let rule = &self.rules[r as usize];
         // Rules that need a keyword skip their regexes when none can be found.
         match rule.keyword_mode {
@@ -860,14 +866,20 @@ impl Engine {
         let mut best: Option<Hit> = None;
         for &(ws, we) in windows {
             let (ws, we) = (floor_char(value, ws), ceil_char(value, we));
-            for RuleRegex { re, group, slot, split } in &rule.regexes {
+            // The window and the byte on each side of it are ASCII: the DFAs of `ascii` hold.
+            let ascii = m.next(|k| k.nonascii, ws.saturating_sub(1)) >= (we + 1).min(value.len());
+            for RuleRegex { re, group, slot, split, ascii: dfa, min_len } in &rule.regexes {
+                if we - ws < *min_len {
+                    continue;
+                }
                 let mut input = Input::new(value).range(ws..we);
                 loop {
                     // One DFA search per match. When the rule marks a `value` part, its span
                     // comes from the split around the match, or else from the capture engine
                     // run anchored at the match: the same match (leftmost-first), with its
                     // groups, for the price of one anchored pass instead of a search.
-                    let Some(m) = re.search(&input) else { break };
+                    let found = if ascii { dfa.search(&input) } else { None };
+                    let Some(m) = found.unwrap_or_else(|| re.search(&input)) else { break };
                     let (ms, me) = (m.start(), m.end());
                     let (vs, ve) = match group {
                         None => (ms, me),

@@ -7,6 +7,7 @@
 //! This module does no I/O beyond reading its own rule files, and nothing outside
 //! `verdict` keeps a matched value.
 
+mod ascii;
 pub mod columns;
 pub mod dictionary;
 pub mod engine;
