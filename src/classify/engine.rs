@@ -49,13 +49,7 @@ struct Profile {
 
 impl Profile {
     fn of(m: &Masks) -> Profile {
-        let (mut digits, mut upper, mut colons) = (0, 0, 0);
-        for b in &m.blocks {
-            digits += b.digit.count_ones() as usize;
-            upper += b.upper.count_ones() as usize;
-            colons += b.colon.count_ones() as usize;
-        }
-        Profile { digits, upper, colons }
+        Profile { digits: m.digits, upper: m.upper, colons: m.colons }
     }
 }
 

@@ -42,6 +42,10 @@ pub struct Block {
 pub struct Masks {
     pub blocks: Vec<Block>,
     pub len: usize,
+    /// How many digits, upper-case letters and colons the value has.
+    pub digits: usize,
+    pub upper: usize,
+    pub colons: usize,
 }
 
 /// A field of `Block`, for the passes that walk one class across blocks.
@@ -54,18 +58,13 @@ impl Masks {
     pub fn compute(&mut self, b: &[u8], nonword_first: Option<[u8; 4]>) {
         self.len = b.len();
         self.blocks.clear();
-        let blocks = &mut self.blocks;
-        for_each_chunk(b, |_, c, used| {
-            let mut blk = Block::default();
-            classify(c, used, Classes::Base(nonword_first), &mut blk);
-            blocks.push(blk);
-        });
+        self.blocks.resize(b.len().div_ceil(64), Block::default());
+        [self.digits, self.upper, self.colons] = fill(b, Classes::Base(nonword_first), &mut self.blocks);
     }
 
     /// Adds the extended classes (`hex` on) to the blocks of `b`, which `compute` classified.
     pub fn extend(&mut self, b: &[u8]) {
-        let blocks = &mut self.blocks;
-        for_each_chunk(b, |k, c, used| classify(c, used, Classes::Extended, &mut blocks[k]));
+        fill(b, Classes::Extended, &mut self.blocks);
     }
 
     /// The first byte at or after `i` in the class `f`, or the value's length.
@@ -151,21 +150,46 @@ impl Masks {
     }
 }
 
-/// Calls `f(k, chunk, used)` for each 64-byte chunk `k` of `b`; the last is zero-padded
-/// and `used` says how many of its bytes are `b`'s.
-fn for_each_chunk(b: &[u8], mut f: impl FnMut(usize, &[u8; 64], usize)) {
+/// Calls `f(chunk, used, block)` for each 64-byte chunk of `b` and its block; the last
+/// chunk is zero-padded and `used` says how many of its bytes are `b`'s.
+#[inline(always)]
+fn each_chunk(b: &[u8], blocks: &mut [Block], mut f: impl FnMut(&[u8; 64], usize, &mut Block)) {
     let mut chunks = b.chunks_exact(64);
-    let mut k = 0;
-    for c in &mut chunks {
-        f(k, c.try_into().expect("64-byte chunk"), 64);
-        k += 1;
+    let mut blocks = blocks.iter_mut();
+    for (c, blk) in (&mut chunks).zip(&mut blocks) {
+        f(c.try_into().expect("64-byte chunk"), 64, blk);
     }
     let rest = chunks.remainder();
-    if !rest.is_empty() {
+    if let (false, Some(blk)) = (rest.is_empty(), blocks.next()) {
         let mut pad = [0u8; 64];
         pad[..rest.len()].copy_from_slice(rest);
-        f(k, &pad, rest.len());
+        f(&pad, rest.len(), blk);
     }
+}
+
+/// Classifies `b` into `blocks` (one per 64 bytes), and counts its digits, upper-case
+/// letters and colons (base classes only).
+#[cfg(target_arch = "x86_64")]
+fn fill(b: &[u8], classes: Classes, blocks: &mut [Block]) -> [usize; 3] {
+    simd::fill(b, classes, blocks)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn fill(b: &[u8], classes: Classes, blocks: &mut [Block]) -> [usize; 3] {
+    each_chunk(b, blocks, |c, used, blk| scalar_classify(c, used, classes, blk));
+    counts(blocks)
+}
+
+/// Digits, upper-case letters and colons in `blocks`.
+#[inline(always)]
+fn counts(blocks: &[Block]) -> [usize; 3] {
+    let mut n = [0; 3];
+    for b in blocks {
+        n[0] += b.digit.count_ones() as usize;
+        n[1] += b.upper.count_ones() as usize;
+        n[2] += b.colon.count_ones() as usize;
+    }
+    n
 }
 
 /// Which fields of a block `classify` fills.
@@ -175,17 +199,6 @@ enum Classes {
     Base(Option<[u8; 4]>),
     /// The fields from `hex` on.
     Extended,
-}
-
-/// Classifies the first `used` bytes of `c` (the rest is zero padding) into `blk`.
-#[cfg(target_arch = "x86_64")]
-fn classify(c: &[u8; 64], used: usize, classes: Classes, blk: &mut Block) {
-    simd::classify(c, used, classes, blk)
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn classify(c: &[u8; 64], used: usize, classes: Classes, blk: &mut Block) {
-    scalar_classify(c, used, classes, blk)
 }
 
 /// The byte-at-a-time classification: the reference the SIMD version is tested against,
@@ -239,7 +252,7 @@ fn used_bits(used: usize) -> u64 {
 mod simd {
     use std::arch::x86_64::*;
 
-    use super::{used_bits, Block, Classes};
+    use super::{counts, each_chunk, used_bits, Block, Classes};
 
     /// One register of bytes: SSE2's 16 (every x86-64) or AVX2's 32 (most since 2013).
     trait Lanes: Copy {
@@ -388,25 +401,36 @@ mod simd {
         }
     }
 
-    #[target_feature(enable = "avx2")]
-    unsafe fn classify_avx2(c: &[u8; 64], used: usize, classes: Classes, b: &mut Block) {
-        classify_with::<Avx2>(c, used, classes, b)
+    // One call per value, not per block, so the constants stay in registers.
+    #[target_feature(enable = "avx2,popcnt")]
+    unsafe fn fill_avx2(b: &[u8], classes: Classes, blocks: &mut [Block]) -> [usize; 3] {
+        each_chunk(b, blocks, |c, used, blk| classify_with::<Avx2>(c, used, classes, blk));
+        if matches!(classes, Classes::Base(_)) {
+            counts(blocks)
+        } else {
+            [0; 3]
+        }
     }
 
     #[target_feature(enable = "sse2")]
-    unsafe fn classify_sse2(c: &[u8; 64], used: usize, classes: Classes, b: &mut Block) {
-        classify_with::<Sse2>(c, used, classes, b)
+    unsafe fn fill_sse2(b: &[u8], classes: Classes, blocks: &mut [Block]) -> [usize; 3] {
+        each_chunk(b, blocks, |c, used, blk| classify_with::<Sse2>(c, used, classes, blk));
+        if matches!(classes, Classes::Base(_)) {
+            counts(blocks)
+        } else {
+            [0; 3]
+        }
     }
 
     /// AVX2 where the CPU has it (the check is one cached load), else SSE2.
     #[inline(always)]
-    pub(super) fn classify(c: &[u8; 64], used: usize, classes: Classes, b: &mut Block) {
-        if is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2; every load reads inside `c`.
-            unsafe { classify_avx2(c, used, classes, b) }
+    pub(super) fn fill(b: &[u8], classes: Classes, blocks: &mut [Block]) -> [usize; 3] {
+        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("popcnt") {
+            // SAFETY: the CPU has AVX2 and POPCNT; every load reads inside a 64-byte chunk.
+            unsafe { fill_avx2(b, classes, blocks) }
         } else {
-            // SAFETY: SSE2 is part of the x86-64 baseline; every load reads inside `c`.
-            unsafe { classify_sse2(c, used, classes, b) }
+            // SAFETY: SSE2 is part of the x86-64 baseline; every load reads inside a chunk.
+            unsafe { fill_sse2(b, classes, blocks) }
         }
     }
 
@@ -430,15 +454,15 @@ mod simd {
                         pad[..used].copy_from_slice(&c[..used]);
                         let mut want = Block::default();
                         scalar_classify(&pad, used, cl, &mut want);
-                        let mut got = Block::default();
+                        let mut got = [Block::default()];
                         // SAFETY: SSE2 is part of the x86-64 baseline.
-                        unsafe { super::classify_sse2(&pad, used, cl, &mut got) };
-                        assert_eq!(got, want, "SSE2, bytes {start}.., {cl:?}, used {used}");
+                        unsafe { super::fill_sse2(&pad[..used], cl, &mut got) };
+                        assert_eq!(got[0], want, "SSE2, bytes {start}.., {cl:?}, used {used}");
                         if is_x86_feature_detected!("avx2") {
-                            let mut got = Block::default();
+                            let mut got = [Block::default()];
                             // SAFETY: the CPU has AVX2.
-                            unsafe { super::classify_avx2(&pad, used, cl, &mut got) };
-                            assert_eq!(got, want, "AVX2, bytes {start}.., {cl:?}, used {used}");
+                            unsafe { super::fill_avx2(&pad[..used], cl, &mut got) };
+                            assert_eq!(got[0], want, "AVX2, bytes {start}.., {cl:?}, used {used}");
                         }
                     }
                 }
