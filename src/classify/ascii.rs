@@ -20,6 +20,7 @@ use regex_automata::dfa::dense::{self, DFA};
 use regex_automata::dfa::regex::Regex;
 use regex_automata::dfa::StartKind;
 use regex_automata::nfa::thompson;
+use regex_automata::util::prefilter::Prefilter;
 use regex_automata::{Input, Match, MatchKind};
 use regex_syntax::hir::{Capture, Class, ClassBytes, ClassBytesRange, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Look, Repetition};
 
@@ -57,7 +58,10 @@ fn build(hir: &Hir) -> Option<Regex<DFA<Vec<u32>>>> {
             .ok()
     };
     let limits = dense::Config::new().dfa_size_limit(Some(SIZE_LIMIT)).determinize_size_limit(Some(SIZE_LIMIT));
-    let forward = dense::Builder::new().configure(limits.clone()).build_from_nfa(&nfa(false)?).ok()?;
+    // A pattern that starts with a literal (`lat`, `"coordinates"`) skips to it with
+    // memchr or Teddy instead of stepping the DFA over every byte.
+    let prefilter = Prefilter::from_hir_prefix(MatchKind::LeftmostFirst, hir).filter(Prefilter::is_fast);
+    let forward = dense::Builder::new().configure(limits.clone().prefilter(prefilter)).build_from_nfa(&nfa(false)?).ok()?;
     // The reverse DFA finds where a match starts, from its end: anchored, all matches.
     let reverse = dense::Builder::new()
         .configure(

@@ -67,6 +67,8 @@ pub struct CompiledRule {
     validator: Option<String>,
     min_entropy: Option<f64>,
     regexes: Vec<RuleRegex>,
+    /// Letters an upper-case token trigger must start with (`upper_token_letters`).
+    upper_letters: usize,
     /// Bytes on each side of a digit-run or token trigger that its regexes search: any
     /// match that overlaps the trigger fits (see `RUN_SLACK`).
     slack: usize,
@@ -164,8 +166,8 @@ pub struct Engine {
     digit_triggers: Vec<DigitTrigger>,
     digit_counts: ByLength,
     upper_rules: ByLength,
-    /// Upper-token rules that need a letter and a digit in the token.
-    upper_mixed_rules: ByLength,
+    /// Upper-token rules whose token must start with letters and hold a digit.
+    upper_lettered_rules: ByLength,
     token_rules: ByLength,
     whole_token_rules: ByLength,
     hex_rules: ByLength,
@@ -265,7 +267,7 @@ impl Engine {
         let mut files_literals: Vec<Vec<String>> = Vec::new();
         let mut digit_triggers = Vec::new();
         let mut upper_rules = Vec::new();
-        let mut upper_mixed_rules = Vec::new();
+        let mut upper_lettered_rules = Vec::new();
         let mut token_rules = Vec::new();
         let mut whole_token_rules = Vec::new();
         let mut hex_rules = Vec::new();
@@ -308,8 +310,8 @@ impl Engine {
                 digit_triggers.push(DigitTrigger { rule: ri, digits: (d.min, d.max), seps: need, groups });
             }
             if let Some(t) = f.prefilter.upper_tokens {
-                if f.prefilter.upper_token_mixed {
-                    upper_mixed_rules.push((ri, t.min, t.max));
+                if f.prefilter.upper_token_letters > 0 {
+                    upper_lettered_rules.push((ri, t.min, t.max));
                 } else {
                     upper_rules.push((ri, t.min, t.max));
                 }
@@ -350,6 +352,7 @@ impl Engine {
                 min_entropy: f.min_entropy,
                 regexes,
                 slack,
+                upper_letters: f.prefilter.upper_token_letters,
             });
         }
         let literal_trie = Trie::new(literals.iter().enumerate().map(|(i, l)| (l.as_bytes(), i as u32)));
@@ -412,7 +415,7 @@ impl Engine {
             digit_triggers,
             digit_counts,
             upper_rules: ByLength::new(upper_rules),
-            upper_mixed_rules: ByLength::new(upper_mixed_rules),
+            upper_lettered_rules: ByLength::new(upper_lettered_rules),
             token_rules: ByLength::new(token_rules),
             hex_rules: ByLength::new(hex_rules),
             whole_token_rules: ByLength::new(whole_token_rules),
@@ -740,7 +743,7 @@ impl Engine {
                 i = end;
             }
         }
-        let min_upper = self.upper_rules.min.min(self.upper_mixed_rules.min);
+        let min_upper = self.upper_rules.min.min(self.upper_lettered_rules.min);
         if min_upper != usize::MAX && p.digits + p.upper >= min_upper {
             // [A-Z0-9]+ standing alone: not glued to letters on either side.
             m.for_each_start(
@@ -750,9 +753,14 @@ impl Engine {
                     let end = m.run_end(|k| k.upper | k.digit, start);
                     if end == n || !b[end].is_ascii_lowercase() {
                         fire(s, &self.upper_rules, end - start, start, end);
-                        // Mixed: neither all letters nor all digits.
-                        if m.run_end(|k| k.upper, start) < end && m.run_end(|k| k.digit, start) < end {
-                            fire(s, &self.upper_mixed_rules, end - start, start, end);
+                        // Letters first, then a digit somewhere: `DE89…`.
+                        let letters = m.run_end(|k| k.upper, start) - start;
+                        if letters > 0 && start + letters < end {
+                            self.upper_lettered_rules.each(end - start, |r| {
+                                if letters >= self.rules[r as usize].upper_letters {
+                                    push_window(s, r, self.run_window(r, start, end, n));
+                                }
+                            });
                         }
                     }
                 },

@@ -62,10 +62,10 @@ pub struct Prefilter {
     pub digit_groups: Option<DigitRun>,
     /// A token of upper-case letters and digits (`[A-Z0-9]+`) whose length is in range.
     pub upper_tokens: Option<DigitRun>,
-    /// With `upper_tokens`: the token must hold a letter and a digit (`DE89`, not `INFO`
-    /// or `2024`).
+    /// With `upper_tokens`: the token must start with at least this many letters and hold
+    /// a digit after them (2: `DE89…`, not `INFO`, `2024` or `303Z`). 0: any token.
     #[serde(default)]
-    pub upper_token_mixed: bool,
+    pub upper_token_letters: usize,
     /// A key-like token (`[A-Za-z0-9+/=_-]+`) whose length is in range.
     pub tokens: Option<DigitRun>,
     /// A run of hex digits with `:`, `.` or `-` inside whose hex-digit count is in range.
@@ -205,8 +205,8 @@ impl RuleFile {
         if self.matcher.is_none() && pf.literals.is_empty() && ranges.iter().all(Option::is_none) {
             return Err("`prefilter` needs `literals`, `digits`, `tokens`, `upper_tokens` or `hex`: rules never run on every value".into());
         }
-        if pf.upper_token_mixed && pf.upper_tokens.is_none() {
-            return Err("`prefilter.upper_token_mixed` needs `prefilter.upper_tokens`".into());
+        if pf.upper_token_letters > 0 && pf.upper_tokens.is_none() {
+            return Err("`prefilter.upper_token_letters` needs `prefilter.upper_tokens`".into());
         }
         if pf.literals.iter().any(|l| l.is_empty()) {
             return Err("`prefilter.literals` holds an empty string".into());
