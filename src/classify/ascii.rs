@@ -32,13 +32,16 @@ const SIZE_LIMIT: usize = 512 << 10;
 /// A pattern's ASCII DFA, built on first use.
 pub struct AsciiDfa {
     hir: Hir,
+    /// The pattern cannot match ASCII text at all (it needs `°`, say): no DFA to run.
+    never: bool,
     dfa: OnceLock<Option<Regex<DFA<Vec<u32>>>>>,
 }
 
 impl AsciiDfa {
     /// The ASCII restriction of a pattern parsed into `hir` (not built yet).
     pub fn new(hir: &Hir) -> AsciiDfa {
-        AsciiDfa { hir: ascii(hir), dfa: OnceLock::new() }
+        let hir = ascii(hir);
+        AsciiDfa { never: hir.properties().minimum_len().is_none(), hir, dfa: OnceLock::new() }
     }
 
     /// The leftmost-first match in `input`, or `None` when this path cannot answer (the
@@ -46,6 +49,9 @@ impl AsciiDfa {
     /// whose searched bytes and the byte on each side of them are ASCII.
     #[inline]
     pub fn search(&self, input: &Input<'_>) -> Option<Option<Match>> {
+        if self.never {
+            return Some(None);
+        }
         self.dfa.get_or_init(|| build(&self.hir)).as_ref()?.try_search(input).ok()
     }
 }
