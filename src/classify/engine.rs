@@ -45,11 +45,12 @@ struct Profile {
     digits: usize,
     upper: usize,
     colons: usize,
+    spaces: usize,
 }
 
 impl Profile {
     fn of(m: &Masks) -> Profile {
-        Profile { digits: m.digits, upper: m.upper, colons: m.colons }
+        Profile { digits: m.digits, upper: m.upper, colons: m.colons, spaces: m.spaces }
     }
 }
 
@@ -491,7 +492,9 @@ impl Engine {
         let mut masks = std::mem::take(&mut s.masks);
         masks.compute(value.as_bytes(), self.literal_nonword_first);
         let profile = Profile::of(&masks);
-        if profile.digits > 0 || profile.colons > 0 {
+        // The extended classes serve the digit, token and hex passes, and the whole-value
+        // token test (at most one space).
+        if profile.digits > 0 || profile.colons > 0 || profile.spaces <= 1 {
             masks.extend(value.as_bytes());
         }
         self.literal_pass(value.as_bytes(), &masks, whole, s);
@@ -626,14 +629,15 @@ impl Engine {
     fn names_possible(&self, v: &str, m: &Masks) -> bool {
         let mut carry = 0u64;
         for (k, blk) in m.blocks.iter().enumerate() {
-            // A capital (or accented lead byte) whose previous byte is not part of a word.
+            // A capital, or the first byte of a non-ASCII character, whose previous byte is
+            // not part of a word; of the latter, accented letters (lead byte >= 0xC3).
             let w = blk.alnum | blk.nonascii;
-            let mut cand = blk.cap & !((w << 1) | carry);
+            let mut cand = (blk.upper | blk.nonascii) & !((w << 1) | carry);
             carry = w >> 63;
             while cand != 0 {
                 let i = k * 64 + cand.trailing_zeros() as usize;
                 cand &= cand - 1;
-                if !v.is_char_boundary(i) {
+                if (0x80..0xC3).contains(&v.as_bytes()[i]) {
                     continue;
                 }
                 let (names, titles) = (&self.dict.first_names, &self.dict.titles);
@@ -724,7 +728,7 @@ impl Engine {
         }
         // Whole-value token rules (a column of bare keys) need the value to be one token.
         // ("Bearer <key>" is one token after its scheme word, hence one space allowed.)
-        if !self.whole_token_rules.is_empty() && n >= self.whole_token_rules.min {
+        if !self.whole_token_rules.is_empty() && n >= self.whole_token_rules.min && p.spaces <= 1 {
             let first_other = m.run_end(|k| k.token, 0);
             if first_other == n || (b[first_other] == b' ' && m.run_end(|k| k.token, first_other + 1) == n) {
                 fire(s, &self.whole_token_rules, n, 0, n);

@@ -11,7 +11,8 @@
 
 /// The classes of 64 consecutive bytes; bit `j` is byte `64·k + j` of block `k`. Bytes
 /// past the value's end have no class. The fields from `hex` on are filled only by
-/// `Masks::extend`: the passes that read them run only on values with digits or colons.
+/// `Masks::extend`: the passes that read them run only on values with digits or colons
+/// (or few spaces, for the whole-value token test).
 #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
 pub struct Block {
     /// ASCII letters and digits.
@@ -20,18 +21,16 @@ pub struct Block {
     pub upper: u64,
     /// Bytes >= 0x80 (any part of a non-ASCII character).
     pub nonascii: u64,
-    /// Upper-case ASCII letters and bytes >= 0xC3 (lead bytes of accented letters).
-    pub cap: u64,
-    /// Key-like token bytes: `[A-Za-z0-9+/=_-]`.
-    pub token: u64,
     pub colon: u64,
+    pub space: u64,
     /// First bytes of the literals that do not start with a letter or digit (`@`, `://`).
     pub nonword_first: u64,
     /// `0-9a-fA-F`.
     pub hex: u64,
+    /// Key-like token bytes: `[A-Za-z0-9+/=_-]`.
+    pub token: u64,
     /// Where a digit run may start: a digit, `+` or `(`.
     pub run_start: u64,
-    pub space: u64,
     pub dot: u64,
     /// Space, line feed or comma: what separates a house number from a street name.
     pub street_sep: u64,
@@ -42,10 +41,11 @@ pub struct Block {
 pub struct Masks {
     pub blocks: Vec<Block>,
     pub len: usize,
-    /// How many digits, upper-case letters and colons the value has.
+    /// How many digits, upper-case letters, colons and spaces the value has.
     pub digits: usize,
     pub upper: usize,
     pub colons: usize,
+    pub spaces: usize,
 }
 
 /// A field of `Block`, for the passes that walk one class across blocks.
@@ -59,7 +59,7 @@ impl Masks {
         self.len = b.len();
         self.blocks.clear();
         self.blocks.resize(b.len().div_ceil(64), Block::default());
-        [self.digits, self.upper, self.colons] = fill(b, Classes::Base(nonword_first), &mut self.blocks);
+        [self.digits, self.upper, self.colons, self.spaces] = fill(b, Classes::Base(nonword_first), &mut self.blocks);
     }
 
     /// Adds the extended classes (`hex` on) to the blocks of `b`, which `compute` classified.
@@ -151,7 +151,9 @@ impl Masks {
 }
 
 /// Calls `f(chunk, used, block)` for each 64-byte chunk of `b` and its block; the last
-/// chunk is zero-padded and `used` says how many of its bytes are `b`'s.
+/// chunk is zero-padded and `used` says how many of its bytes are `b`'s. (The SIMD path
+/// has its own loop: closures lose the target features of the function they are in.)
+#[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
 fn each_chunk(b: &[u8], blocks: &mut [Block], mut f: impl FnMut(&[u8; 64], usize, &mut Block)) {
     let mut chunks = b.chunks_exact(64);
@@ -168,26 +170,27 @@ fn each_chunk(b: &[u8], blocks: &mut [Block], mut f: impl FnMut(&[u8; 64], usize
 }
 
 /// Classifies `b` into `blocks` (one per 64 bytes), and counts its digits, upper-case
-/// letters and colons (base classes only).
+/// letters, colons and spaces (base classes only).
 #[cfg(target_arch = "x86_64")]
-fn fill(b: &[u8], classes: Classes, blocks: &mut [Block]) -> [usize; 3] {
+fn fill(b: &[u8], classes: Classes, blocks: &mut [Block]) -> [usize; 4] {
     simd::fill(b, classes, blocks)
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-fn fill(b: &[u8], classes: Classes, blocks: &mut [Block]) -> [usize; 3] {
+fn fill(b: &[u8], classes: Classes, blocks: &mut [Block]) -> [usize; 4] {
     each_chunk(b, blocks, |c, used, blk| scalar_classify(c, used, classes, blk));
     counts(blocks)
 }
 
-/// Digits, upper-case letters and colons in `blocks`.
+/// Digits, upper-case letters, colons and spaces in `blocks`.
 #[inline(always)]
-fn counts(blocks: &[Block]) -> [usize; 3] {
-    let mut n = [0; 3];
+fn counts(blocks: &[Block]) -> [usize; 4] {
+    let mut n = [0; 4];
     for b in blocks {
         n[0] += b.digit.count_ones() as usize;
         n[1] += b.upper.count_ones() as usize;
         n[2] += b.colon.count_ones() as usize;
+        n[3] += b.space.count_ones() as usize;
     }
     n
 }
@@ -218,9 +221,8 @@ fn scalar_classify(c: &[u8; 64], used: usize, classes: Classes, b: &mut Block) {
                 set(&mut b.digit, x.is_ascii_digit());
                 set(&mut b.upper, x.is_ascii_uppercase());
                 set(&mut b.nonascii, x >= 0x80);
-                set(&mut b.cap, x.is_ascii_uppercase() || x >= 0xC3);
-                set(&mut b.token, x.is_ascii_alphanumeric() || matches!(x, b'+' | b'/' | b'=' | b'_' | b'-'));
                 set(&mut b.colon, x == b':');
+                set(&mut b.space, x == b' ');
                 let first = match nonword_first {
                     Some(nw) => nw.contains(&x),
                     None => !x.is_ascii_alphanumeric(),
@@ -229,8 +231,8 @@ fn scalar_classify(c: &[u8; 64], used: usize, classes: Classes, b: &mut Block) {
             }
             Classes::Extended => {
                 set(&mut b.hex, x.is_ascii_hexdigit());
+                set(&mut b.token, x.is_ascii_alphanumeric() || matches!(x, b'+' | b'/' | b'=' | b'_' | b'-'));
                 set(&mut b.run_start, x.is_ascii_digit() || x == b'+' || x == b'(');
-                set(&mut b.space, x == b' ');
                 set(&mut b.dot, x == b'.');
                 set(&mut b.street_sep, matches!(x, b' ' | b'\n' | b','));
             }
@@ -252,7 +254,7 @@ fn used_bits(used: usize) -> u64 {
 mod simd {
     use std::arch::x86_64::*;
 
-    use super::{counts, each_chunk, used_bits, Block, Classes};
+    use super::{counts, used_bits, Block, Classes};
 
     /// One register of bytes: SSE2's 16 (every x86-64) or AVX2's 32 (most since 2013).
     trait Lanes: Copy {
@@ -356,15 +358,13 @@ mod simd {
         match classes {
             Classes::Base(nonword_first) => {
                 let (mut alnum, mut digit, mut upper, mut nonascii) = (0, 0, 0, 0);
-                let (mut cap, mut token, mut colon, mut first) = (0, 0, 0, 0);
+                let (mut colon, mut space, mut first) = (0, 0, 0);
                 for k in 0..lanes {
                     let x = L::load(c.as_ptr().add(L::WIDTH * k));
                     let sh = L::WIDTH * k;
                     let d = in_range(x, b'0', 10).bits();
                     let u = in_range(x, b'A', 26).bits();
                     let a = d | u | in_range(x, b'a', 26).bits();
-                    let lead = in_range(x, 0xC3, 0x3D).bits();
-                    let punct = eq(x, b'+').or(eq(x, b'/')).or(eq(x, b'=').or(eq(x, b'_'))).or(eq(x, b'-')).bits();
                     let f = match nonword_first {
                         Some(nw) => eq(x, nw[0]).or(eq(x, nw[1])).or(eq(x, nw[2]).or(eq(x, nw[3]))).bits(),
                         None => !a & used_bits(L::WIDTH),
@@ -373,58 +373,72 @@ mod simd {
                     digit |= d << sh;
                     upper |= u << sh;
                     nonascii |= x.bits() << sh;
-                    cap |= (u | lead) << sh;
-                    token |= (a | punct) << sh;
                     colon |= eq(x, b':').bits() << sh;
+                    space |= eq(x, b' ').bits() << sh;
                     first |= f << sh;
                 }
                 // Padding is NUL, which is no letter and may be a listed first byte.
                 let first = first & used_bits(used);
-                *b = Block { alnum, digit, upper, nonascii, cap, token, colon, nonword_first: first, ..*b };
+                *b = Block { alnum, digit, upper, nonascii, colon, space, nonword_first: first, ..*b };
             }
             Classes::Extended => {
-                let (mut hex, mut run_start, mut space, mut dot, mut street_sep) = (0, 0, 0, 0, 0);
+                let (mut hex, mut token, mut run_start, mut dot, mut street_sep) = (0, 0, 0, 0, 0);
                 for k in 0..lanes {
                     let x = L::load(c.as_ptr().add(L::WIDTH * k));
                     let sh = L::WIDTH * k;
                     let d = in_range(x, b'0', 10).bits();
+                    let a = d | in_range(x, b'A', 26).bits() | in_range(x, b'a', 26).bits();
                     let hex_alpha = in_range(x.or(L::splat(0x20)), b'a', 6).bits();
-                    let sp = eq(x, b' ').bits();
+                    let plus = eq(x, b'+');
+                    let punct = plus.or(eq(x, b'/')).or(eq(x, b'=').or(eq(x, b'_'))).or(eq(x, b'-')).bits();
                     hex |= (d | hex_alpha) << sh;
-                    run_start |= (d | eq(x, b'+').or(eq(x, b'(')).bits()) << sh;
-                    space |= sp << sh;
+                    token |= (a | punct) << sh;
+                    run_start |= (d | plus.or(eq(x, b'(')).bits()) << sh;
                     dot |= eq(x, b'.').bits() << sh;
-                    street_sep |= (sp | eq(x, b'\n').or(eq(x, b',')).bits()) << sh;
+                    street_sep |= eq(x, b' ').or(eq(x, b'\n')).or(eq(x, b',')).bits() << sh;
                 }
-                *b = Block { hex, run_start, space, dot, street_sep, ..*b };
+                *b = Block { hex, token, run_start, dot, street_sep, ..*b };
             }
+        }
+    }
+
+    /// Every chunk of `b` into `blocks`; inlined into the target-feature functions below
+    /// (a closure would not be, and would lose their features).
+    #[inline(always)]
+    unsafe fn fill_with<L: Lanes>(b: &[u8], classes: Classes, blocks: &mut [Block]) -> [usize; 4] {
+        let mut chunks = b.chunks_exact(64);
+        let mut k = 0;
+        for c in &mut chunks {
+            classify_with::<L>(c.try_into().expect("64-byte chunk"), 64, classes, &mut blocks[k]);
+            k += 1;
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut pad = [0u8; 64];
+            pad[..rest.len()].copy_from_slice(rest);
+            classify_with::<L>(&pad, rest.len(), classes, &mut blocks[k]);
+        }
+        if matches!(classes, Classes::Base(_)) {
+            counts(blocks)
+        } else {
+            [0; 4]
         }
     }
 
     // One call per value, not per block, so the constants stay in registers.
     #[target_feature(enable = "avx2,popcnt")]
-    unsafe fn fill_avx2(b: &[u8], classes: Classes, blocks: &mut [Block]) -> [usize; 3] {
-        each_chunk(b, blocks, |c, used, blk| classify_with::<Avx2>(c, used, classes, blk));
-        if matches!(classes, Classes::Base(_)) {
-            counts(blocks)
-        } else {
-            [0; 3]
-        }
+    unsafe fn fill_avx2(b: &[u8], classes: Classes, blocks: &mut [Block]) -> [usize; 4] {
+        fill_with::<Avx2>(b, classes, blocks)
     }
 
     #[target_feature(enable = "sse2")]
-    unsafe fn fill_sse2(b: &[u8], classes: Classes, blocks: &mut [Block]) -> [usize; 3] {
-        each_chunk(b, blocks, |c, used, blk| classify_with::<Sse2>(c, used, classes, blk));
-        if matches!(classes, Classes::Base(_)) {
-            counts(blocks)
-        } else {
-            [0; 3]
-        }
+    unsafe fn fill_sse2(b: &[u8], classes: Classes, blocks: &mut [Block]) -> [usize; 4] {
+        fill_with::<Sse2>(b, classes, blocks)
     }
 
     /// AVX2 where the CPU has it (the check is one cached load), else SSE2.
     #[inline(always)]
-    pub(super) fn fill(b: &[u8], classes: Classes, blocks: &mut [Block]) -> [usize; 3] {
+    pub(super) fn fill(b: &[u8], classes: Classes, blocks: &mut [Block]) -> [usize; 4] {
         if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("popcnt") {
             // SAFETY: the CPU has AVX2 and POPCNT; every load reads inside a 64-byte chunk.
             unsafe { fill_avx2(b, classes, blocks) }
