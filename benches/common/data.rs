@@ -75,3 +75,18 @@ pub fn columns(target_bytes: usize) -> Vec<(String, Vec<String>)> {
     }
     cols
 }
+
+/// `columns` as Arrow string arrays (one contiguous buffer each, as scans produce them),
+/// narrowed to ASSAY_BENCH_COLUMNS when set (`notes,uuid`: a profiling aid).
+#[allow(dead_code)]
+pub fn arrays(target_bytes: usize) -> Vec<(String, arrow::array::ArrayRef)> {
+    let keep = std::env::var("ASSAY_BENCH_COLUMNS").ok();
+    columns(target_bytes)
+        .into_iter()
+        .filter(|(name, _)| keep.as_ref().is_none_or(|k| k.split(',').any(|c| c == name)))
+        .map(|(name, vals)| {
+            let array: arrow::array::ArrayRef = std::sync::Arc::new(arrow::array::StringArray::from(vals));
+            (name, array)
+        })
+        .collect()
+}
