@@ -93,8 +93,11 @@ struct RuleRegex {
     slot: usize,
     /// The split that finds the `value` span without captures, when the pattern allows it.
     split: Option<Split>,
-    /// The pattern's dense DFA for ASCII windows (built on first use).
-    ascii: AsciiDfa,
+    /// The pattern's dense DFA for ASCII windows (built on first use), for rules woken by
+    /// digit runs and tokens: they search short structured values all the time. Rules
+    /// woken only by literals are distinctive secrets and e-mail, which the meta regex's
+    /// literal prefilters serve well and whose DFAs take the longest to build.
+    ascii: Option<AsciiDfa>,
     /// The shortest match in bytes: a shorter window cannot hold one.
     min_len: usize,
 }
@@ -278,6 +281,8 @@ impl Engine {
             let ri = idx as u16;
             let mut regexes = Vec::new();
             let mut slack = RUN_SLACK;
+            let pf = &f.prefilter;
+            let shaped = pf.digits.is_some() || pf.upper_tokens.is_some() || pf.tokens.is_some() || pf.hex.is_some();
             for (i, p) in f.patterns.iter().enumerate() {
                 let syntax = regex_automata::util::syntax::Config::new().unicode(true);
                 let re = Regex::builder()
@@ -292,7 +297,7 @@ impl Engine {
                 // Unbounded patterns (`\s*`) keep the default slack.
                 slack = slack.max(hir.properties().maximum_len().unwrap_or(RUN_SLACK).min(MAX_SLACK));
                 let min_len = hir.properties().minimum_len().unwrap_or(0);
-                regexes.push(RuleRegex { re, group, slot: regex_count, split, ascii: AsciiDfa::new(&hir), min_len });
+                regexes.push(RuleRegex { re, group, slot: regex_count, split, ascii: shaped.then(|| AsciiDfa::new(&hir)), min_len });
                 regex_count += 1;
             }
             files_literals.push(f.prefilter.literals.clone());
@@ -884,7 +889,7 @@ impl Engine {
                     // comes from the split around the match, or else from the capture engine
                     // run anchored at the match: the same match (leftmost-first), with its
                     // groups, for the price of one anchored pass instead of a search.
-                    let found = if ascii { dfa.search(&input) } else { None };
+                    let found = dfa.as_ref().filter(|_| ascii).and_then(|d| d.search(&input));
                     let Some(m) = found.unwrap_or_else(|| re.search(&input)) else { break };
                     let (ms, me) = (m.start(), m.end());
                     let (vs, ve) = match group {
