@@ -269,75 +269,48 @@ mod simd {
         unsafe fn bits(self) -> u64;
     }
 
-    #[derive(Clone, Copy)]
-    struct Sse2(__m128i);
+    /// A `Lanes` type over one register type and its intrinsics.
+    macro_rules! lanes {
+        ($name:ident, $reg:ty, $width:expr, $load:ident, $splat:ident, $add:ident, $gt:ident, $eq:ident, $or:ident, $mask:ident, $mask_bits:ty) => {
+            #[derive(Clone, Copy)]
+            struct $name($reg);
 
-    impl Lanes for Sse2 {
-        const WIDTH: usize = 16;
-        #[inline(always)]
-        unsafe fn load(p: *const u8) -> Self {
-            Sse2(_mm_loadu_si128(p as *const __m128i))
-        }
-        #[inline(always)]
-        unsafe fn splat(c: u8) -> Self {
-            Sse2(_mm_set1_epi8(c as i8))
-        }
-        #[inline(always)]
-        unsafe fn add(self, o: Self) -> Self {
-            Sse2(_mm_add_epi8(self.0, o.0))
-        }
-        #[inline(always)]
-        unsafe fn lt(self, o: Self) -> Self {
-            Sse2(_mm_cmplt_epi8(self.0, o.0))
-        }
-        #[inline(always)]
-        unsafe fn eq(self, o: Self) -> Self {
-            Sse2(_mm_cmpeq_epi8(self.0, o.0))
-        }
-        #[inline(always)]
-        unsafe fn or(self, o: Self) -> Self {
-            Sse2(_mm_or_si128(self.0, o.0))
-        }
-        #[inline(always)]
-        unsafe fn bits(self) -> u64 {
-            _mm_movemask_epi8(self.0) as u16 as u64
-        }
+            impl Lanes for $name {
+                const WIDTH: usize = $width;
+                #[inline(always)]
+                unsafe fn load(p: *const u8) -> Self {
+                    $name($load(p as *const $reg))
+                }
+                #[inline(always)]
+                unsafe fn splat(c: u8) -> Self {
+                    $name($splat(c as i8))
+                }
+                #[inline(always)]
+                unsafe fn add(self, o: Self) -> Self {
+                    $name($add(self.0, o.0))
+                }
+                #[inline(always)]
+                unsafe fn lt(self, o: Self) -> Self {
+                    $name($gt(o.0, self.0))
+                }
+                #[inline(always)]
+                unsafe fn eq(self, o: Self) -> Self {
+                    $name($eq(self.0, o.0))
+                }
+                #[inline(always)]
+                unsafe fn or(self, o: Self) -> Self {
+                    $name($or(self.0, o.0))
+                }
+                #[inline(always)]
+                unsafe fn bits(self) -> u64 {
+                    $mask(self.0) as $mask_bits as u64
+                }
+            }
+        };
     }
 
-    #[derive(Clone, Copy)]
-    struct Avx2(__m256i);
-
-    impl Lanes for Avx2 {
-        const WIDTH: usize = 32;
-        #[inline(always)]
-        unsafe fn load(p: *const u8) -> Self {
-            Avx2(_mm256_loadu_si256(p as *const __m256i))
-        }
-        #[inline(always)]
-        unsafe fn splat(c: u8) -> Self {
-            Avx2(_mm256_set1_epi8(c as i8))
-        }
-        #[inline(always)]
-        unsafe fn add(self, o: Self) -> Self {
-            Avx2(_mm256_add_epi8(self.0, o.0))
-        }
-        #[inline(always)]
-        unsafe fn lt(self, o: Self) -> Self {
-            Avx2(_mm256_cmpgt_epi8(o.0, self.0))
-        }
-        #[inline(always)]
-        unsafe fn eq(self, o: Self) -> Self {
-            Avx2(_mm256_cmpeq_epi8(self.0, o.0))
-        }
-        #[inline(always)]
-        unsafe fn or(self, o: Self) -> Self {
-            Avx2(_mm256_or_si256(self.0, o.0))
-        }
-        #[inline(always)]
-        unsafe fn bits(self) -> u64 {
-            _mm256_movemask_epi8(self.0) as u32 as u64
-        }
-    }
+    lanes!(Sse2, __m128i, 16, _mm_loadu_si128, _mm_set1_epi8, _mm_add_epi8, _mm_cmpgt_epi8, _mm_cmpeq_epi8, _mm_or_si128, _mm_movemask_epi8, u16);
+    lanes!(Avx2, __m256i, 32, _mm256_loadu_si256, _mm256_set1_epi8, _mm256_add_epi8, _mm256_cmpgt_epi8, _mm256_cmpeq_epi8, _mm256_or_si256, _mm256_movemask_epi8, u32);
 
     /// Bytes in `lo..lo + n` (n < 128): shifted to the bottom of the signed range so one
     /// signed compare does the unsigned range test.
