@@ -1,12 +1,14 @@
 //! The classification engine: prefilter → confirm → validate, once per value.
 //!
-//! Rules are compiled once. A value first goes through one literal pass over all the rules'
-//! literals (a trie walked from word starts, see `literal_pass`) and byte passes that find
-//! digit runs, tokens and upper-case tokens; only the
-//! rules those passes point at run their regexes, and only over windows around the
-//! trigger (`regex-automata`'s `Input::range` keeps look-around context intact). A regex
-//! match is then checked by the rule's validator, entropy floor and keyword context. The
-//! result per value and rule is at most one `Hit`; `verdict` turns hits into column labels.
+//! Rules are compiled once. A value is first classified byte by byte into bit masks
+//! (`masks`, SIMD); from them one literal pass finds the rules' literals (a trie walked
+//! from word starts that pass a gram gate, see `literal_pass`) and the shape passes find
+//! digit runs, tokens, upper-case tokens and hex runs. Only the rules those passes point
+//! at run their regexes, and only over windows around the trigger (`regex-automata`'s
+//! `Input::range` keeps look-around context intact); an ASCII window is searched with the
+//! pattern's dense ASCII DFA (`ascii`) where the rule has one. A regex match is then
+//! checked by the rule's validator, entropy floor and keyword context. The result per
+//! value and rule is at most one `Hit`; `verdict` turns hits into column labels.
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_automata::meta::Regex;

@@ -1,7 +1,9 @@
 //! Classification: rule files in, column labels out.
 //!
 //! `rule` is the YAML schema, `loader` reads rules and dictionaries, `engine` runs the
-//! prefilter → regex → validator pipeline on one value, `dictionary` holds the name and
+//! prefilter → regex → validator pipeline on one value (with `masks`, the value's byte
+//! classes; `gate` and `trie`, the literal and word-list lookups; `ascii`, dense DFAs for
+//! ASCII windows; `split`, value spans without captures), `dictionary` holds the name and
 //! address matchers, `validators` the checksums and structure checks, `columns` feeds Arrow
 //! arrays in, and `verdict` aggregates a column's hits into labels with masked evidence.
 //! This module does no I/O beyond reading its own rule files, and nothing outside
