@@ -2177,10 +2177,41 @@ def t_keyvault_us(rng, L):
     ], "en_US")
 
 
+def t_kontakte_at(rng, L):
+    """German and Belgian-Dutch compound column names (Telefonnummer, Handynummer, GSM)
+    over bare digit strings, which only the column name tells from order numbers, next to
+    compound-named hard negatives (Bestellnummer, Rechnungsdatum, Artikelnummer)."""
+    de, be = L["de_AT"], L["nl_BE"]
+    n = 2500
+
+    def festnetz():  # Austrian landline, no separators: 01 Wien, 0316 Graz, 0662 Salzburg, 0732 Linz
+        area = rng.choice(["1", "316", "662", "732", "512"])
+        return "0" + area + rng.choice("123456789") + rdigits(rng, 7 if area == "1" else 5)
+
+    def handy_int():  # 43 664/676/699 … as int64, country code without +
+        return int("43" + rng.choice(["664", "676", "699", "650"]) + rng.choice("123456789") + rdigits(rng, 6))
+
+    def gsm():  # Belgian mobile, national, no separators
+        return "04" + rng.choice("5789") + rdigits(rng, 7)
+    return Table("kontakte_at", "csv", [
+        Col("Kundennummer", [str(rng.randint(10_000_000, 99_999_999)) for _ in range(n)]),
+        Col("Telefonnummer", column(rng, n, festnetz, null=0.1), ["pii.phone_number"]),
+        Col("Handynummer", column(rng, n, handy_int, null=0.1), ["pii.phone_number"], kind="int"),
+        Col("GSM", column(rng, n, gsm, null=0.3), ["pii.phone_number"]),
+        Col("Geburtstag", column(rng, n, lambda: gen_dob(rng, "de", ["dmy."]), null=0.2), ["pii.date_of_birth"], check="dob"),
+        Col("Lieferadresse", [de.address(rng, newline_share=0) for _ in range(n)], ["pii.street_address"]),
+        Col("Kontonummer", column(rng, n, lambda: gen_iban(rng, "AT"), null=0.1), ["pii.iban"], check="iban"),
+        Col("Bestellnummer", [str(rng.randint(1_000_000_000, 9_999_999_999)) for _ in range(n)]),
+        Col("Rechnungsdatum", [gen_recent_date(rng, "de", ["dmy."], 2020, 2025) for _ in range(n)], check="recent_date"),
+        Col("Artikelnummer", [gen_ean13(rng) for _ in range(n)], neg=None),
+        Col("Ansprechpartner", [be.name(rng) if rng.random() < 0.5 else de.name(rng) for _ in range(n)], ["pii.person_name"]),
+    ], "de_AT", bom=True)
+
+
 TABLE_BUILDERS = [t_patients_fr, t_clientes_es, t_fatture_it, t_leden_nl, t_contribuintes_pt, t_pedidos_br, t_hr_staff_gb,
                   t_mitarbeiter_at, t_grenzgaenger_ch, t_service_configs_us, t_ci_builds_nl, t_webhooks_es,
                   t_network_inventory_it, t_wallets_pt, t_livraisons_fr, t_sessions_us, t_call_center_gb,
-                  t_datasources_at, t_catalogo_it, t_transactions_be, t_keyvault_us]
+                  t_datasources_at, t_catalogo_it, t_transactions_be, t_keyvault_us, t_kontakte_at]
 
 
 # =============================================================================================

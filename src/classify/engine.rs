@@ -345,7 +345,7 @@ impl Engine {
                 sweep: f.sweep,
                 yields_to: f.yields_to.clone(),
                 keyword_ac: ci_automaton(f.keywords.iter().chain(&f.value_keywords), &path)?,
-                column_keywords: f.keywords.iter().map(|k| name_tokens(k)).collect(),
+                column_keywords: f.keywords.iter().chain(&f.column_keywords).map(|k| name_tokens(k)).collect(),
                 column_exclude: f.column_exclude.iter().map(|k| k.to_lowercase()).collect(),
                 id: f.id,
                 label: f.label,
@@ -1160,5 +1160,25 @@ mod tests {
             let h = hits.iter().find(|h| h.rule == ipv4).unwrap_or_else(|| panic!("{line}: no IPv4 hit"));
             assert_eq!(&line[h.start..h.end], "81.2.69.142", "{line}");
         }
+    }
+
+    /// A bare digit string is a phone number only with context. `ani` (a telecom column)
+    /// is a `column_keywords` word: it gives context as a column name, but not as the
+    /// letters inside "organic" before a number in a text.
+    #[test]
+    fn column_keywords_count_in_column_names_only() {
+        let e = Engine::builtin().expect("built-in rules");
+        let phone = e.rules().iter().position(|r| r.id == "pii.phone_number.national").expect("phone rule") as u16;
+        let strength = |column: &str, value: &str| {
+            let mut hits = Vec::new();
+            e.scan_value(value, &e.column_context(column), &mut Scratch::default(), &mut hits);
+            hits.iter().find(|h| h.rule == phone).map(|h| h.strength)
+        };
+        for column in ["ani", "caller_ani", "Telefonnummer", "GSM"] {
+            assert_eq!(strength(column, "447700900123"), Some(Strength::Strong), "{column}");
+        }
+        assert_eq!(strength("order_id", "447700900123"), None);
+        assert_eq!(strength("remarks", "organic 447700900123"), None);
+        assert_eq!(strength("remarks", "tel 447700900123"), Some(Strength::Strong));
     }
 }

@@ -131,6 +131,10 @@ pub struct RuleFile {
     /// e.g. `"name":` in JSON).
     #[serde(default)]
     pub value_keywords: Vec<String>,
+    /// Context words looked for only in the column name: short or common letter strings
+    /// that would be found inside other words of a text (`ani` in "organic", `rue` in "true").
+    #[serde(default)]
+    pub column_keywords: Vec<String>,
     #[serde(default)]
     pub keyword_mode: KeywordMode,
     /// Column-name words that mean the column is not this kind of data (e.g. `hash`).
