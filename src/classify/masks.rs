@@ -409,10 +409,77 @@ mod simd {
         fill_with::<Sse2>(b, classes, blocks)
     }
 
-    /// AVX2 where the CPU has it (the check is one cached load), else SSE2.
+    /// Bytes in `lo..lo + n`, as a mask (unsigned compare after the shift).
+    #[inline(always)]
+    unsafe fn in_range512(x: __m512i, lo: u8, n: u8) -> u64 {
+        _mm512_cmplt_epu8_mask(_mm512_sub_epi8(x, _mm512_set1_epi8(lo as i8)), _mm512_set1_epi8(n as i8))
+    }
+
+    #[inline(always)]
+    unsafe fn eq512(x: __m512i, c: u8) -> u64 {
+        _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(c as i8))
+    }
+
+    /// AVX-512BW: a whole block per register, compares straight into bit masks, and a
+    /// masked load for the last block instead of a zero-padded copy.
+    #[target_feature(enable = "avx512bw,popcnt")]
+    unsafe fn fill_avx512(b: &[u8], classes: Classes, blocks: &mut [Block]) -> [usize; 4] {
+        for (k, blk) in blocks.iter_mut().enumerate() {
+            let used = (b.len() - 64 * k).min(64);
+            let live = used_bits(used);
+            // Masked-off bytes are neither read nor faulted on; they load as NUL.
+            let x = _mm512_maskz_loadu_epi8(live, b.as_ptr().add(64 * k) as *const i8);
+            match classes {
+                Classes::Base(nonword_first) => {
+                    let digit = in_range512(x, b'0', 10);
+                    let upper = in_range512(x, b'A', 26);
+                    let alnum = digit | upper | in_range512(x, b'a', 26);
+                    let first = match nonword_first {
+                        Some(nw) => eq512(x, nw[0]) | eq512(x, nw[1]) | eq512(x, nw[2]) | eq512(x, nw[3]),
+                        None => !alnum,
+                    };
+                    *blk = Block {
+                        alnum,
+                        digit,
+                        upper,
+                        nonascii: _mm512_movepi8_mask(x),
+                        colon: eq512(x, b':'),
+                        space: eq512(x, b' '),
+                        nonword_first: first & live,
+                        ..*blk
+                    };
+                }
+                Classes::Extended => {
+                    let digit = in_range512(x, b'0', 10);
+                    let alnum = digit | in_range512(x, b'A', 26) | in_range512(x, b'a', 26);
+                    let plus = eq512(x, b'+');
+                    let punct = plus | eq512(x, b'/') | eq512(x, b'=') | eq512(x, b'_') | eq512(x, b'-');
+                    let space = eq512(x, b' ');
+                    *blk = Block {
+                        hex: digit | in_range512(_mm512_or_si512(x, _mm512_set1_epi8(0x20)), b'a', 6),
+                        token: alnum | punct,
+                        run_start: digit | plus | eq512(x, b'('),
+                        dot: eq512(x, b'.'),
+                        street_sep: space | eq512(x, b'\n') | eq512(x, b','),
+                        ..*blk
+                    };
+                }
+            }
+        }
+        if matches!(classes, Classes::Base(_)) {
+            counts(blocks)
+        } else {
+            [0; 4]
+        }
+    }
+
+    /// AVX-512BW, else AVX2, else SSE2, as the CPU allows (each check is one cached load).
     #[inline(always)]
     pub(super) fn fill(b: &[u8], classes: Classes, blocks: &mut [Block]) -> [usize; 4] {
-        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("popcnt") {
+        if is_x86_feature_detected!("avx512bw") && is_x86_feature_detected!("popcnt") {
+            // SAFETY: the CPU has AVX-512BW and POPCNT; the masked loads read only bytes of `b`.
+            unsafe { fill_avx512(b, classes, blocks) }
+        } else if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("popcnt") {
             // SAFETY: the CPU has AVX2 and POPCNT; every load reads inside a 64-byte chunk.
             unsafe { fill_avx2(b, classes, blocks) }
         } else {
@@ -450,6 +517,12 @@ mod simd {
                             // SAFETY: the CPU has AVX2.
                             unsafe { super::fill_avx2(&pad[..used], cl, &mut got) };
                             assert_eq!(got[0], want, "AVX2, bytes {start}.., {cl:?}, used {used}");
+                        }
+                        if is_x86_feature_detected!("avx512bw") {
+                            let mut got = [Block::default()];
+                            // SAFETY: the CPU has AVX-512BW.
+                            unsafe { super::fill_avx512(&pad[..used], cl, &mut got) };
+                            assert_eq!(got[0], want, "AVX-512, bytes {start}.., {cl:?}, used {used}");
                         }
                     }
                 }
