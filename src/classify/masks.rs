@@ -3,8 +3,8 @@
 //! Every prefilter pass asks the same questions of every byte: is it a digit, a letter, a
 //! token byte, the first letter of a word? Asked once per pass with a branch per byte,
 //! that cost more than all the regexes on short values. Here a value is classified once,
-//! 32 bytes per SIMD instruction (AVX2 where the CPU has it, else SSE2's 16, which every
-//! x86-64 has; other targets take a scalar loop with the same result), and the passes
+//! 64 bytes per SIMD instruction with AVX-512BW, 32 with AVX2, else SSE2's 16, which every
+//! x86-64 has (other targets take a scalar loop with the same result), and the passes
 //! then find word starts (`x & !(x << 1)`), runs (`trailing_ones`) and counts
 //! (`count_ones`) with a few instructions per 64 bytes, visiting only the bytes they care
 //! about.
