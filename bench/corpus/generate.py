@@ -2208,10 +2208,46 @@ def t_kontakte_at(rng, L):
     ], "de_AT", bom=True)
 
 
+def t_agenda_es_it(rng, L):
+    """National phone formats without a trunk 0 (Spanish and Portuguese nine-digit numbers,
+    Italian mobiles) and with one (Italian landlines, the 00 international prefix), next to
+    what groups the same way: SIRENs, a postcode with a house number, dates with times."""
+    es, it = L["es_ES"], L["it_IT"]
+    n = 2000
+
+    def es_phone():
+        p = rng.choice("6789") + rdigits(rng, 8)
+        return f"{p[:3]} {p[3:6]} {p[6:]}" if rng.random() < 0.5 else f"{p[:3]} {p[3:5]} {p[5:7]} {p[7:]}"
+
+    def it_phone():
+        r = rng.random()
+        if r < 0.4:
+            return f"0{rng.choice(['6', '2', '11', '51', '55'])} {rdigits(rng, 4)} {rdigits(rng, 4)}"
+        if r < 0.7:
+            return f"3{rng.choice('2345789')}{rdigits(rng, 1)} {rdigits(rng, 7)}"
+        return f"0039 3{rng.choice('2345789')}{rdigits(rng, 1)} {rdigits(rng, 7)}"
+
+    def siren():
+        while True:
+            body = rdigits(rng, 8)
+            full = body + str(luhn_check_digit(body))
+            if full[0] != "0":
+                return f"{full[:3]} {full[3:6]} {full[6:]}"
+    return Table("agenda_es_it", "csv", [
+        Col("telefono", column(rng, n, es_phone, null=0.1), ["pii.phone_number"]),
+        Col("recapito", column(rng, n, it_phone, null=0.1), ["pii.phone_number"]),
+        Col("nombre", [es.name(rng) for _ in range(n)], ["pii.person_name"]),
+        Col("siren_proveedor", [siren() for _ in range(n)]),
+        Col("cp_numero", [f"0{rdigits(rng, 4)} {rng.randint(1, 250)}" for _ in range(n)]),
+        Col("cita", [f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.202{rng.randint(0, 5)} {rng.randint(8, 19):02d}:{rng.choice(['00', '15', '30', '45'])}" for _ in range(n)]),
+        Col("importe", [f"{rng.randint(1, 999)} {rdigits(rng, 3)},{rdigits(rng, 2)}" for _ in range(n)]),
+    ], "es_ES")
+
+
 TABLE_BUILDERS = [t_patients_fr, t_clientes_es, t_fatture_it, t_leden_nl, t_contribuintes_pt, t_pedidos_br, t_hr_staff_gb,
                   t_mitarbeiter_at, t_grenzgaenger_ch, t_service_configs_us, t_ci_builds_nl, t_webhooks_es,
                   t_network_inventory_it, t_wallets_pt, t_livraisons_fr, t_sessions_us, t_call_center_gb,
-                  t_datasources_at, t_catalogo_it, t_transactions_be, t_keyvault_us, t_kontakte_at]
+                  t_datasources_at, t_catalogo_it, t_transactions_be, t_keyvault_us, t_kontakte_at, t_agenda_es_it]
 
 
 # =============================================================================================

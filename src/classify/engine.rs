@@ -946,6 +946,9 @@ impl Engine {
             Some(v) => validators::validate(v, text),
             None => Check::Valid,
         };
+        if check == Check::Other {
+            return None;
+        }
         if check == Check::Invalid {
             return Some(Hit { rule: r, strength: Strength::Rejected, start: vs, end: ve });
         }
@@ -973,7 +976,7 @@ impl Engine {
             Check::Plausible if context => Strength::Strong,
             Check::Plausible => Strength::RateOnly,
             Check::Weak if context => Strength::Strong,
-            Check::Weak | Check::Invalid => return None,
+            Check::Weak | Check::Invalid | Check::Other => return None,
         };
         Some(Hit { rule: r, strength, start, end })
     }

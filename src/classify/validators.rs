@@ -20,6 +20,10 @@ pub enum Check {
     Weak,
     /// The value cannot be what the rule says.
     Invalid,
+    /// The match is another kind of value that the pattern's shape also fits (a date
+    /// where a phone number was looked for): it neither counts nor argues against the
+    /// rule, where `Invalid` counts as a checksum failing (see `Strength::Rejected`).
+    Other,
 }
 
 impl From<bool> for Check {
@@ -638,19 +642,70 @@ fn year_check(y: i32) -> Check {
     }
 }
 
-/// A phone number has 7–15 digits (E.164) and is not one repeated digit. Numbers without a
-/// `+`, parentheses or separators are weak: they are also ids and amounts.
+/// A phone number has 7–15 digits (E.164) and is not one repeated digit. Only a number
+/// whose writing marks it as one is valid alone: a `+` or parentheses; a trunk 0 with
+/// separators and the 9–12 digits of a national number (`00` starts an international
+/// one); four or more groups (06 12 34 56 78, 912 34 56 78); or the North American
+/// 3-3-4. The rest is weak, needing context: bare digit strings are also ids and amounts,
+/// and 612 345 678 is also a French company number (SIREN) or an amount.
 pub fn phone(s: &str) -> Check {
     let d = digits(s);
     if !(7..=15).contains(&d.len()) || d.iter().all(|&x| x == d[0]) {
         return Check::Invalid;
     }
-    let formatted = s.starts_with('+') || s.contains('(') || s.contains(' ') || s.contains('-') || s.contains('.');
-    if formatted {
+    if starts_with_date(s) {
+        return Check::Other;
+    }
+    if s.starts_with('+') || s.contains('(') {
+        return Check::Valid;
+    }
+    // Digit group lengths, up to the first four.
+    let (mut groups, mut sizes, mut run) = (0, [0usize; 4], 0);
+    for c in s.bytes().chain([b' ']) {
+        if c.is_ascii_digit() {
+            run += 1;
+        } else if run > 0 {
+            if groups < 4 {
+                sizes[groups] = run;
+            }
+            groups += 1;
+            run = 0;
+        }
+    }
+    if groups == 1 {
+        return Check::Weak;
+    }
+    // 057-32-5608 is how US social security numbers are written.
+    if groups == 3 && sizes[..3] == [3, 2, 4] {
+        return Check::Other;
+    }
+    if s.starts_with('0') && !s.starts_with("00") {
+        // Fewer or more digits: a postcode and house number, a tracking number.
+        return if (9..=12).contains(&d.len()) { Check::Valid } else { Check::Other };
+    }
+    if s.starts_with("00") || groups >= 4 || (groups == 3 && sizes[..3] == [3, 3, 4]) {
         Check::Valid
     } else {
         Check::Weak
     }
+}
+
+/// Whether `s` begins with a numeric date (`01.02.2024`, `1/2/2024`, `2024-05-01`): a
+/// date and the time after it ("05.01.2024 10") group like a number written after a
+/// trunk 0.
+fn starts_with_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    let run = |i: usize| b[i.min(b.len())..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let a = run(0);
+    let i = a;
+    let Some(&sep) = b.get(i).filter(|c| matches!(c, b'.' | b'/' | b'-')) else { return false };
+    let m = run(i + 1);
+    let j = i + 1 + m;
+    if b.get(j) != Some(&sep) {
+        return false;
+    }
+    let y = run(j + 1);
+    ((1..=2).contains(&a) && (1..=2).contains(&m) && y == 4) || (a == 4 && (1..=2).contains(&m) && (1..=2).contains(&y))
 }
 
 /// A token-like secret: not a run of one character, not a plain word, not all hex
@@ -744,6 +799,24 @@ mod tests {
         assert!(iban("DE89370400440532013000"));
         assert!(!iban("GB82 WEST 1234 5698 7654 33"));
         assert!(!iban("DE8937040044053201300")); // one digit short
+    }
+
+    #[test]
+    fn phone_validity_follows_how_the_number_is_written() {
+        for valid in ["+44 20 7946 0958", "(030) 1234567", "06 12 34 56 78", "0470/12.34.56", "06-12345678", "0044 20 7946 0958", "912 34 56 78", "815.899.3314", "815.899.3314x12"] {
+            assert_eq!(phone(valid), Check::Valid, "{valid}");
+        }
+        // Ambiguous alone: ids, amounts, SIRENs; they count with a keyword.
+        for weak in ["2532440468", "612 345 678", "333 1234567"] {
+            assert_eq!(phone(weak), Check::Weak, "{weak}");
+        }
+        // Dates with a time; a trunk 0 with too few or too many digits for a national number.
+        for other in ["05.01.2024 10", "2024-05-01 12", "01234 567", "05 1234 5678 9012", "057-32-5608"] {
+            assert_eq!(phone(other), Check::Other, "{other}");
+        }
+        for invalid in ["1111111", "+1", "123456"] {
+            assert_eq!(phone(invalid), Check::Invalid, "{invalid}");
+        }
     }
 
     #[test]
