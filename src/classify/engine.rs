@@ -75,6 +75,9 @@ pub struct CompiledRule {
     /// Bytes on each side of a digit-run or token trigger that its regexes search: any
     /// match that overlaps the trigger fits (see `RUN_SLACK`).
     slack: usize,
+    /// The shortest match of any of its patterns: a shorter value cannot hold one, so its
+    /// triggers open no window.
+    shortest: usize,
     /// Keywords (column and value) as one ASCII-case-insensitive automaton.
     keyword_ac: Option<AhoCorasick>,
     column_keywords: Vec<Vec<String>>,
@@ -358,6 +361,7 @@ impl Engine {
                 scope: f.scope,
                 validator: f.validator,
                 min_entropy: f.min_entropy,
+                shortest: regexes.iter().map(|r| r.min_len).min().unwrap_or(0),
                 regexes,
                 slack,
                 upper_letters: f.prefilter.upper_token_letters,
@@ -681,7 +685,7 @@ impl Engine {
         let n = b.len();
         let fire = |s: &mut Scratch, rules: &ByLength, count: usize, start: usize, end: usize| {
             rules.each(count, |r| {
-                push_window(s, r, self.run_window(r, start, end, n));
+                self.open_run_window(s, r, start, end, n);
             });
         };
         if !self.digit_triggers.is_empty() && p.digits >= self.digit_counts.min {
@@ -709,7 +713,7 @@ impl Engine {
                     self.digit_counts.each(r.digits, |t| {
                         let t = &self.digit_triggers[t as usize];
                         if (t.seps == 0 || r.bits & t.seps != 0) && (t.groups.0..=t.groups.1).contains(&r.groups) {
-                            push_window(s, t.rule, self.run_window(t.rule, r.start, r.end, n));
+                            self.open_run_window(s, t.rule, r.start, r.end, n);
                         }
                     });
                 };
@@ -769,7 +773,7 @@ impl Engine {
                         if letters > 0 && start + letters < end {
                             self.upper_lettered_rules.each(end - start, |r| {
                                 if letters >= self.rules[r as usize].upper_letters {
-                                    push_window(s, r, self.run_window(r, start, end, n));
+                                    self.open_run_window(s, r, start, end, n);
                                 }
                             });
                         }
@@ -856,6 +860,15 @@ impl Engine {
         }
         r.stop = i;
         r
+    }
+
+    /// Opens rule `r`'s window around a trigger at `start..end` of a value of `n` bytes
+    /// (see `run_window`), unless the value is shorter than the rule's shortest match.
+    #[inline(always)]
+    fn open_run_window(&self, s: &mut Scratch, r: u16, start: usize, end: usize, n: usize) {
+        if n >= self.rules[r as usize].shortest {
+            push_window(s, r, self.run_window(r, start, end, n));
+        }
     }
 
     /// The window rule `r` searches around a digit run or token at `start..end` of a value
