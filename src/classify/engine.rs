@@ -40,21 +40,6 @@ const MAX_SLACK: usize = 512;
 /// How far before a match a keyword still counts as context.
 const KEYWORD_REACH: usize = 48;
 
-/// Byte counts of one value; they gate the costlier passes (no digit run without digits,
-/// no name without two capitals, …).
-#[derive(Default, Clone, Copy)]
-struct Profile {
-    digits: usize,
-    upper: usize,
-    colons: usize,
-    spaces: usize,
-}
-
-impl Profile {
-    fn of(m: &Masks) -> Profile {
-        Profile { digits: m.digits, upper: m.upper, colons: m.colons, spaces: m.spaces }
-    }
-}
 
 /// A compiled rule.
 pub struct CompiledRule {
@@ -502,14 +487,13 @@ impl Engine {
 
         let mut masks = std::mem::take(&mut s.masks);
         masks.compute(value.as_bytes(), self.literal_nonword_first);
-        let profile = Profile::of(&masks);
         // The extended classes serve the digit, token and hex passes, and the whole-value
         // token test (at most one space).
-        if profile.digits > 0 || profile.colons > 0 || profile.spaces <= 1 {
+        if masks.digits > 0 || masks.colons > 0 || masks.spaces <= 1 {
             masks.extend(value.as_bytes());
         }
         self.literal_pass(value.as_bytes(), &masks, whole, s);
-        self.shape_pass(value, &masks, profile, s);
+        self.shape_pass(value, &masks, s);
 
         let touched = std::mem::take(&mut s.touched);
         for &r in &touched {
@@ -528,12 +512,12 @@ impl Engine {
 
         self.drop_superseded_fallbacks(hits_before, hits);
 
-        if !self.name_rules.is_empty() && profile.upper >= 2 && self.names_possible(value, &masks) {
+        if !self.name_rules.is_empty() && masks.upper >= 2 && self.names_possible(value, &masks) {
             s.dict_hits.clear();
             self.dict.find_names(value, &mut s.dict, &mut s.dict_hits);
             self.dict_outcome(&self.name_rules, value, ctx, s, hits);
         }
-        if !self.street_rules.is_empty() && profile.digits > 0 && number_next_to_word(&masks) {
+        if !self.street_rules.is_empty() && masks.digits > 0 && number_next_to_word(&masks) {
             s.dict_hits.clear();
             self.dict.find_streets(value, &mut s.dict, &mut s.dict_hits);
             self.dict_outcome(&self.street_rules, value, ctx, s, hits);
@@ -680,7 +664,7 @@ impl Engine {
     /// around it (`run_window`), in short values too: a date at the start of a log line
     /// does not make the date rule scan the whole line, and a value is classified the
     /// same alone or inside a longer text.
-    fn shape_pass(&self, v: &str, m: &Masks, p: Profile, s: &mut Scratch) {
+    fn shape_pass(&self, v: &str, m: &Masks, s: &mut Scratch) {
         let b = v.as_bytes();
         let n = b.len();
         let fire = |s: &mut Scratch, rules: &ByLength, count: usize, start: usize, end: usize| {
@@ -688,7 +672,7 @@ impl Engine {
                 self.open_run_window(s, r, start, end, n);
             });
         };
-        if !self.digit_triggers.is_empty() && p.digits >= self.digit_counts.min {
+        if !self.digit_triggers.is_empty() && m.digits >= self.digit_counts.min {
             let mut i = 0;
             loop {
                 i = m.next(|k| k.run_start, i);
@@ -739,14 +723,14 @@ impl Engine {
         }
         // Whole-value token rules (a column of bare keys) need the value to be one token.
         // ("Bearer <key>" is one token after its scheme word, hence one space allowed.)
-        if !self.whole_token_rules.is_empty() && n >= self.whole_token_rules.min && p.spaces <= 1 {
+        if !self.whole_token_rules.is_empty() && n >= self.whole_token_rules.min && m.spaces <= 1 {
             let first_other = m.run_end(|k| k.token, 0);
             if first_other == n || (b[first_other] == b' ' && m.run_end(|k| k.token, first_other + 1) == n) {
                 fire(s, &self.whole_token_rules, n, 0, n);
             }
         }
         // Tokens found inside text (wallets) always hold a digit.
-        if !self.token_rules.is_empty() && p.digits > 0 && n >= self.token_rules.min {
+        if !self.token_rules.is_empty() && m.digits > 0 && n >= self.token_rules.min {
             let mut i = 0;
             loop {
                 i = m.next(|k| k.token, i);
@@ -759,7 +743,7 @@ impl Engine {
             }
         }
         let min_upper = self.upper_rules.min.min(self.upper_lettered_rules.min);
-        if min_upper != usize::MAX && p.digits + p.upper >= min_upper {
+        if min_upper != usize::MAX && m.digits + m.upper >= min_upper {
             // [A-Z0-9]+ standing alone: not glued to letters on either side.
             m.for_each_start(
                 |k| k.upper | k.digit,
@@ -782,7 +766,7 @@ impl Engine {
             );
         }
         // Hex runs worth a look (IPv6, MAC) hold a colon, a digit, or both.
-        if !self.hex_rules.is_empty() && (p.colons > 0 || p.digits > 0) {
+        if !self.hex_rules.is_empty() && (m.colons > 0 || m.digits > 0) {
             let mut i = 0;
             loop {
                 i = m.next_start(|k| k.hex, |k| k.alnum, i);

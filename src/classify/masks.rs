@@ -41,7 +41,8 @@ pub struct Block {
 pub struct Masks {
     pub blocks: Vec<Block>,
     pub len: usize,
-    /// How many digits, upper-case letters, colons and spaces the value has.
+    /// How many digits, upper-case letters, colons and spaces the value has: they gate the
+    /// costlier passes (no digit run without digits, no name without two capitals, …).
     pub digits: usize,
     pub upper: usize,
     pub colons: usize,
