@@ -959,7 +959,7 @@ impl Engine {
         let col_kw = ctx.keyword[r as usize];
         let near = |ac: &AhoCorasick| {
             let from = floor_char(value, start.saturating_sub(KEYWORD_REACH));
-            ac.is_match(&value[from..start])
+            keyword_before(ac, value.as_bytes(), from, start)
         };
         let context = self_evident || col_kw || rule.keyword_ac.as_ref().is_some_and(near);
         match rule.keyword_mode {
@@ -981,6 +981,23 @@ impl Engine {
     fn is_placeholder(&self, text: &str) -> bool {
         self.placeholders.exact.iter().any(|p| p == text) || self.placeholder_ac.as_ref().is_some_and(|ac| ac.is_match(text))
     }
+}
+
+/// Keywords this short count in a value only where a word starts: `tel` in "hotel", `ip`
+/// in "ship" or `tin` in "setting" say nothing about the number after them. Longer ones
+/// may sit inside a compound (German "Mobiltelefon", "Kundennummer").
+const SHORT_KEYWORD: usize = 4;
+
+/// Whether `ac` finds a keyword in `hay[from..to]`, short keywords at a word start only
+/// (the byte before them, if any, is not a letter or digit; UTF-8 letters count as letters).
+fn keyword_before(ac: &AhoCorasick, hay: &[u8], from: usize, to: usize) -> bool {
+    let input = aho_corasick::Input::new(hay).range(from..to);
+    ac.find_overlapping_iter(input).any(|m| {
+        m.len() > SHORT_KEYWORD || m.start() == 0 || {
+            let b = hay[m.start() - 1];
+            !(b.is_ascii_alphanumeric() || b >= 0x80)
+        }
+    })
 }
 
 /// An ASCII-case-insensitive automaton over `words` (None when there are none).
@@ -1180,5 +1197,25 @@ mod tests {
         assert_eq!(strength("order_id", "447700900123"), None);
         assert_eq!(strength("remarks", "organic 447700900123"), None);
         assert_eq!(strength("remarks", "tel 447700900123"), Some(Strength::Strong));
+    }
+
+    /// Short value keywords count where a word starts: "tel" before a number is context,
+    /// the same letters ending "hotel" are not. Longer ones count inside compounds.
+    #[test]
+    fn short_value_keywords_need_a_word_start() {
+        let e = Engine::builtin().expect("built-in rules");
+        let phone = e.rules().iter().position(|r| r.id == "pii.phone_number.national").expect("phone rule") as u16;
+        let ctx = e.column_context("remarks");
+        let strength = |value: &str| {
+            let mut hits = Vec::new();
+            e.scan_value(value, &ctx, &mut Scratch::default(), &mut hits);
+            hits.iter().find(|h| h.rule == phone).map(|h| h.strength)
+        };
+        for context in ["tel 447700900123", "Tel.: 447700900123", "(tel) 447700900123", "Mobiltelefon 447700900123"] {
+            assert_eq!(strength(context), Some(Strength::Strong), "{context}");
+        }
+        for no_context in ["hotel 447700900123", "Hotel: 447700900123", "recall 447700900123"] {
+            assert_eq!(strength(no_context), None, "{no_context}");
+        }
     }
 }
