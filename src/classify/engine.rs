@@ -1179,18 +1179,21 @@ mod tests {
         }
     }
 
+    /// How the national phone rule rates `value` in a column named `column` (None: no hit).
+    fn phone_strength(e: &Engine, column: &str, value: &str) -> Option<Strength> {
+        let phone = e.rules().iter().position(|r| r.id == "pii.phone_number.national").expect("phone rule") as u16;
+        let mut hits = Vec::new();
+        e.scan_value(value, &e.column_context(column), &mut Scratch::default(), &mut hits);
+        hits.iter().find(|h| h.rule == phone).map(|h| h.strength)
+    }
+
     /// A bare digit string is a phone number only with context. `ani` (a telecom column)
     /// is a `column_keywords` word: it gives context as a column name, but not as the
     /// letters inside "organic" before a number in a text.
     #[test]
     fn column_keywords_count_in_column_names_only() {
         let e = Engine::builtin().expect("built-in rules");
-        let phone = e.rules().iter().position(|r| r.id == "pii.phone_number.national").expect("phone rule") as u16;
-        let strength = |column: &str, value: &str| {
-            let mut hits = Vec::new();
-            e.scan_value(value, &e.column_context(column), &mut Scratch::default(), &mut hits);
-            hits.iter().find(|h| h.rule == phone).map(|h| h.strength)
-        };
+        let strength = |column: &str, value: &str| phone_strength(&e, column, value);
         for column in ["ani", "caller_ani", "Telefonnummer", "GSM"] {
             assert_eq!(strength(column, "447700900123"), Some(Strength::Strong), "{column}");
         }
@@ -1204,13 +1207,7 @@ mod tests {
     #[test]
     fn short_value_keywords_need_a_word_start() {
         let e = Engine::builtin().expect("built-in rules");
-        let phone = e.rules().iter().position(|r| r.id == "pii.phone_number.national").expect("phone rule") as u16;
-        let ctx = e.column_context("remarks");
-        let strength = |value: &str| {
-            let mut hits = Vec::new();
-            e.scan_value(value, &ctx, &mut Scratch::default(), &mut hits);
-            hits.iter().find(|h| h.rule == phone).map(|h| h.strength)
-        };
+        let strength = |value: &str| phone_strength(&e, "remarks", value);
         for context in ["tel 447700900123", "Tel.: 447700900123", "(tel) 447700900123", "Mobiltelefon 447700900123"] {
             assert_eq!(strength(context), Some(Strength::Strong), "{context}");
         }
