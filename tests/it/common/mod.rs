@@ -1,6 +1,6 @@
 //! Shared test harness: the binary, real object-store servers (S3, GCS, Azure), a fresh
 //! Postgres database, a throwaway Postgres cluster to stop and start.
-// Each test binary uses its own subset of the harness.
+// Not every helper is used by every suite.
 #![allow(dead_code)]
 
 pub mod azure;

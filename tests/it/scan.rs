@@ -1,7 +1,7 @@
 //! `assay scan` as users run it: the binary over real files, checked through its JSON
 //! report (the contract in DESIGN.md), its exit codes and its stderr.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! the CLI talking to it over HTTP, malformed requests answered with JSON errors, metrics,
 //! JSON logs, and a clean stop on SIGTERM.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 use std::time::{Duration, Instant};

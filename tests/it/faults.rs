@@ -3,7 +3,7 @@
 //! is being scanned, and a wall clock that jumps a day forwards and backwards (libfaketime)
 //! on a SQLite worker and on a Postgres worker next to a steady one.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -2,7 +2,7 @@
 //! registry, scans with their columns and findings, "when did this column first hold X",
 //! the objects a lake source has seen, and leases for several workers.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;

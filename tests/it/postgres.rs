@@ -2,7 +2,7 @@
 //! its own database): type mapping, the sampling method chosen by size and statistics,
 //! quoting, wide tables, capped values, permissions, connection errors and timeouts.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};

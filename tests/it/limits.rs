@@ -1,7 +1,7 @@
 //! Memory stays bounded whatever the input: a 50 MB value, 10,000 columns, a large file
 //! sampled by ranges. Peak memory is the child's own max RSS, from wait4(2).
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::os::unix::process::ExitStatusExt;

@@ -12,7 +12,7 @@
 //! The sources are registered through the library (`Store::add_source`) for speed; the
 //! store is migrated and the workers are run through the binary.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::process::{Child, Command, ExitStatus, Stdio};

@@ -3,7 +3,7 @@
 //! range reads, compressed text, credentials from the environment, and the failures users
 //! meet (missing bucket or container, unreachable endpoint, corrupt object).
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::sync::Arc;

@@ -1,0 +1,15 @@
+//! The integration tests: one binary (each file a suite) so that arrow, parquet and sqlx
+//! are linked once, not once per suite. Every suite drives the `assay` binary or its HTTP
+//! API the way users do, through the harness in `common/`.
+
+mod common;
+
+mod faults;
+mod limits;
+mod objectstore;
+mod postgres;
+mod rules;
+mod scan;
+mod serve;
+mod store;
+mod workers;
