@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod classify;
+pub mod config;
 pub mod report;
 pub mod scan;
 pub mod schedule;

@@ -89,6 +89,21 @@ pub struct Scheduler {
     cfg: SchedulerConfig,
     /// Ids of the sources this worker is scanning.
     scanning: Mutex<HashSet<i64>>,
+    /// One permit per scan this worker may run at once, shared by scheduled scans and
+    /// scans asked for through the API, so that a burst of scan-now requests cannot run
+    /// more scans than the worker is sized for.
+    permits: Arc<tokio::sync::Semaphore>,
+}
+
+/// What became of a scan asked for now.
+#[derive(Debug)]
+pub enum ScanNowResult {
+    /// Scanned and recorded.
+    Done(ScanOutcome),
+    /// Another worker kept the source's lease for two lease periods (or the lease was lost).
+    Leased,
+    /// Every scan slot stayed busy for as long as the caller would wait.
+    Busy,
 }
 
 /// Marks a source as being scanned by this worker until dropped.
@@ -106,7 +121,8 @@ impl Drop for Scanning<'_> {
 impl Scheduler {
     /// A scheduler for `store` using `engine`.
     pub fn new(store: Store, engine: Arc<Engine>, cfg: SchedulerConfig) -> Scheduler {
-        Scheduler { store, engine, cfg, scanning: Mutex::new(HashSet::new()) }
+        let permits = Arc::new(tokio::sync::Semaphore::new(cfg.concurrency.max(1)));
+        Scheduler { store, engine, cfg, scanning: Mutex::new(HashSet::new()), permits }
     }
 
     /// Marks `id` as being scanned; `None` when it already is.
@@ -155,7 +171,7 @@ impl Scheduler {
             if stopping && deadline.is_none() {
                 deadline = Some(tokio::time::Instant::now() + self.cfg.shutdown_grace);
             }
-            let free = self.cfg.concurrency.saturating_sub(running.len());
+            let free = self.permits.available_permits();
             if !stopping && free > 0 {
                 let claimed = match self.store.now().await {
                     Ok(now) => {
@@ -167,8 +183,17 @@ impl Scheduler {
                 match claimed {
                     Ok(claimed) => {
                         for src in claimed {
+                            // A scan-now may have taken the slot since it was counted:
+                            // hand the source back (it stays due) rather than overrun.
+                            let Ok(permit) = self.permits.clone().try_acquire_owned() else {
+                                if let Err(e) = self.store.release_lease(src.id, &self.cfg.worker).await {
+                                    tracing::warn!(source = %src.name, error = %e, "cannot release an unused lease; it expires on its own");
+                                }
+                                continue;
+                            };
                             let me = self.clone();
                             running.spawn(async move {
+                                let _permit = permit;
                                 let name = src.name.clone();
                                 // Logged here, not when joined: the loop may be waiting
                                 // long for a store that is down.
@@ -230,9 +255,30 @@ impl Scheduler {
         }
     }
 
-    /// Scans a source now, whatever its schedule, and waits for the outcome. `None` when
-    /// another worker kept its lease for two lease periods.
-    pub async fn scan_now(&self, src: SourceRow) -> Result<Option<ScanOutcome>, StoreError> {
+    /// Scans a source now, whatever its schedule, and waits for the outcome, taking one of
+    /// the worker's scan slots (waiting up to `queue` for one).
+    pub async fn scan_now(&self, src: SourceRow, queue: Duration) -> Result<ScanNowResult, StoreError> {
+        let Ok(Ok(_permit)) = tokio::time::timeout(queue, self.permits.clone().acquire_owned()).await else {
+            return Ok(ScanNowResult::Busy);
+        };
+        Ok(match self.scan_now_unlimited(src).await? {
+            Some(outcome) => ScanNowResult::Done(outcome),
+            None => ScanNowResult::Leased,
+        })
+    }
+
+    /// Releases this worker's lease on a source whose scan was given up (a scan-now that
+    /// ran past its timeout), so that it is scanned again without waiting for the lease.
+    pub async fn give_up(&self, source_id: i64) {
+        match self.store.release_lease(source_id, &self.cfg.worker).await {
+            Ok(_) => {}
+            Err(e) => tracing::warn!(source_id, error = %e, "cannot release the lease of a scan given up; it expires on its own"),
+        }
+    }
+
+    /// `scan_now` without taking a slot. `None` when another worker kept its lease for two
+    /// lease periods.
+    async fn scan_now_unlimited(&self, src: SourceRow) -> Result<Option<ScanOutcome>, StoreError> {
         // A scheduled scan of it may be under way: wait for it (up to two leases) and then
         // run a fresh one, which is what "scan now and wait" means to the caller.
         let deadline = tokio::time::Instant::now() + self.cfg.lease * 2;

@@ -1,23 +1,67 @@
-//! The HTTP API of `assay serve`: the source registry, scan-now, liveness, readiness and
-//! Prometheus metrics.
+//! The HTTP API of `assay serve`, versioned under `/api/v1`: sources, scans, findings,
+//! tokens and the audit log, plus liveness, readiness, metrics and the OpenAPI document.
 //!
-//! Every error is a JSON body `{"error": "..."}` with a 4xx or 5xx status; a malformed
-//! request never reaches the store. Locations are validated when registered (a credential
-//! reference must resolve) but stored as given, so no secret lands in the database.
+//! Every route is declared once, in [`ROUTES`], with the roles it admits and the action it
+//! is audited as; `auth::guard` enforces both in front of each handler (see `auth.rs`).
+//! One file per resource; errors are `{"error": {"code", "message"}}` (`error.rs`); lists
+//! are paginated with a limit and an opaque cursor in a stable order. The request and
+//! response types are public: the `assay` client commands use the same structs.
+//!
+//! Never here: a raw matched value (the store holds masked evidence only) or what a
+//! credential reference points to (`sources::policy` decides what may be read).
+
+pub mod audit;
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod openapi;
+pub mod scans;
+pub mod sources;
+pub mod tokens;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::routing::MethodRouter;
+use axum::Router;
 use serde::{Deserialize, Serialize};
 
 use crate::schedule::Scheduler;
-use crate::sources::location::{redact, Location};
-use crate::store::{NewSource, SourceRow, Store, StoreError};
+use crate::sources::policy::LocationPolicy;
+use crate::store::Store;
+pub use auth::Route;
+use auth::{Limiter, ADMIN, ANY_ROLE, AUDITORS, ENGINEERS, OPEN, READERS};
+pub use error::{ApiError, ErrorBody};
+
+/// The API's settings (from `ServeConfig`).
+#[derive(Debug, Clone)]
+pub struct ApiSettings {
+    /// What API clients may register as a location.
+    pub policy: LocationPolicy,
+    /// Longest scan asked for through the API.
+    pub scan_timeout: Duration,
+    /// How long a scan-now waits for a free scan slot before answering 429.
+    pub scan_queue: Duration,
+    /// Requests per second per token (0: no limit) and burst.
+    pub rate_limit: u32,
+    pub rate_burst: u32,
+    /// Largest request body, bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        ApiSettings {
+            policy: LocationPolicy::default(),
+            scan_timeout: Duration::from_secs(600),
+            scan_queue: Duration::from_secs(30),
+            rate_limit: 50,
+            rate_burst: 200,
+            max_body_bytes: 1 << 20,
+        }
+    }
+}
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -26,217 +70,107 @@ pub struct AppState {
     pub scheduler: Arc<Scheduler>,
     /// Renders the process's metrics in the Prometheus text format.
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    pub settings: Arc<ApiSettings>,
+    pub limiter: Arc<Limiter>,
 }
 
-/// The API's routes.
+impl AppState {
+    pub fn new(store: Store, scheduler: Arc<Scheduler>, metrics: metrics_exporter_prometheus::PrometheusHandle, settings: ApiSettings) -> AppState {
+        let limiter = Arc::new(Limiter::new(settings.rate_limit, settings.rate_burst));
+        AppState { store, scheduler, metrics, settings: Arc::new(settings), limiter }
+    }
+}
+
+/// Declares the routes: `METHOD "path" ROLES "action" => handler;`. The table
+/// ([`ROUTES`]) is what the guard, the OpenAPI document and the route × role test read;
+/// the handlers are paired with it in the same order.
+macro_rules! routes {
+    ($( $method:ident $path:literal $roles:ident $action:literal => $handler:path ; )*) => {
+        /// Every route of the API, with the roles it admits and its audit action.
+        pub static ROUTES: &[Route] = &[ $( Route { method: method_name(stringify!($method)), path: $path, roles: $roles, action: $action } ),* ];
+        fn handlers() -> Vec<MethodRouter<AppState>> {
+            vec![ $( axum::routing::$method($handler) ),* ]
+        }
+    };
+}
+
+const fn method_name(m: &str) -> &'static str {
+    match m.as_bytes() {
+        b"get" => "GET",
+        b"post" => "POST",
+        b"put" => "PUT",
+        b"patch" => "PATCH",
+        b"delete" => "DELETE",
+        _ => panic!("unknown method"),
+    }
+}
+
+routes! {
+    get    "/healthz"                                  OPEN      "health"          => health::healthz;
+    get    "/readyz"                                   OPEN      "ready"           => health::readyz;
+    get    "/metrics"                                  READERS   "metrics"         => health::metrics_text;
+    get    "/api/v1/openapi.json"                      ANY_ROLE  "openapi"         => openapi::document;
+    get    "/api/v1/sources"                           READERS   "sources.list"    => sources::list;
+    post   "/api/v1/sources"                           ENGINEERS "sources.add"     => sources::add;
+    get    "/api/v1/sources/{name}"                    READERS   "sources.get"     => sources::get;
+    delete "/api/v1/sources/{name}"                    ENGINEERS "sources.remove"  => sources::remove;
+    post   "/api/v1/sources/{name}/scan"               ENGINEERS "sources.scan"    => sources::scan;
+    get    "/api/v1/sources/{name}/columns"            READERS   "sources.columns" => sources::columns;
+    get    "/api/v1/sources/{name}/scans"              READERS   "scans.list"      => scans::list;
+    get    "/api/v1/scans/{id}"                        READERS   "scans.get"       => scans::get;
+    get    "/api/v1/sources/{name}/findings/history"   READERS   "findings.history" => scans::history;
+    get    "/api/v1/tokens"                            ADMIN     "tokens.list"     => tokens::list;
+    post   "/api/v1/tokens"                            ADMIN     "tokens.create"   => tokens::create;
+    delete "/api/v1/tokens/{name}"                     ADMIN     "tokens.revoke"   => tokens::revoke;
+    get    "/api/v1/audit"                             AUDITORS  "audit.list"      => audit::list;
+}
+
+/// The API's routes, each behind its guard.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics_text))
-        .route("/api/v1/sources", get(list_sources).post(add_source))
-        .route("/api/v1/sources/{name}", get(get_source).delete(remove_source))
-        .route("/api/v1/sources/{name}/scan", post(scan_source))
-        .route("/api/v1/sources/{name}/columns", get(source_columns))
-        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such endpoint") })
+    let mut router = Router::new();
+    for (route, handler) in ROUTES.iter().zip(handlers()) {
+        let guard = auth::Guard { app: state.clone(), route };
+        router = router.route(route.path, handler.route_layer(axum::middleware::from_fn_with_state(guard, auth::guard)));
+    }
+    router
+        .fallback(|| async { ApiError::not_found("no such endpoint") })
+        .layer(axum::extract::DefaultBodyLimit::max(state.settings.max_body_bytes))
         .with_state(state)
 }
 
-/// An error response: a status and a message, as JSON.
-#[derive(Debug)]
-pub struct ApiError {
-    status: StatusCode,
-    message: String,
+/// A page of a list: the items and, when there are more, the cursor of the next page
+/// (pass it as `cursor`).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
 }
 
-impl ApiError {
-    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
-        ApiError { status, message: message.into() }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (self.status, Json(serde_json::json!({ "error": redact(&self.message) }))).into_response()
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> ApiError {
-        match e {
-            StoreError::Duplicate(_) => ApiError::new(StatusCode::CONFLICT, e.to_string()),
-            e => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
-        }
-    }
-}
-
-/// A source as the API shows it.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct SourceView {
-    pub name: String,
-    pub location: String,
-    pub tables: Vec<String>,
-    /// Interval between scans, e.g. `1h`.
-    pub interval: String,
-    pub sample_rows: i64,
-    pub next_due_at: String,
-    pub consecutive_failures: i64,
-}
-
-impl From<SourceRow> for SourceView {
-    fn from(s: SourceRow) -> SourceView {
-        SourceView {
-            name: s.name,
-            location: redact(&s.location),
-            tables: s.tables,
-            interval: format_duration(s.interval),
-            sample_rows: s.sample_rows,
-            next_due_at: s.next_due_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            consecutive_failures: s.consecutive_failures,
-        }
-    }
-}
-
-/// The body of `POST /api/v1/sources`.
-#[derive(Debug, Deserialize, Serialize)]
+/// `limit` (1-1000, default 100) and `cursor` (from the previous page).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-pub struct AddSource {
-    pub name: String,
-    pub location: String,
-    #[serde(default)]
-    pub tables: Vec<String>,
-    /// e.g. `30m`, `1h`, `1d` (default `1h`).
-    #[serde(default)]
-    pub interval: Option<String>,
-    #[serde(default)]
-    pub sample_rows: Option<i64>,
+pub struct PageQuery {
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
 }
 
-/// The longest duration accepted: ample for any schedule or lease, and short enough that
-/// times computed from it stay far from overflowing.
-const MAX_DURATION_DAYS: u64 = 3650;
+/// The longest page.
+pub const MAX_PAGE: u32 = 1000;
 
-/// Parses `90s`, `30m`, `1h`, `1d` (or bare seconds), up to 3650 days.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
-    let n: u64 = num.parse().map_err(|_| format!("`{text}` is not a duration (e.g. 30m, 1h, 1d)"))?;
-    let unit_secs = match unit {
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => return Err(format!("`{text}` is not a duration (e.g. 30m, 1h, 1d)")),
-    };
-    let secs = n.checked_mul(unit_secs).filter(|s| *s <= MAX_DURATION_DAYS * 86_400).ok_or_else(|| format!("`{text}` is longer than {MAX_DURATION_DAYS}d"))?;
-    if secs == 0 {
-        return Err("the interval must be positive".into());
-    }
-    Ok(Duration::from_secs(secs))
-}
-
-/// The shortest of `Nd`, `Nh`, `Nm`, `Ns` that is exact.
-pub fn format_duration(d: Duration) -> String {
-    let s = d.as_secs();
-    match s {
-        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
-        s if s % 3600 == 0 => format!("{}h", s / 3600),
-        s if s % 60 == 0 => format!("{}m", s / 60),
-        s => format!("{s}s"),
+impl PageQuery {
+    pub fn limit(&self) -> i64 {
+        i64::from(self.limit.unwrap_or(100).clamp(1, MAX_PAGE))
     }
 }
 
-/// How long readiness waits for the store: a store that is down makes connecting retry
-/// until the pool's acquire timeout, far longer than a probe waits.
-const READY_TIMEOUT: Duration = Duration::from_secs(2);
-
-async fn readyz(State(st): State<AppState>) -> Result<&'static str, ApiError> {
-    match tokio::time::timeout(READY_TIMEOUT, st.store.ping()).await {
-        Ok(answer) => answer?,
-        Err(_) => return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, format!("the store did not answer within {} s", READY_TIMEOUT.as_secs()))),
-    }
-    Ok("ready")
-}
-
-/// A source is overdue when it was due more than this long ago (one poll is normal).
-const OVERDUE_GRACE: chrono::Duration = chrono::Duration::minutes(1);
-
-async fn metrics_text(State(st): State<AppState>) -> Result<String, ApiError> {
-    let now = st.store.now().await?;
-    let overdue = st.store.count_due_before(now.checked_sub_signed(OVERDUE_GRACE).unwrap_or(now)).await?;
-    metrics::gauge!("assay_sources_overdue").set(overdue as f64);
-    Ok(st.metrics.render())
-}
-
-async fn list_sources(State(st): State<AppState>) -> Result<Json<Vec<SourceView>>, ApiError> {
-    Ok(Json(st.store.list_sources().await?.into_iter().map(SourceView::from).collect()))
-}
-
-async fn get_source(State(st): State<AppState>, Path(name): Path<String>) -> Result<Json<SourceView>, ApiError> {
-    Ok(Json(find_source(&st, &name).await?.into()))
-}
-
-async fn add_source(State(st): State<AppState>, body: Result<Json<AddSource>, axum::extract::rejection::JsonRejection>) -> Result<(StatusCode, Json<SourceView>), ApiError> {
-    let Json(req) = body.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
-    let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, m);
-    if req.name.is_empty() || req.name.len() > 200 || !req.name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-        return Err(bad(format!("source name `{}` must be 1-200 letters, digits, `-`, `_` or `.`", req.name)));
-    }
-    Location::parse(&req.location).map_err(|e| bad(e.to_string()))?;
-    let interval = parse_duration(req.interval.as_deref().unwrap_or("1h")).map_err(bad)?;
-    let sample_rows = req.sample_rows.unwrap_or(1000);
-    if !(1..=1_000_000).contains(&sample_rows) {
-        return Err(bad("sample_rows must be between 1 and 1000000".into()));
-    }
-    let new = NewSource { name: req.name, location: req.location, tables: req.tables, interval, sample_rows };
-    let row = st.store.add_source(&new, st.store.now().await?).await?;
-    Ok((StatusCode::CREATED, Json(row.into())))
-}
-
-async fn remove_source(State(st): State<AppState>, Path(name): Path<String>) -> Result<StatusCode, ApiError> {
-    if st.store.remove_source(&name, st.store.now().await?).await? {
-        Ok(StatusCode::NO_CONTENT)
+/// Checks a name given to the API (sources, tokens): 1-100 letters, digits, `-`, `_` or
+/// `.`, not starting with `.` (no `.`/`..`, nothing a path or a terminal would treat
+/// specially).
+pub fn check_name(kind: &str, name: &str) -> Result<(), ApiError> {
+    let ok = (1..=100).contains(&name.len()) && !name.starts_with('.') && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if ok {
+        Ok(())
     } else {
-        Err(ApiError::new(StatusCode::NOT_FOUND, format!("no source named `{name}`")))
+        Err(ApiError::bad_request(format!("{kind} name must be 1-100 letters, digits, `-`, `_` or `.`, not starting with `.` (got {:?})", name.chars().take(120).collect::<String>())))
     }
-}
-
-/// The result of a scan-now: the scan's status, what it read, and the source's columns
-/// as they stand after it (objects it skipped as unchanged included).
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ScanNow {
-    pub status: String,
-    /// Objects or tables this scan read.
-    pub read: usize,
-    /// Objects skipped as unchanged since the scan that last read them.
-    pub unchanged: usize,
-    /// Objects gone since the previous scan.
-    pub removed: usize,
-    /// The source's current columns (one per dataset and column) and this scan's errors.
-    pub report: crate::report::Report,
-}
-
-async fn scan_source(State(st): State<AppState>, Path(name): Path<String>) -> Result<Json<ScanNow>, ApiError> {
-    let src = find_source(&st, &name).await?;
-    let Some(outcome) = st.scheduler.scan_now(src.clone()).await? else {
-        if st.store.source(&name).await?.is_none_or(|s| s.id != src.id) {
-            return Err(ApiError::new(StatusCode::NOT_FOUND, format!("source `{name}` was removed while it was being scanned")));
-        }
-        return Err(ApiError::new(StatusCode::CONFLICT, format!("source `{name}` is being scanned by another worker; try again when it finishes")));
-    };
-    let columns = st.store.source_columns(&src).await?;
-    let report = crate::report::Report { scanned_at: outcome.report.scanned_at, columns, errors: outcome.report.errors };
-    Ok(Json(ScanNow { status: outcome.status.as_str().to_string(), read: outcome.read, unchanged: outcome.unchanged, removed: outcome.removed, report }))
-}
-
-/// A source's columns as its latest scans left them.
-async fn source_columns(State(st): State<AppState>, Path(name): Path<String>) -> Result<Json<crate::report::Report>, ApiError> {
-    let src = find_source(&st, &name).await?;
-    let columns = st.store.source_columns(&src).await?;
-    let scanned_at = st.store.scans(src.id, 1).await?.first().map(|s| s.started_at.format("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default();
-    Ok(Json(crate::report::Report { scanned_at, columns, errors: Vec::new() }))
-}
-
-async fn find_source(st: &AppState, name: &str) -> Result<SourceRow, ApiError> {
-    st.store.source(name).await?.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no source named `{name}`")))
 }

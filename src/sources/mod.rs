@@ -9,6 +9,7 @@ pub mod csv;
 pub mod location;
 pub mod ndjson;
 pub mod parquet;
+pub mod policy;
 pub mod postgres;
 pub mod store;
 

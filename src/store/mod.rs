@@ -33,7 +33,8 @@ pub enum StoreError {
     Migrate(String),
     #[error("{what}: {source}")]
     Query { what: String, source: sqlx::Error },
-    #[error("a source named `{0}` already exists")]
+    /// The name is taken (`source `x``, `token `y``).
+    #[error("a {0} already exists")]
     Duplicate(String),
 }
 
@@ -48,13 +49,24 @@ pub enum Store {
 /// counting it as one statement of operation `$op` (see [`count_query`]).
 macro_rules! on_pool {
     ($store:expr, $op:literal, |$pool:ident| $body:expr) => {{
-        count_query($op);
+        $crate::store::count_query($op);
         match $store {
-            Store::Postgres($pool) => $body,
-            Store::Sqlite($pool) => $body,
+            $crate::store::Store::Postgres($pool) => $body,
+            $crate::store::Store::Sqlite($pool) => $body,
         }
     }};
 }
+
+mod audit;
+mod history;
+mod tokens;
+mod tx;
+
+pub use audit::{AuditEntry, AuditFilter, AuditRow};
+pub use history::FindingAt;
+pub use tokens::{generate_token, hash_token, Role, TokenRow, TOKEN_PREFIX};
+pub use tx::Tx;
+use tx::on_tx;
 
 /// Counts one statement sent to the store (`assay_store_queries_total{op}`), so that
 /// round trips per scan can be read off /metrics and measured by the benchmarks.
@@ -223,37 +235,20 @@ impl Store {
         on_pool!(self, "ping", |p| sqlx::query("SELECT 1").execute(p).await.map(|_| ()).map_err(query_err("reaching the store")))
     }
 
-    /// Registers a source, due at once. Fails when a live source has the name.
+    /// Registers a source, due at once (see [`Tx::add_source`]), in a transaction of its own.
     pub async fn add_source(&self, new: &NewSource, now: DateTime<Utc>) -> Result<SourceRow, StoreError> {
-        const SQL: &str = "INSERT INTO sources (name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms) \
-                           VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id";
-        let tables = serde_json::to_string(&new.tables).unwrap_or_else(|_| "[]".into());
-        let res = on_pool!(self, "add_source", |p| sqlx::query(SQL)
-            .bind(&new.name)
-            .bind(&new.location)
-            .bind(&tables)
-            .bind(new.interval.as_secs() as i64)
-            .bind(new.sample_rows)
-            .bind(ms(now))
-            .fetch_one(p)
-            .await
-            .map(|r| r.get::<i64, _>(0)));
-        let id = match res {
-            Ok(id) => id,
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(StoreError::Duplicate(new.name.clone())),
-            Err(e) => return Err(query_err(format!("registering source `{}`", new.name))(e)),
-        };
-        Ok(SourceRow {
-            id,
-            name: new.name.clone(),
-            location: new.location.clone(),
-            tables: new.tables.clone(),
-            interval: new.interval,
-            sample_rows: new.sample_rows,
-            created_at: from_ms(ms(now)),
-            next_due_at: from_ms(ms(now)),
-            consecutive_failures: 0,
-        })
+        let mut tx = self.begin().await?;
+        let row = tx.add_source(new, now).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Removes a source (see [`Tx::remove_source`]) in a transaction of its own.
+    pub async fn remove_source(&self, name: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let removed = tx.remove_source(name, now).await?;
+        tx.commit().await?;
+        Ok(removed)
     }
 
     /// The live sources, by name.
@@ -273,19 +268,6 @@ impl Store {
     /// The live source called `name`.
     pub async fn source(&self, name: &str) -> Result<Option<SourceRow>, StoreError> {
         Ok(self.list_sources().await?.into_iter().find(|s| s.name == name))
-    }
-
-    /// Removes a source; its scans and findings stay. Returns whether it existed.
-    pub async fn remove_source(&self, name: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
-        const SQL: &str = "UPDATE sources SET removed_ms = $1, lease_owner = NULL, lease_expires_ms = NULL WHERE name = $2 AND removed_ms IS NULL";
-        let n = on_pool!(self, "remove_source", |p| sqlx::query(SQL)
-            .bind(ms(now))
-            .bind(name)
-            .execute(p)
-            .await
-            .map_err(query_err(format!("removing source `{name}`")))?
-            .rows_affected());
-        Ok(n > 0)
     }
 
     /// Claims up to `limit` due sources for `worker` with a lease until `now + lease`: due
@@ -704,5 +686,54 @@ impl Store {
             Store::Postgres(p) => update!(p),
             Store::Sqlite(p) => update!(p),
         }
+    }
+}
+
+/// Source registry changes inside a transaction, so that an audit row can commit with them.
+impl Tx {
+    /// Registers a source, due at once. Fails when a live source has the name.
+    pub async fn add_source(&mut self, new: &NewSource, now: DateTime<Utc>) -> Result<SourceRow, StoreError> {
+        const SQL: &str = "INSERT INTO sources (name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms) \
+                           VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id";
+        let tables = serde_json::to_string(&new.tables).unwrap_or_else(|_| "[]".into());
+        let res = on_tx!(self, "add_source", |p| sqlx::query(SQL)
+            .bind(&new.name)
+            .bind(&new.location)
+            .bind(&tables)
+            .bind(new.interval.as_secs() as i64)
+            .bind(new.sample_rows)
+            .bind(ms(now))
+            .fetch_one(p)
+            .await
+            .map(|r| r.get::<i64, _>(0)));
+        let id = match res {
+            Ok(id) => id,
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(StoreError::Duplicate(format!("source named `{}`", new.name))),
+            Err(e) => return Err(query_err(format!("registering source `{}`", new.name))(e)),
+        };
+        Ok(SourceRow {
+            id,
+            name: new.name.clone(),
+            location: new.location.clone(),
+            tables: new.tables.clone(),
+            interval: new.interval,
+            sample_rows: new.sample_rows,
+            created_at: from_ms(ms(now)),
+            next_due_at: from_ms(ms(now)),
+            consecutive_failures: 0,
+        })
+    }
+
+    /// Removes a source; its scans and findings stay. Returns whether it existed.
+    pub async fn remove_source(&mut self, name: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        const SQL: &str = "UPDATE sources SET removed_ms = $1, lease_owner = NULL, lease_expires_ms = NULL WHERE name = $2 AND removed_ms IS NULL";
+        let n = on_tx!(self, "remove_source", |p| sqlx::query(SQL)
+            .bind(ms(now))
+            .bind(name)
+            .execute(p)
+            .await
+            .map_err(query_err(format!("removing source `{name}`")))?
+            .rows_affected());
+        Ok(n > 0)
     }
 }

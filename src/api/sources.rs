@@ -1,0 +1,206 @@
+//! Sources: register (behind the location policy), list, read, remove, scan now, and the
+//! current columns.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+
+use super::auth::{Audited, Caller};
+use super::error::ApiError;
+use super::extract::{Body, Path, Query};
+use super::{check_name, AppState, Page, PageQuery};
+use crate::config::{format_duration, parse_duration};
+use crate::schedule::ScanNowResult;
+use crate::sources::location::{redact, Location};
+use crate::store::{NewSource, SourceRow};
+
+/// Most `tables` selectors a source may carry, and the longest one.
+const MAX_TABLES: usize = 200;
+const MAX_TABLE_LEN: usize = 200;
+/// Longest location accepted.
+const MAX_LOCATION_LEN: usize = 2048;
+/// Most rows a source may sample per file or table.
+pub const MAX_SAMPLE_ROWS: i64 = 1_000_000;
+
+/// A source as the API shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SourceView {
+    pub name: String,
+    /// As registered (a path, URL or credential reference), passwords redacted.
+    pub location: String,
+    pub tables: Vec<String>,
+    /// Interval between scans, e.g. `1h`.
+    pub interval: String,
+    pub sample_rows: i64,
+    pub next_due_at: String,
+    pub consecutive_failures: i64,
+}
+
+impl From<SourceRow> for SourceView {
+    fn from(s: SourceRow) -> SourceView {
+        SourceView {
+            name: s.name,
+            location: redact(&s.location),
+            tables: s.tables,
+            interval: format_duration(s.interval),
+            sample_rows: s.sample_rows,
+            next_due_at: s.next_due_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            consecutive_failures: s.consecutive_failures,
+        }
+    }
+}
+
+/// The body of `POST /api/v1/sources`.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddSource {
+    pub name: String,
+    /// A path or `file://` URL under an allowed directory, `s3://`, `gs://`, `az://`,
+    /// `abfs[s]://` URL, `postgres://` DSN without a password, or a reference
+    /// (`env:NAME`, `file:/path`) to one.
+    pub location: String,
+    #[serde(default)]
+    pub tables: Vec<String>,
+    /// e.g. `30m`, `1h`, `1d` (default `1h`).
+    #[serde(default)]
+    pub interval: Option<String>,
+    #[serde(default)]
+    pub sample_rows: Option<i64>,
+}
+
+/// The result of a scan-now: the scan's status, what it read, and the source's columns
+/// as they stand after it (objects it skipped as unchanged included).
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ScanNow {
+    pub scan_id: i64,
+    pub status: String,
+    /// Objects or tables this scan read.
+    pub read: usize,
+    /// Objects skipped as unchanged since the scan that last read them.
+    pub unchanged: usize,
+    /// Objects gone since the previous scan.
+    pub removed: usize,
+    /// The source's current columns (one per dataset and column) and this scan's errors.
+    #[schema(value_type = Object)]
+    pub report: crate::report::Report,
+}
+
+/// The registered sources, by name.
+#[utoipa::path(get, path = "/api/v1/sources", tag = "sources", params(PageQuery), responses((status = 200, body = Page<SourceView>)))]
+pub async fn list(State(st): State<AppState>, Query(q): Query<PageQuery>) -> Result<Json<Page<SourceView>>, ApiError> {
+    let limit = q.limit() as usize;
+    // Sources are few (thousands): the page is cut from the ordered list; the cursor is
+    // the last name shown, so a source added meanwhile never shifts a page.
+    let all = st.store.list_sources().await?;
+    let after = q.cursor.as_deref().unwrap_or("");
+    let mut items: Vec<SourceView> = all.into_iter().filter(|s| s.name.as_str() > after).take(limit + 1).map(SourceView::from).collect();
+    let next_cursor = (items.len() > limit).then(|| {
+        items.truncate(limit);
+        items.last().map(|s| s.name.clone()).unwrap_or_default()
+    });
+    Ok(Json(Page { items, next_cursor }))
+}
+
+/// One source.
+#[utoipa::path(get, path = "/api/v1/sources/{name}", tag = "sources", params(("name" = String, Path)), responses((status = 200, body = SourceView), (status = 404, body = super::ErrorBody)))]
+pub async fn get(State(st): State<AppState>, Path(name): Path<String>) -> Result<Json<SourceView>, ApiError> {
+    Ok(Json(find(&st, &name).await?.into()))
+}
+
+/// Registers a source (scanned at once, then every interval). Local paths and credential
+/// references must be allowed by the server's operator; a credential written into the
+/// location is refused.
+#[utoipa::path(post, path = "/api/v1/sources", tag = "sources", request_body = AddSource,
+    responses((status = 201, body = SourceView), (status = 400, body = super::ErrorBody), (status = 403, body = super::ErrorBody), (status = 409, body = super::ErrorBody)))]
+pub async fn add(State(st): State<AppState>, Extension(caller): Extension<Caller>, Body(req): Body<AddSource>) -> Result<(StatusCode, Audited, Json<SourceView>), ApiError> {
+    check_name("source", &req.name)?;
+    if req.location.len() > MAX_LOCATION_LEN {
+        return Err(ApiError::bad_request(format!("the location is longer than {MAX_LOCATION_LEN} bytes")));
+    }
+    if req.tables.len() > MAX_TABLES || req.tables.iter().any(|t| t.is_empty() || t.len() > MAX_TABLE_LEN || t.chars().any(char::is_control)) {
+        return Err(ApiError::bad_request(format!("tables: at most {MAX_TABLES} selectors of 1-{MAX_TABLE_LEN} printable characters")));
+    }
+    // The policy first: nothing is resolved or opened before the operator's rules allow it.
+    st.settings.policy.check(&req.location).map_err(|e| ApiError::forbidden(e.to_string()))?;
+    Location::parse(&req.location).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let interval = parse_duration(req.interval.as_deref().unwrap_or("1h")).map_err(ApiError::bad_request)?;
+    let sample_rows = req.sample_rows.unwrap_or(1000);
+    if !(1..=MAX_SAMPLE_ROWS).contains(&sample_rows) {
+        return Err(ApiError::bad_request(format!("sample_rows must be between 1 and {MAX_SAMPLE_ROWS}")));
+    }
+    let new = NewSource { name: req.name, location: req.location, tables: req.tables, interval, sample_rows };
+    let mut tx = st.store.begin().await?;
+    let row = tx.add_source(&new, st.store.now().await?).await?;
+    tx.audit(&caller.audit(StatusCode::CREATED, format!("source:{}", row.name), Some(format!("location {}", redact(&row.location))))).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Audited, Json(row.into())))
+}
+
+/// Removes a source; its scans and findings stay.
+#[utoipa::path(delete, path = "/api/v1/sources/{name}", tag = "sources", params(("name" = String, Path)), responses((status = 204), (status = 404, body = super::ErrorBody)))]
+pub async fn remove(State(st): State<AppState>, Extension(caller): Extension<Caller>, Path(name): Path<String>) -> Result<(StatusCode, Audited, ()), ApiError> {
+    let mut tx = st.store.begin().await?;
+    if !tx.remove_source(&name, st.store.now().await?).await? {
+        return Err(ApiError::not_found(format!("no source named `{name}`")));
+    }
+    tx.audit(&caller.audit(StatusCode::NO_CONTENT, format!("source:{name}"), None)).await?;
+    tx.commit().await?;
+    Ok((StatusCode::NO_CONTENT, Audited, ()))
+}
+
+/// Scans a source now and waits for the report. The scan takes one of the worker's scan
+/// slots (429 when none frees up in time), runs to its end even if the client goes away,
+/// and is stopped after the server's scan timeout (504).
+#[utoipa::path(post, path = "/api/v1/sources/{name}/scan", tag = "sources", params(("name" = String, Path)),
+    responses((status = 200, body = ScanNow), (status = 404, body = super::ErrorBody), (status = 409, body = super::ErrorBody), (status = 429, body = super::ErrorBody), (status = 504, body = super::ErrorBody)))]
+pub async fn scan(State(st): State<AppState>, Extension(caller): Extension<Caller>, Path(name): Path<String>) -> Result<(Audited, Json<ScanNow>), ApiError> {
+    let src = find(&st, &name).await?;
+    // Audited when asked, not when answered: the answer may never reach a client that left.
+    st.store.audit(&caller.audit(StatusCode::ACCEPTED, format!("source:{name}"), Some("scan requested".into()))).await?;
+    let (scheduler, settings) = (st.scheduler.clone(), st.settings.clone());
+    let id = src.id;
+    // A task of its own, so that the scan finishes and is recorded when the client goes.
+    let task = tokio::spawn(async move {
+        match tokio::time::timeout(settings.scan_timeout, scheduler.scan_now(src, settings.scan_queue)).await {
+            Ok(r) => Some(r),
+            Err(_) => {
+                scheduler.give_up(id).await;
+                None
+            }
+        }
+    });
+    let outcome = match task.await {
+        Ok(Some(r)) => r?,
+        Ok(None) => return Err(ApiError::new(StatusCode::GATEWAY_TIMEOUT, "timeout", format!("the scan of `{name}` ran longer than {}; it was stopped", format_duration(st.settings.scan_timeout)))),
+        Err(e) => return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("the scan of `{name}` failed: {e}"))),
+    };
+    let outcome = match outcome {
+        ScanNowResult::Done(o) => o,
+        ScanNowResult::Busy => return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "busy", "every scan slot of this worker is busy; retry later").retry_after(30)),
+        ScanNowResult::Leased => {
+            if st.store.source(&name).await?.is_none_or(|s| s.id != id) {
+                return Err(ApiError::not_found(format!("source `{name}` was removed while it was being scanned")));
+            }
+            return Err(ApiError::conflict(format!("source `{name}` is being scanned by another worker; try again when it finishes")));
+        }
+    };
+    let src = find(&st, &name).await?;
+    let columns = st.store.source_columns(&src).await?;
+    let report = crate::report::Report { scanned_at: outcome.report.scanned_at, columns, errors: outcome.report.errors };
+    Ok((Audited, Json(ScanNow { scan_id: outcome.scan_id, status: outcome.status.as_str().to_string(), read: outcome.read, unchanged: outcome.unchanged, removed: outcome.removed, report })))
+}
+
+/// A source's columns as its latest scans left them (the scan report's shape).
+#[utoipa::path(get, path = "/api/v1/sources/{name}/columns", tag = "findings", params(("name" = String, Path)), responses((status = 200, description = "the scan report contract (DESIGN.md)", body = Object)))]
+pub async fn columns(State(st): State<AppState>, Path(name): Path<String>) -> Result<Json<crate::report::Report>, ApiError> {
+    let src = find(&st, &name).await?;
+    let columns = st.store.source_columns(&src).await?;
+    let scanned_at = st.store.scans(src.id, 1).await?.first().map(|s| s.started_at.format("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default();
+    Ok(Json(crate::report::Report { scanned_at, columns, errors: Vec::new() }))
+}
+
+/// The live source called `name`, or 404.
+pub async fn find(st: &AppState, name: &str) -> Result<SourceRow, ApiError> {
+    st.store.source(name).await?.ok_or_else(|| ApiError::not_found(format!("no source named `{name}`")))
+}
