@@ -101,9 +101,13 @@ impl From<StoreError> for ApiError {
 
 impl From<axum::extract::rejection::JsonRejection> for ApiError {
     fn from(e: axum::extract::rejection::JsonRejection) -> ApiError {
-        let status = e.status();
-        let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "payload_too_large" } else { "bad_request" };
-        ApiError::new(if status.is_client_error() { status } else { StatusCode::BAD_REQUEST }, code, e.body_text())
+        // Too large and not JSON keep their statuses; every other malformed body is a 400
+        // (axum answers 422 for a well-formed body of the wrong shape).
+        match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", e.body_text()),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", e.body_text()),
+            _ => ApiError::bad_request(e.body_text()),
+        }
     }
 }
 

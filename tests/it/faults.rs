@@ -214,6 +214,7 @@ fn a_source_removed_while_being_scanned_stays_removed() {
     let mut scan_now = Command::new(env!("CARGO_BIN_EXE_assay"))
         .args(["sources", "scan", "doomed-now", "--format", "json"])
         .env("ASSAY_URL", &svc.url)
+        .env("ASSAY_TOKEN", &svc.token)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -451,7 +452,7 @@ fn a_postgres_worker_ignores_its_clock_jumping() {
     assert!(real.iter().all(|s| s.offset_days == 0));
     assert_on_schedule(&real, interval_ms);
     for svc in [&steady, &jumpy] {
-        let metrics = common::http::get(&svc.url, "/metrics");
+        let metrics = svc.get("/metrics");
         assert!(!metrics.lines().any(|l| l.starts_with("assay_lease_takeovers_total") && !l.ends_with(" 0")), "a live lease was taken over:\n{metrics}");
         assert!(svc.logged("lease lost; scan abandoned").is_empty(), "a lease was lost:\n{}", svc.log());
     }
@@ -475,8 +476,8 @@ fn due_times_do_not_overflow_on_odd_clocks() {
             }
         }
     }
-    assert!(assay::api::parse_duration("999999999999999999d").is_err());
-    assert_eq!(assay::api::parse_duration("3650d"), Ok(Duration::from_secs(3650 * 86_400)));
+    assert!(assay::config::parse_duration("999999999999999999d").is_err());
+    assert_eq!(assay::config::parse_duration("3650d"), Ok(Duration::from_secs(3650 * 86_400)));
 }
 
 /// SIGTERM while a scan outlasts the shutdown grace: the process exits cleanly soon after

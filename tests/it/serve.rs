@@ -40,17 +40,17 @@ fn register_scan_list_and_remove_through_the_service() {
     assert_eq!(common::cli::labels(&scan["report"], "examples/data/events*", "client_ip"), ["pii.ip_address"]);
 
     // Malformed requests get 4xx JSON errors.
-    let code = common::http::request(&svc.url, "POST", "/api/v1/sources", &[("Content-Type", "application/json")], b"{\"name\": 1}");
+    let code = svc.call("POST", "/api/v1/sources", b"{\"name\": 1}").0;
     assert_eq!(code, 400);
-    let code = common::http::request(&svc.url, "POST", "/api/v1/sources", &[("Content-Type", "application/json")], b"{\"name\":\"x y\",\"location\":\"examples/data\"}");
+    let code = svc.call("POST", "/api/v1/sources", b"{\"name\":\"x y\",\"location\":\"examples/data\"}").0;
     assert_eq!(code, 400);
-    let code = common::http::request(&svc.url, "POST", "/api/v1/sources", &[("Content-Type", "application/json")], b"{\"name\":\"x\",\"location\":\"examples/data\",\"interval\":\"soon\"}");
+    let code = svc.call("POST", "/api/v1/sources", b"{\"name\":\"x\",\"location\":\"examples/data\",\"interval\":\"soon\"}").0;
     assert_eq!(code, 400);
-    assert_eq!(common::http::request(&svc.url, "GET", "/api/v1/nothing", &[], b""), 404);
+    assert_eq!(svc.call("GET", "/api/v1/nothing", b"").0, 404);
     assert_eq!(common::http::request(&svc.url, "GET", "/healthz", &[], b""), 200);
     assert_eq!(common::http::request(&svc.url, "GET", "/readyz", &[], b""), 200);
 
-    let metrics = common::http::get(&svc.url, "/metrics");
+    let metrics = svc.get("/metrics");
     assert!(metrics.contains("assay_scans_total{status=\"succeeded\"}"), "{metrics}");
     assert!(metrics.contains("assay_findings_total{label=\"pii.email\"}"), "{metrics}");
     assert!(metrics.contains("assay_scan_duration_seconds_bucket"), "{metrics}");
@@ -119,7 +119,7 @@ fn lake_sources_rescan_only_new_or_changed_objects_and_merge_their_columns() {
     // The scheduler scans it once on its own (due at registration).
     let deadline = Instant::now() + Duration::from_secs(60);
     let columns = loop {
-        let v: Value = serde_json::from_str(&common::http::get(&svc.url, "/api/v1/sources/lake/columns")).unwrap();
+        let v: Value = serde_json::from_str(&svc.get("/api/v1/sources/lake/columns")).unwrap();
         if v["columns"].as_array().is_some_and(|c| !c.is_empty()) {
             break v;
         }
@@ -152,9 +152,9 @@ fn lake_sources_rescan_only_new_or_changed_objects_and_merge_their_columns() {
     assert_eq!((card["objects"].as_u64(), card["non_null"].as_u64(), card["labels"][0]["matches"].as_u64()), (Some(3), Some(180), Some(5)), "{report}");
 
     // The same view at rest.
-    let at_rest: Value = serde_json::from_str(&common::http::get(&svc.url, "/api/v1/sources/lake/columns")).unwrap();
+    let at_rest: Value = serde_json::from_str(&svc.get("/api/v1/sources/lake/columns")).unwrap();
     assert_eq!(at_rest["columns"], report["columns"]);
-    assert_eq!(common::http::request(&svc.url, "GET", "/api/v1/sources/nothing/columns", &[], b""), 404);
+    assert_eq!(svc.call("GET", "/api/v1/sources/nothing/columns", b"").0, 404);
     svc.stop();
 }
 
@@ -180,7 +180,7 @@ fn serve_example_shows_the_bundled_sources_findings() {
         .stderr(log.reopen().unwrap())
         .spawn()
         .expect("start assay serve --example");
-    let svc = Service { child, url: format!("http://127.0.0.1:{port}"), log };
+    let mut svc = Service { child, url: format!("http://127.0.0.1:{port}"), log, token: String::new() };
     let deadline = Instant::now() + Duration::from_secs(60);
     let printed = loop {
         let text = std::fs::read_to_string(stdout.path()).unwrap();
@@ -194,7 +194,9 @@ fn serve_example_shows_the_bundled_sources_findings() {
     assert!(line("contact").contains("pii.email"), "{printed}");
     assert!(line("card").contains("pii.credit_card"), "{printed}");
     assert!(!printed.contains("4601815908301662") && !printed.contains("jean.briggs0@example.com"), "raw values printed: {printed}");
-    // The service goes on: the source is registered and served.
+    // It prints a local admin token to use the API with; the service goes on: the source
+    // is registered and served.
+    svc.token = printed.lines().find_map(|l| l.trim().strip_prefix("export ASSAY_TOKEN=")).unwrap_or_else(|| panic!("no token printed: {printed}")).to_string();
     let list = svc.cli(&["sources", "list", "--format", "json"]);
     let list: Value = serde_json::from_slice(&list.stdout).unwrap();
     assert_eq!(list[0]["name"], "example");

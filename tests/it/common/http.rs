@@ -15,8 +15,8 @@ pub fn get(base: &str, path: &str) -> String {
     exchange(base, "GET", path, &[], b"").1
 }
 
-/// One request; the status code and the response body (not chunk-decoded).
-fn exchange(base: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
+/// One request; the status code and the response body (chunked bodies decoded).
+pub fn exchange(base: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
     let hostport = base.trim_start_matches("http://").trim_end_matches('/');
     let mut s = TcpStream::connect(hostport).unwrap_or_else(|e| panic!("connect {base}: {e}"));
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
@@ -29,7 +29,23 @@ fn exchange(base: &str, method: &str, path: &str, headers: &[(&str, &str)], body
     s.read_to_end(&mut resp).expect("read response");
     let text = String::from_utf8_lossy(&resp);
     let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    (status, text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default())
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let chunked = head.lines().any(|l| l.to_ascii_lowercase().starts_with("transfer-encoding:") && l.to_ascii_lowercase().contains("chunked"));
+    (status, if chunked { dechunk(body) } else { body.to_string() })
+}
+
+/// The payload of a chunked body.
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else { break };
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        body = rest[n..].trim_start_matches("\r\n");
+    }
+    out
 }
 
 /// Runs `program args` from a thread that lives as long as the test process, with a

@@ -13,15 +13,23 @@ pub struct Service {
     pub url: String,
     /// The service's log (stderr), JSON lines.
     pub log: tempfile::NamedTempFile,
+    /// An admin token (created in the store before the service started), which `cli`
+    /// passes as `ASSAY_TOKEN` and `get`/`call` send.
+    pub token: String,
 }
 
 impl Service {
     /// Starts `assay serve` on `db` as `worker` with `args` and `env`, and waits for its API.
+    /// API clients may register the bundled examples and anything under the temp
+    /// directory (tests' data), nothing else.
     pub fn start(db: &str, worker: &str, args: &[&str], env: &[(&str, String)]) -> Service {
+        let token = create_token(db, "admin", &format!("harness-{worker}-{:08x}", rand::random::<u32>()));
+        let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+        let tmp = std::env::temp_dir().display().to_string();
         let port = super::http::free_port();
         let log = tempfile::NamedTempFile::new().unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_assay"));
-        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--worker", worker, "--poll", "1s", "--log-format", "json"])
+        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--worker", worker, "--poll", "1s", "--log-format", "json", "--allow-dir", examples, "--allow-dir", &tmp])
             .args(args)
             .env("DATABASE_URL", db)
             .envs(env.iter().map(|(k, v)| (k, v)))
@@ -32,11 +40,37 @@ impl Service {
         let child = cmd.spawn().expect("start assay serve");
         let url = format!("http://127.0.0.1:{port}");
         super::http::wait_for(&url);
-        Service { child, url, log }
+        Service { child, url, log, token }
     }
 
+    /// Runs the `assay` client against this service with the admin token.
     pub fn cli(&self, args: &[&str]) -> Output {
-        super::cli::assay_env(args, &[("ASSAY_URL", self.url.clone())])
+        self.cli_as(&self.token, args)
+    }
+
+    /// Runs the `assay` client against this service with `token`.
+    pub fn cli_as(&self, token: &str, args: &[&str]) -> Output {
+        super::cli::assay_env(args, &[("ASSAY_URL", self.url.clone()), ("ASSAY_TOKEN", token.to_string())])
+    }
+
+    /// `method path` with `token` (none when empty) and a JSON body: status and body.
+    pub fn call_as(&self, token: &str, method: &str, path: &str, body: &[u8]) -> (u16, String) {
+        let auth = format!("Bearer {token}");
+        let mut headers = vec![("Content-Type", "application/json")];
+        if !token.is_empty() {
+            headers.push(("Authorization", auth.as_str()));
+        }
+        super::http::exchange(&self.url, method, path, &headers, body)
+    }
+
+    /// `method path` as the admin: status and body.
+    pub fn call(&self, method: &str, path: &str, body: &[u8]) -> (u16, String) {
+        self.call_as(&self.token, method, path, body)
+    }
+
+    /// `GET path` as the admin: the body.
+    pub fn get(&self, path: &str) -> String {
+        self.call("GET", path, b"").1
     }
 
     /// `sources add name location args…`, which must succeed.
@@ -94,6 +128,15 @@ impl Drop for Service {
             }
         }
     }
+}
+
+/// Creates a token with `role` named `name` in the store `db`, as an operator does.
+pub fn create_token(db: &str, role: &str, name: &str) -> String {
+    let out = super::cli::assay_env(&["tokens", "create", "--role", role, "--name", name], &[("DATABASE_URL", db.to_string())]);
+    assert!(out.status.success(), "tokens create: {}", String::from_utf8_lossy(&out.stderr));
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(token.starts_with("assay_"), "{token}");
+    token
 }
 
 /// Has `cmd`'s process sent `signal` when the test process dies, so that no child outlives
