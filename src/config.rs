@@ -29,7 +29,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let d = if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
         t.parse::<u64>().map(Duration::from_secs).map_err(|_| format!("`{text}` is longer than {MAX_DURATION_DAYS}d"))?
     } else {
-        humantime::parse_duration(t).map_err(|_| format!("`{text}` is not a duration (e.g. 30m, 1h, 1d)"))?
+        humantime::parse_duration(t).map_err(|e| match e {
+            humantime::DurationError::NumberOverflow => format!("`{text}` is longer than {MAX_DURATION_DAYS}d"),
+            _ => format!("`{text}` is not a duration (e.g. 30m, 1h, 1d)"),
+        })?
     };
     if d > Duration::from_secs(MAX_DURATION_DAYS * 86_400) {
         return Err(format!("`{text}` is longer than {MAX_DURATION_DAYS}d"));

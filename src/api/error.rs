@@ -89,7 +89,7 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
-            StoreError::Duplicate(_) => ApiError::conflict(e.to_string()),
+            StoreError::Duplicate { .. } => ApiError::conflict(e.to_string()),
             // The store is unreachable or failed: worth retrying, not the client's fault.
             e => {
                 tracing::warn!(error = %e, "store error answering a request");

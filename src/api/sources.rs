@@ -123,7 +123,14 @@ pub async fn add(State(st): State<AppState>, Extension(caller): Extension<Caller
     }
     // The policy first: nothing is resolved or opened before the operator's rules allow it.
     st.settings.policy.check(&req.location).map_err(|e| ApiError::forbidden(e.to_string()))?;
-    Location::parse(&req.location).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    Location::parse(&req.location).map_err(|e| {
+        // What a reference holds is never quoted back, not even redacted.
+        if req.location.starts_with("env:") || req.location.starts_with("file:") && !req.location.starts_with("file://") {
+            ApiError::bad_request(format!("`{}` does not hold a supported location (a path, s3://, gs://, az://, abfs[s]:// URL or postgres:// DSN)", req.location))
+        } else {
+            ApiError::bad_request(e.to_string())
+        }
+    })?;
     let interval = parse_duration(req.interval.as_deref().unwrap_or("1h")).map_err(ApiError::bad_request)?;
     let sample_rows = req.sample_rows.unwrap_or(1000);
     if !(1..=MAX_SAMPLE_ROWS).contains(&sample_rows) {

@@ -83,6 +83,10 @@ pub struct ServeFlags {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<u32>,
+    /// Requests a token may send at once above the rate [default 200].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_burst: Option<u32>,
     /// Register the bundled example source (`example`: examples/data, run from the
     /// repository), print its findings once scanned, and a fresh admin token.
     #[arg(long)]

@@ -33,9 +33,9 @@ pub enum StoreError {
     Migrate(String),
     #[error("{what}: {source}")]
     Query { what: String, source: sqlx::Error },
-    /// The name is taken (`source `x``, `token `y``).
-    #[error("a {0} already exists")]
-    Duplicate(String),
+    /// The name is taken among live things of that kind.
+    #[error("a {kind} named `{name}` already exists")]
+    Duplicate { kind: &'static str, name: String },
 }
 
 /// A connected store.
@@ -708,7 +708,7 @@ impl Tx {
             .map(|r| r.get::<i64, _>(0)));
         let id = match res {
             Ok(id) => id,
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(StoreError::Duplicate(format!("source named `{}`", new.name))),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(StoreError::Duplicate { kind: "source", name: new.name.clone() }),
             Err(e) => return Err(query_err(format!("registering source `{}`", new.name))(e)),
         };
         Ok(SourceRow {

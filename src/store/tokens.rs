@@ -133,7 +133,7 @@ impl Tx {
             .map(|r| r.get::<i64, _>(0)));
         let id = match res {
             Ok(id) => id,
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(StoreError::Duplicate(format!("token `{name}`"))),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(StoreError::Duplicate { kind: "token", name: name.to_string() }),
             Err(e) => return Err(query_err(format!("creating token `{name}`"))(e)),
         };
         Ok(TokenRow {

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod auth;
 mod faults;
 mod limits;
 mod objectstore;

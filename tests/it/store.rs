@@ -28,7 +28,7 @@ async fn exercise(store: &Store) {
     pg.location = "env:WAREHOUSE_DSN".into();
     pg.tables = vec!["sales.*".into()];
     store.add_source(&pg, t0).await.expect("add second");
-    assert!(matches!(store.add_source(&new_source("customers"), t0).await, Err(StoreError::Duplicate(n)) if n == "customers"));
+    assert!(matches!(store.add_source(&new_source("customers"), t0).await, Err(StoreError::Duplicate { kind: "source", name }) if name == "customers"));
     let listed = store.list_sources().await.unwrap();
     assert_eq!(listed.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["customers", "warehouse"]);
     let wh = &listed[1];

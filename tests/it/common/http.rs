@@ -17,6 +17,12 @@ pub fn get(base: &str, path: &str) -> String {
 
 /// One request; the status code and the response body (chunked bodies decoded).
 pub fn exchange(base: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
+    let (status, _, body) = exchange_full(base, method, path, headers, body);
+    (status, body)
+}
+
+/// One request; the status code, the response head (status line and headers) and body.
+pub fn exchange_full(base: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String, String) {
     let hostport = base.trim_start_matches("http://").trim_end_matches('/');
     let mut s = TcpStream::connect(hostport).unwrap_or_else(|e| panic!("connect {base}: {e}"));
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
@@ -31,7 +37,7 @@ pub fn exchange(base: &str, method: &str, path: &str, headers: &[(&str, &str)], 
     let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let chunked = head.lines().any(|l| l.to_ascii_lowercase().starts_with("transfer-encoding:") && l.to_ascii_lowercase().contains("chunked"));
-    (status, if chunked { dechunk(body) } else { body.to_string() })
+    (status, head.to_string(), if chunked { dechunk(body) } else { body.to_string() })
 }
 
 /// The payload of a chunked body.
