@@ -348,3 +348,15 @@ fn planted_values_never_reach_responses_logs_or_the_store() {
         assert!(!store.contains(p), "{p} stored");
     }
 }
+
+#[test]
+fn a_leaked_assay_token_is_found_by_assays_own_rules() {
+    let (_dir, db) = sqlite_store();
+    let token = create_token(&db, "pipeline", "leaky");
+    let data = tempfile::tempdir().unwrap();
+    let path = data.path().join("ci_logs.csv");
+    std::fs::write(&path, format!("step,line\nbuild,compiling\ndeploy,export ASSAY_TOKEN={token}\ntest,ok\n")).unwrap();
+    let (report, _) = common::cli::scan_json(&[path.as_path()], &[]);
+    assert_eq!(common::cli::labels(&report, "ci_logs.csv", "line"), ["secret.assay_token"]);
+    assert!(!report.to_string().contains(&token[6..]), "the token itself is reported: {report}");
+}
