@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::{from_ms, query_err, ScanSummary, Store, StoreError};
-use crate::classify::LabelVerdict;
+use super::objects::{attach_labels, column_row, label_row};
 use crate::report::ColumnReport;
 
 /// One finding of a column in one scan.
@@ -78,16 +78,7 @@ impl Store {
             .await
             .map_err(what())?
             .into_iter()
-            .map(|r| ColumnReport {
-                source: r.get(0),
-                column: r.get(1),
-                rows_sampled: r.get::<i64, _>(2) as usize,
-                non_null: r.get::<i64, _>(3) as usize,
-                rows_swept: None,
-                not_scanned: r.get(4),
-                objects: None,
-                labels: Vec::new(),
-            })
+            .map(|r| column_row(&r))
             .collect::<Vec<_>>());
         let labels = on_pool!(self, "scan_columns", |p| sqlx::query(LABELS)
             .bind(scan_id)
@@ -95,24 +86,9 @@ impl Store {
             .await
             .map_err(what())?
             .into_iter()
-            .map(|r| {
-                let key: (String, String) = (r.get(0), r.get(1));
-                let verdict = LabelVerdict {
-                    label: r.get(2),
-                    matches: r.get::<i64, _>(3) as usize,
-                    match_rate: r.get(4),
-                    confidence: r.get(5),
-                    evidence: serde_json::from_str(&r.get::<String, _>(6)).unwrap_or_default(),
-                };
-                (key, verdict)
-            })
+            .map(|r| label_row(&r))
             .collect::<Vec<_>>());
-        let index: std::collections::HashMap<(String, String), usize> = columns.iter().enumerate().map(|(i, c)| ((c.source.clone(), c.column.clone()), i)).collect();
-        for (key, verdict) in labels {
-            if let Some(&i) = index.get(&key) {
-                columns[i].labels.push(verdict);
-            }
-        }
+        attach_labels(&mut columns, labels);
         Ok(columns)
     }
 

@@ -1,0 +1,161 @@
+//! What lake sources have read: the last version of each object (for incremental
+//! listing), and the current columns of a source assembled from the scans that last read
+//! each of its objects.
+
+use super::*;
+
+impl Store {
+    /// The objects a lake source read last, for incremental listing.
+    pub async fn objects_seen(&self, source_id: i64) -> Result<Vec<ObjectEntry>, StoreError> {
+        const SQL: &str = "SELECT object, size, e_tag, last_modified_ms FROM objects_seen WHERE source_id = $1 ORDER BY object";
+        let rows = on_pool!(self, "objects_seen", |p| sqlx::query(SQL)
+            .bind(source_id)
+            .fetch_all(p)
+            .await
+            .map_err(query_err("reading the objects seen"))?
+            .into_iter()
+            .map(|r| ObjectEntry {
+                shown: r.get(0),
+                key: Default::default(),
+                size: r.get::<i64, _>(1) as u64,
+                e_tag: r.get(2),
+                last_modified: from_ms(r.get(3)),
+            })
+            .collect::<Vec<_>>());
+        Ok(rows)
+    }
+
+    /// The current columns of a source, one per (object, column): for each object it
+    /// still has, the results of the scan that last read it (an unchanged object is not
+    /// read again, so its results come from an earlier scan).
+    pub async fn current_columns(&self, source_id: i64) -> Result<Vec<ColumnReport>, StoreError> {
+        const COLUMNS: &str = "SELECT c.object, c.column_name, c.rows_sampled, c.non_null, c.not_scanned \
+                               FROM objects_seen o JOIN scan_columns c ON c.scan_id = o.scan_id AND c.object = o.object \
+                               WHERE o.source_id = $1 ORDER BY c.object, c.column_name";
+        const LABELS: &str = "SELECT f.object, f.column_name, f.label, f.matches, f.match_rate, f.confidence, f.evidence_json \
+                              FROM objects_seen o JOIN findings f ON f.scan_id = o.scan_id AND f.object = o.object \
+                              WHERE o.source_id = $1 ORDER BY f.object, f.column_name, f.id";
+        let what = || query_err(format!("reading the current columns of source {source_id}"));
+        let mut columns = on_pool!(self, "current_columns", |p| sqlx::query(COLUMNS)
+            .bind(source_id)
+            .fetch_all(p)
+            .await
+            .map_err(what())?
+            .into_iter()
+            .map(|r| column_row(&r))
+            .collect::<Vec<_>>());
+        let labels = on_pool!(self, "current_columns", |p| sqlx::query(LABELS)
+            .bind(source_id)
+            .fetch_all(p)
+            .await
+            .map_err(what())?
+            .into_iter()
+            .map(|r| label_row(&r))
+            .collect::<Vec<_>>());
+        attach_labels(&mut columns, labels);
+        Ok(columns)
+    }
+
+    /// A source's current verdict per column: `current_columns` merged per dataset (a
+    /// table of a database; the part files of a lake directory, partitions included).
+    pub async fn source_columns(&self, src: &SourceRow) -> Result<Vec<ColumnReport>, StoreError> {
+        let columns = self.current_columns(src.id).await?;
+        let given = redact(&src.location);
+        Ok(match Location::parse(&src.location) {
+            Ok(Location::Postgres { .. }) => merge_objects(columns, str::to_string),
+            _ => {
+                let datasets = datasets(&given, columns.iter().map(|c| c.source.as_str()));
+                merge_objects(columns, |o| datasets.get(o).cloned().unwrap_or_else(|| o.to_string()))
+            }
+        })
+    }
+
+    /// Remembers the versions of objects a scan read (replacing earlier versions) and
+    /// forgets those no longer listed, in one transaction, so that the source's current
+    /// columns move from one scan's view to the next and never show half of one.
+    pub async fn update_objects(&self, source_id: i64, scan_id: i64, read: &[ObjectEntry], removed: &[String]) -> Result<(), StoreError> {
+        const UPSERT: &str = "INSERT INTO objects_seen (source_id, object, size, e_tag, last_modified_ms, scan_id) VALUES ($1, $2, $3, $4, $5, $6) \
+                              ON CONFLICT (source_id, object) DO UPDATE SET size = excluded.size, e_tag = excluded.e_tag, \
+                              last_modified_ms = excluded.last_modified_ms, scan_id = excluded.scan_id";
+        const DELETE: &str = "DELETE FROM objects_seen WHERE source_id = $1 AND object = $2";
+        let what = format!("recording the objects scan {scan_id} read");
+        macro_rules! update {
+            ($p:expr) => {{
+                count_query("update_objects");
+                let mut tx = $p.begin().await.map_err(query_err(what.clone()))?;
+                for o in read {
+                    count_query("update_objects");
+                    sqlx::query(UPSERT)
+                        .bind(source_id)
+                        .bind(&o.shown)
+                        .bind(o.size as i64)
+                        .bind(o.e_tag.as_deref())
+                        .bind(ms(o.last_modified))
+                        .bind(scan_id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(query_err(format!("recording object {}", o.shown)))?;
+                }
+                for o in removed {
+                    count_query("update_objects");
+                    sqlx::query(DELETE).bind(source_id).bind(o).execute(&mut *tx).await.map_err(query_err(format!("forgetting object {o}")))?;
+                }
+                count_query("update_objects");
+                tx.commit().await.map_err(query_err(what.clone()))
+            }};
+        }
+        match self {
+            Store::Postgres(p) => update!(p),
+            Store::Sqlite(p) => update!(p),
+        }
+    }
+}
+
+/// A column row selected as object, column_name, rows_sampled, non_null, not_scanned.
+pub(super) fn column_row<R: Row>(r: &R) -> ColumnReport
+where
+    usize: sqlx::ColumnIndex<R>,
+    i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    ColumnReport {
+        source: r.get(0),
+        column: r.get(1),
+        rows_sampled: r.get::<i64, _>(2) as usize,
+        non_null: r.get::<i64, _>(3) as usize,
+        rows_swept: None,
+        not_scanned: r.get(4),
+        objects: None,
+        labels: Vec::new(),
+    }
+}
+
+/// A finding row selected as object, column_name, label, matches, match_rate, confidence,
+/// evidence_json: its column's key and its verdict.
+pub(super) fn label_row<R: Row>(r: &R) -> ((String, String), LabelVerdict)
+where
+    usize: sqlx::ColumnIndex<R>,
+    i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    f64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    let verdict = LabelVerdict {
+        label: r.get(2),
+        matches: r.get::<i64, _>(3) as usize,
+        match_rate: r.get(4),
+        confidence: r.get(5),
+        evidence: serde_json::from_str(&r.get::<String, _>(6)).unwrap_or_default(),
+    };
+    ((r.get(0), r.get(1)), verdict)
+}
+
+/// Puts each verdict on its (object, column).
+pub(super) fn attach_labels(columns: &mut [ColumnReport], labels: Vec<((String, String), LabelVerdict)>) {
+    let index: std::collections::HashMap<(String, String), usize> = columns.iter().enumerate().map(|(i, c)| ((c.source.clone(), c.column.clone()), i)).collect();
+    for (key, verdict) in labels {
+        if let Some(&i) = index.get(&key) {
+            columns[i].labels.push(verdict);
+        }
+    }
+}

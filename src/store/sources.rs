@@ -1,0 +1,119 @@
+//! The source registry: register, list, look up and remove sources (removal keeps their
+//! history). Registration and removal also run inside a [`Tx`], so that an audit row commits
+//! with them.
+
+use super::*;
+
+/// A `sources` row selected as id, name, location, tables_json, interval_secs,
+/// sample_rows, created_ms, next_due_ms, consecutive_failures.
+pub(super) fn source_row<R: Row>(r: &R) -> SourceRow
+where
+    usize: sqlx::ColumnIndex<R>,
+    i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    SourceRow {
+        id: r.get(0),
+        name: r.get(1),
+        location: r.get(2),
+        tables: serde_json::from_str(&r.get::<String, _>(3)).unwrap_or_default(),
+        interval: Duration::from_secs(r.get::<i64, _>(4).max(1) as u64),
+        sample_rows: r.get(5),
+        created_at: from_ms(r.get(6)),
+        next_due_at: from_ms(r.get(7)),
+        consecutive_failures: r.get(8),
+    }
+}
+
+impl Store {
+    /// Registers a source, due at once (see [`Tx::add_source`]), in a transaction of its own.
+    pub async fn add_source(&self, new: &NewSource, now: DateTime<Utc>) -> Result<SourceRow, StoreError> {
+        let mut tx = self.begin().await?;
+        let row = tx.add_source(new, now).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Removes a source (see [`Tx::remove_source`]) in a transaction of its own.
+    pub async fn remove_source(&self, name: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let removed = tx.remove_source(name, now).await?;
+        tx.commit().await?;
+        Ok(removed)
+    }
+
+    /// The live sources, by name.
+    pub async fn list_sources(&self) -> Result<Vec<SourceRow>, StoreError> {
+        const SQL: &str = "SELECT id, name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms, consecutive_failures \
+                           FROM sources WHERE removed_ms IS NULL ORDER BY name";
+        let rows = on_pool!(self, "list_sources", |p| sqlx::query(SQL)
+            .fetch_all(p)
+            .await
+            .map_err(query_err("listing sources"))?
+            .into_iter()
+            .map(|r| source_row(&r))
+            .collect::<Vec<_>>());
+        Ok(rows)
+    }
+
+    /// The live source called `name`.
+    pub async fn source(&self, name: &str) -> Result<Option<SourceRow>, StoreError> {
+        Ok(self.list_sources().await?.into_iter().find(|s| s.name == name))
+    }
+
+    /// Live sources due before `before` (overdue when `before` is now minus a grace).
+    pub async fn count_due_before(&self, before: DateTime<Utc>) -> Result<i64, StoreError> {
+        const SQL: &str = "SELECT COUNT(*) FROM sources WHERE removed_ms IS NULL AND next_due_ms < $1";
+        let n = on_pool!(self, "count_due_before", |p| sqlx::query(SQL).bind(ms(before)).fetch_one(p).await.map_err(query_err("counting overdue sources"))?.get::<i64, _>(0));
+        Ok(n)
+    }
+}
+
+/// Source registry changes inside a transaction, so that an audit row can commit with them.
+impl Tx {
+    /// Registers a source, due at once. Fails when a live source has the name.
+    pub async fn add_source(&mut self, new: &NewSource, now: DateTime<Utc>) -> Result<SourceRow, StoreError> {
+        const SQL: &str = "INSERT INTO sources (name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms) \
+                           VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id";
+        let tables = serde_json::to_string(&new.tables).unwrap_or_else(|_| "[]".into());
+        let res = on_tx!(self, "add_source", |p| sqlx::query(SQL)
+            .bind(&new.name)
+            .bind(&new.location)
+            .bind(&tables)
+            .bind(new.interval.as_secs() as i64)
+            .bind(new.sample_rows)
+            .bind(ms(now))
+            .fetch_one(p)
+            .await
+            .map(|r| r.get::<i64, _>(0)));
+        let id = match res {
+            Ok(id) => id,
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(StoreError::Duplicate { kind: "source", name: new.name.clone() }),
+            Err(e) => return Err(query_err(format!("registering source `{}`", new.name))(e)),
+        };
+        Ok(SourceRow {
+            id,
+            name: new.name.clone(),
+            location: new.location.clone(),
+            tables: new.tables.clone(),
+            interval: new.interval,
+            sample_rows: new.sample_rows,
+            created_at: from_ms(ms(now)),
+            next_due_at: from_ms(ms(now)),
+            consecutive_failures: 0,
+        })
+    }
+
+    /// Removes a source; its scans and findings stay. Returns whether it existed.
+    pub async fn remove_source(&mut self, name: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        const SQL: &str = "UPDATE sources SET removed_ms = $1, lease_owner = NULL, lease_expires_ms = NULL WHERE name = $2 AND removed_ms IS NULL";
+        let n = on_tx!(self, "remove_source", |p| sqlx::query(SQL)
+            .bind(ms(now))
+            .bind(name)
+            .execute(p)
+            .await
+            .map_err(query_err(format!("removing source `{name}`")))?
+            .rows_affected());
+        Ok(n > 0)
+    }
+}
