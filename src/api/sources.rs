@@ -162,30 +162,32 @@ pub async fn remove(State(st): State<AppState>, Extension(caller): Extension<Cal
 #[utoipa::path(post, path = "/api/v1/sources/{name}/scan", tag = "sources", params(("name" = String, Path)),
     responses((status = 200, body = ScanNow), (status = 404, body = super::ErrorBody), (status = 409, body = super::ErrorBody), (status = 429, body = super::ErrorBody), (status = 504, body = super::ErrorBody)))]
 pub async fn scan(State(st): State<AppState>, Extension(caller): Extension<Caller>, Path(name): Path<String>) -> Result<(Audited, Json<ScanNow>), ApiError> {
-    let src = find(&st, &name).await?;
-    // Audited when asked, not when answered: the answer may never reach a client that left.
-    st.store.audit(&caller.audit(StatusCode::ACCEPTED, format!("source:{name}"), Some("scan requested".into()))).await?;
-    let (scheduler, settings) = (st.scheduler.clone(), st.settings.clone());
-    let id = src.id;
-    // A task of its own, so that the scan finishes and is recorded when the client goes.
-    let task = tokio::spawn(async move {
-        match tokio::time::timeout(settings.scan_timeout, scheduler.scan_now(src, settings.scan_queue)).await {
-            Ok(r) => Some(r),
-            Err(_) => {
-                scheduler.give_up(id).await;
-                None
+    // Everything from here runs in a task of its own, so that a client that goes away
+    // (dropping this handler) neither stops the scan nor leaves it unaudited.
+    let task = tokio::spawn({
+        let (st, name) = (st.clone(), name.clone());
+        async move {
+            let src = find(&st, &name).await?;
+            st.store.audit(&caller.audit(StatusCode::ACCEPTED, format!("source:{name}"), Some("scan requested".into()))).await?;
+            let id = src.id;
+            match tokio::time::timeout(st.settings.scan_timeout, st.scheduler.scan_now(src, st.settings.scan_queue)).await {
+                Ok(r) => Ok((id, Some(r?))),
+                Err(_) => {
+                    st.scheduler.give_up(id).await;
+                    Ok::<_, ApiError>((id, None))
+                }
             }
         }
     });
-    let outcome = match task.await {
-        Ok(Some(r)) => r?,
-        Ok(None) => return Err(ApiError::new(StatusCode::GATEWAY_TIMEOUT, "timeout", format!("the scan of `{name}` ran longer than {}; it was stopped", format_duration(st.settings.scan_timeout)))),
+    let (id, outcome) = match task.await {
+        Ok(r) => r?,
         Err(e) => return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("the scan of `{name}` failed: {e}"))),
     };
     let outcome = match outcome {
-        ScanNowResult::Done(o) => o,
-        ScanNowResult::Busy => return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "busy", "every scan slot of this worker is busy; retry later").retry_after(30)),
-        ScanNowResult::Leased => {
+        Some(ScanNowResult::Done(o)) => o,
+        None => return Err(ApiError::new(StatusCode::GATEWAY_TIMEOUT, "timeout", format!("the scan of `{name}` ran longer than {}; it was stopped", format_duration(st.settings.scan_timeout)))),
+        Some(ScanNowResult::Busy) => return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "busy", "every scan slot of this worker is busy; retry later").retry_after(30)),
+        Some(ScanNowResult::Leased) => {
             if st.store.source(&name).await?.is_none_or(|s| s.id != id) {
                 return Err(ApiError::not_found(format!("source `{name}` was removed while it was being scanned")));
             }

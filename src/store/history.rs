@@ -6,6 +6,7 @@ use sqlx::Row;
 
 use super::{from_ms, query_err, ScanSummary, Store, StoreError};
 use super::objects::{attach_labels, column_row, label_row};
+use super::scans::scan_row;
 use crate::report::ColumnReport;
 
 /// One finding of a column in one scan.
@@ -34,14 +35,7 @@ impl Store {
             .await
             .map_err(query_err(format!("listing scans of source {source_id}")))?
             .into_iter()
-            .map(|r| ScanSummary {
-                id: r.get(0),
-                status: r.get(1),
-                started_at: from_ms(r.get(2)),
-                finished_at: r.get::<Option<i64>, _>(3).map(from_ms),
-                worker: r.get(4),
-                error: r.get(5),
-            })
+            .map(|r| scan_row(&r))
             .collect::<Vec<_>>());
         Ok(rows)
     }
@@ -52,14 +46,7 @@ impl Store {
                            FROM scans s JOIN sources src ON src.id = s.source_id WHERE s.id = $1";
         let row = on_pool!(self, "scan", |p| sqlx::query(SQL).bind(id).fetch_optional(p).await.map_err(query_err(format!("reading scan {id}")))?.map(|r| {
             (
-                ScanSummary {
-                    id: r.get(0),
-                    status: r.get(1),
-                    started_at: from_ms(r.get(2)),
-                    finished_at: r.get::<Option<i64>, _>(3).map(from_ms),
-                    worker: r.get(4),
-                    error: r.get(5),
-                },
+                scan_row(&r),
                 r.get::<i64, _>(6),
                 r.get::<String, _>(7),
             )

@@ -145,14 +145,7 @@ impl Store {
             .await
             .map_err(query_err(format!("listing scans of source {source_id}")))?
             .into_iter()
-            .map(|r| ScanSummary {
-                id: r.get(0),
-                status: r.get(1),
-                started_at: from_ms(r.get(2)),
-                finished_at: r.get::<Option<i64>, _>(3).map(from_ms),
-                worker: r.get(4),
-                error: r.get(5),
-            })
+            .map(|r| scan_row(&r))
             .collect::<Vec<_>>());
         Ok(rows)
     }
@@ -172,5 +165,24 @@ impl Store {
             .map_err(query_err("looking up a finding's first scan"))?
             .get(0));
         Ok(v.map(from_ms))
+    }
+}
+
+/// A scan row selected as id, status, started_ms, finished_ms, worker, error.
+pub(super) fn scan_row<R: Row>(r: &R) -> ScanSummary
+where
+    usize: sqlx::ColumnIndex<R>,
+    i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    Option<i64>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    ScanSummary {
+        id: r.get(0),
+        status: r.get(1),
+        started_at: from_ms(r.get(2)),
+        finished_at: r.get::<Option<i64>, _>(3).map(from_ms),
+        worker: r.get(4),
+        error: r.get(5),
     }
 }

@@ -360,3 +360,42 @@ fn a_leaked_assay_token_is_found_by_assays_own_rules() {
     assert_eq!(common::cli::labels(&report, "ci_logs.csv", "line"), ["secret.assay_token"]);
     assert!(!report.to_string().contains(&token[6..]), "the token itself is reported: {report}");
 }
+
+#[test]
+fn a_scan_now_outlives_its_client_and_oversized_bodies_are_refused() {
+    // A table that takes two seconds to sample: the client hangs up while it is scanned.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = rt.block_on(common::pg::TestDb::new());
+    rt.block_on(db.exec("CREATE VIEW slow AS SELECT pg_sleep(2)::text AS nap, 'ada@math-example.org'::text AS contact;"));
+    let svc = Service::start(db.dsn(), "disconnect", &[], &[]);
+    svc.add("slow", db.dsn(), &["--table", "public.slow", "--interval", "1d", "--sample-rows", "10"]);
+    let scans = || -> usize {
+        let v: Value = serde_json::from_str(&svc.get("/api/v1/sources/slow/scans")).unwrap();
+        v["items"].as_array().unwrap().len()
+    };
+    let wait = |what: &str, done: &dyn Fn() -> bool| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !done() {
+            assert!(std::time::Instant::now() < deadline, "{what}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    wait("the first scheduled scan was not recorded", &|| scans() >= 1);
+    let before = scans();
+    {
+        use std::io::Write;
+        let mut s = std::net::TcpStream::connect(svc.url.trim_start_matches("http://")).unwrap();
+        write!(s, "POST /api/v1/sources/slow/scan HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Length: 0\r\n\r\n", svc.token).unwrap();
+        // Hang up while the scan runs.
+        std::thread::sleep(Duration::from_millis(700));
+    }
+    wait("the scan asked for by a client that left was not recorded", &|| scans() > before);
+    let audit: Value = serde_json::from_str(&svc.get("/api/v1/audit?action=sources.scan")).unwrap();
+    assert_eq!(audit["items"][0]["target"], "source:slow", "{audit}");
+    // Bodies are bounded.
+    let huge = format!("{{\"name\":\"x\",\"location\":\"s3://b/p\",\"tables\":[\"{}\"]}}", "t".repeat(2 << 20));
+    let (code, answer) = svc.call("POST", "/api/v1/sources", huge.as_bytes());
+    assert_eq!(code, 413, "{}", &answer[..answer.len().min(200)]);
+    assert!(answer.contains("payload_too_large"), "{answer}");
+    svc.stop();
+}
