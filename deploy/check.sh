@@ -7,8 +7,8 @@
 #      Kubernetes schemas (kubernetes-validate, offline, strict) and check.py's rules;
 #   4. the Prometheus alert rules name metrics the code exports;
 #   5. the binary as the image runs it: uid/gid 65532, a read-only working directory, the
-#      image's CMD flags, a Postgres store (as on Kubernetes; when one is reachable) and the
-#      SQLite default in the image's one writable directory; /readyz must answer 200, the
+#      production Deployment's args on a Postgres store (when one is reachable), and the
+#      image's CMD on the SQLite default in the image's one writable directory; /readyz must answer 200, the
 #      Dockerfile's own HEALTHCHECK command must pass, SIGTERM must stop it cleanly, and
 #      nothing may be written outside the writable directory.
 #
@@ -84,9 +84,19 @@ chown "$uid:$uid" "$work/data"
 # The image's CMD and HEALTHCHECK, read from the Dockerfile so that this runs what it runs.
 mapfile -t cmd < <(python3 -c 'import json, re, sys; t = open(sys.argv[1]).read(); print("\n".join(json.loads(re.search(r"^CMD (\[.*\])$", t, re.M).group(1))))' deploy/Dockerfile)
 health=$(python3 -c 'import json, re, sys; t = open(sys.argv[1]).read().replace("\\\n", " "); print(json.loads(re.search(r"^HEALTHCHECK .*? CMD (\[.*\])$", t, re.M).group(1))[2])' deploy/Dockerfile)
+# The production Deployment's args, for the run on Postgres (as Kubernetes runs it).
+mapfile -t k8s_cmd < <(python3 -c 'import sys, yaml
+for d in yaml.safe_load_all(open(sys.argv[1])):
+    if d and d["kind"] == "Deployment" and d["metadata"]["name"] == "assay":
+        print("\n".join(d["spec"]["template"]["spec"]["containers"][0]["args"]))' "$work/production.yaml")
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-args=()
-for a in "${cmd[@]}"; do args+=("${a/0.0.0.0:8080/127.0.0.1:$port}"); done
+# set_args WORD...: the command line with the listen address moved to loopback:$port and
+# the pod name Kubernetes would substitute.
+set_args() {
+  args=()
+  local a
+  for a in "$@"; do a=${a/0.0.0.0:8080/127.0.0.1:$port}; args+=("${a/\$(POD_NAME)/deploy-check-0}"); done
+}
 as_user() { setpriv --reuid "$uid" --regid "$uid" --clear-groups --no-new-privs "$@"; }
 
 # run_server STORE-DESCRIPTION DATABASE_URL
@@ -125,12 +135,16 @@ if command -v psql >/dev/null && psql "$pg_admin" -qAtc 'SELECT 1' >/dev/null 2>
   pg_db=assay_deploy_check_$$
   psql "$pg_admin" -qc "CREATE DATABASE $pg_db" >/dev/null
   pg_url=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$pg_admin" "$pg_db")
+  set_args "${k8s_cmd[@]}"
+  echo "postgres, the production Deployment's args: ${args[*]}"
   run_server postgres "$pg_url"
 else
   echo "postgres: skipped (no server at TEST_DATABASE_URL or 127.0.0.1:5432)"
   [ -n "${CI:-}" ] && bad "CI has a Postgres; it did not answer at $pg_admin"
 fi
-# The image's default store: SQLite in its one writable directory.
+# The image's CMD and its default store: SQLite in its one writable directory.
+set_args "${cmd[@]}"
+echo "sqlite, the image's CMD: ${args[*]}"
 run_server sqlite "sqlite://$work/data/assay.db"
 [ -s "$work/data/assay.db" ] || bad "sqlite: no store written in the writable directory"
 
