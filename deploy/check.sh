@@ -89,13 +89,15 @@ mapfile -t k8s_cmd < <(python3 -c 'import sys, yaml
 for d in yaml.safe_load_all(open(sys.argv[1])):
     if d and d["kind"] == "Deployment" and d["metadata"]["name"] == "assay":
         print("\n".join(d["spec"]["template"]["spec"]["containers"][0]["args"]))' "$work/production.yaml")
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+mport=$(free_port)
 # set_args WORD...: the command line with the listen address moved to loopback:$port and
 # the pod name Kubernetes would substitute.
 set_args() {
   args=()
   local a
-  for a in "$@"; do a=${a/0.0.0.0:8080/127.0.0.1:$port}; args+=("${a/\$(POD_NAME)/deploy-check-0}"); done
+  for a in "$@"; do a=${a/0.0.0.0:8080/127.0.0.1:$port}; a=${a/0.0.0.0:9090/127.0.0.1:$mport}; args+=("${a/\$(POD_NAME)/deploy-check-0}"); done
 }
 as_user() { setpriv --reuid "$uid" --regid "$uid" --clear-groups --no-new-privs "$@"; }
 
@@ -118,7 +120,11 @@ run_server() {
   # The Dockerfile's HEALTHCHECK, run as the image's user, against this port.
   (cd "$work/ro" && as_user bash -c "${health//8080/$port}") || bad "$what: the image's HEALTHCHECK command failed"
   curl -sf "http://127.0.0.1:$port/healthz" >/dev/null || bad "$what: /healthz"
-  curl -sf "http://127.0.0.1:$port/metrics" | grep -q '^assay_sources_overdue' || bad "$what: /metrics has no assay_sources_overdue"
+  # /metrics: open on the metrics address when there is one; on the API port it needs a token.
+  if [[ " ${args[*]} " == *--metrics-listen* ]]; then
+    curl -sf "http://127.0.0.1:$mport/metrics" | grep -q '^assay_sources_overdue' || bad "$what: /metrics on --metrics-listen has no assay_sources_overdue"
+  fi
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/metrics")" = 401 ] || bad "$what: /metrics on the API port answered without a token"
   kill -TERM "$server_pid"
   local code=0
   wait "$server_pid" || code=$?
