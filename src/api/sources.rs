@@ -86,15 +86,33 @@ pub struct ScanNow {
     pub report: crate::report::Report,
 }
 
+/// `prefix` (names starting so), `failing` (only sources whose last scans failed), and the page.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SourceQuery {
+    pub prefix: Option<String>,
+    #[serde(default)]
+    pub failing: bool,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
 /// The registered sources, by name.
-#[utoipa::path(get, path = "/api/v1/sources", tag = "sources", params(PageQuery), responses((status = 200, body = Page<SourceView>)))]
-pub async fn list(State(st): State<AppState>, Query(q): Query<PageQuery>) -> Result<Json<Page<SourceView>>, ApiError> {
+#[utoipa::path(get, path = "/api/v1/sources", tag = "sources", params(SourceQuery), responses((status = 200, body = Page<SourceView>)))]
+pub async fn list(State(st): State<AppState>, Query(sq): Query<SourceQuery>) -> Result<Json<Page<SourceView>>, ApiError> {
+    let q = PageQuery { limit: sq.limit, cursor: sq.cursor.clone() };
     let limit = q.limit() as usize;
+    let prefix = sq.prefix.as_deref().unwrap_or("");
     // Sources are few (thousands): the page is cut from the ordered list; the cursor is
     // the last name shown, so a source added meanwhile never shifts a page.
     let all = st.store.list_sources().await?;
     let after = q.cursor.as_deref().unwrap_or("");
-    let mut items: Vec<SourceView> = all.into_iter().filter(|s| s.name.as_str() > after).take(limit + 1).map(SourceView::from).collect();
+    let mut items: Vec<SourceView> = all
+        .into_iter()
+        .filter(|s| s.name.as_str() > after && s.name.starts_with(prefix) && (!sq.failing || s.consecutive_failures > 0))
+        .take(limit + 1)
+        .map(SourceView::from)
+        .collect();
     let next_cursor = (items.len() > limit).then(|| {
         items.truncate(limit);
         items.last().map(|s| s.name.clone()).unwrap_or_default()

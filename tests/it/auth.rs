@@ -213,6 +213,13 @@ fn the_audit_log_filters_pages_exports_and_cannot_be_changed() {
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
     assert!(svc.cli_as(&engineer, &["sources", "remove", "s0"]).status.success());
+    // Sources page and filter too.
+    let page: Value = serde_json::from_str(&svc.get("/api/v1/sources?limit=2")).unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    let next: Value = serde_json::from_str(&svc.get(&format!("/api/v1/sources?limit=2&cursor={}", page["next_cursor"].as_str().unwrap()))).unwrap();
+    assert_eq!(next["items"][0]["name"], "s3", "{next}");
+    let some: Value = serde_json::from_str(&svc.get("/api/v1/sources?prefix=s4")).unwrap();
+    assert_eq!(some["items"].as_array().unwrap().len(), 1);
     // By actor and action, newest first, in pages.
     let page: Value = serde_json::from_str(&svc.get("/api/v1/audit?actor=eng&action=sources.add&limit=2")).unwrap();
     let items = page["items"].as_array().unwrap();
