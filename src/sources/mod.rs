@@ -23,6 +23,7 @@ use arrow::record_batch::RecordBatch;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
+use crate::report::printable;
 use store::ObjectReader;
 
 /// A sample drawn from one file.
@@ -55,20 +56,24 @@ pub struct SkippedColumn {
 pub const SWEEP_MAX_ROWS: usize = 200_000;
 
 /// Why a file could not be sampled.
+///
+/// Paths, tables and messages name things the data's authors chose (file, object and column
+/// names), so they are shown through `report::printable`: an error printed on a terminal or
+/// in a log cannot carry an escape sequence.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
-    #[error("{path}: cannot read: {source}")]
+    #[error("{}: cannot read: {source}", printable(.path))]
     Io { path: String, source: std::io::Error },
-    #[error("{path}: file is empty")]
+    #[error("{}: file is empty", printable(.path))]
     Empty { path: String },
-    #[error("{path}: not a valid Parquet file: {message}")]
+    #[error("{}: not a valid Parquet file: {}", printable(.path), printable(.message))]
     Parquet { path: String, message: String },
-    #[error("{path}: {message}")]
+    #[error("{}: {}", printable(.path), printable(.message))]
     Format { path: String, message: String },
     /// A database, table or store failed; `location` is the redacted location or table.
-    #[error("{location}: {message}")]
+    #[error("{}: {}", printable(.location), printable(.message))]
     Remote { location: String, message: String },
-    #[error("{path}: unsupported file type (expected .parquet, .csv, .tsv, .ndjson, .jsonl or .json, optionally .gz/.zst)")]
+    #[error("{}: unsupported file type (expected .parquet, .csv, .tsv, .ndjson, .jsonl or .json, optionally .gz/.zst)", printable(.path))]
     Unsupported { path: String },
 }
 
@@ -276,6 +281,12 @@ mod tests {
     /// `printf 'customers.csv:1048576' | sha256sum`); the first draw pins `StdRng` itself,
     /// whose algorithm `rand` does not promise to keep across releases (should a `rand`
     /// upgrade change it, seed an explicit `rand_chacha::ChaCha12Rng` instead).
+    #[test]
+    fn errors_print_no_escape_sequences() {
+        let e = SourceError::Format { path: "a\u{1b}]0;title\u{7}.csv".into(), message: "column \u{1b}[2Jx\ny".into() };
+        assert_eq!(e.to_string(), "a.csv: column x y");
+    }
+
     #[test]
     fn sampling_seeds_are_pinned() {
         assert_eq!(stable_seed("customers.csv:1048576"), 0xf41e_c931_d549_0553);
