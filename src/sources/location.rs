@@ -200,9 +200,11 @@ impl Location {
 pub fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    // Each `scheme://user:password@` in the text (error messages may quote a DSN).
-    while let Some(p) = rest.find("://") {
-        let (head, tail) = rest.split_at(p + 3);
+    // Each `scheme://user:password@` in the text (error messages may quote a DSN), and each
+    // `http:user:password@`-like one of the schemes whose authority URL parsers accept
+    // without the slashes (found by fuzzing: `ftp:u:pw@h/x` kept its password).
+    while let Some(start) = authority_start(rest) {
+        let (head, tail) = rest.split_at(start);
         out.push_str(head);
         let end = tail.find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace()).unwrap_or(tail.len());
         let authority = &tail[..end];
@@ -224,6 +226,28 @@ pub fn redact(text: &str) -> String {
     }
     out.push_str(rest);
     redact_password_params(&out)
+}
+
+/// Where the next URL authority of `text` starts: after `://`, or after `scheme:` and any
+/// slashes for the WHATWG special schemes (`http`, `https`, `ws`, `wss`, `ftp`), whose
+/// authority is parsed with or without slashes.
+fn authority_start(text: &str) -> Option<usize> {
+    const SPECIAL: &[&str] = &["http", "https", "ws", "wss", "ftp"];
+    let mut from = 0;
+    while let Some(p) = text[from..].find(':').map(|p| from + p) {
+        let after = &text[p + 1..];
+        if after.starts_with("//") {
+            return Some(p + 3);
+        }
+        let word_start = text[..p].rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))).map_or(0, |i| i + 1);
+        let scheme = &text[word_start..p];
+        if SPECIAL.iter().any(|s| s.eq_ignore_ascii_case(scheme)) {
+            let skip = after.find(|c: char| c != '/' && c != '\\').unwrap_or(after.len());
+            return Some(p + 1 + skip);
+        }
+        from = p + 1;
+    }
+    None
 }
 
 /// Masks `password=…` key/value pairs (query strings and libpq keyword DSNs).
@@ -256,6 +280,11 @@ mod tests {
         assert_eq!(redact("host=h password=pw dbname=x"), "host=h password=*** dbname=x");
         assert_eq!(redact("s3://bucket/prefix"), "s3://bucket/prefix");
         assert_eq!(redact("postgres://user@h/db"), "postgres://user@h/db");
+        // Special schemes take an authority without slashes (the fuzzer's crash input).
+        assert_eq!(redact("ftp:eNv.e2:eNpw@--/---x"), "ftp:eNv.e2:***@--/---x");
+        assert_eq!(redact("see HTTP:/u:pw@h and https:\\\\u:pw@h"), "see HTTP:/u:***@h and https:\\\\u:***@h");
+        assert_eq!(redact("error at line 3: bad"), "error at line 3: bad");
+        assert_eq!(redact("postgres://u:pa\\ss@h/db"), "postgres://u:***@h/db");
     }
 
     #[test]
