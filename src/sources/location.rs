@@ -239,7 +239,9 @@ fn authority_start(text: &str) -> Option<usize> {
         if after.starts_with("//") {
             return Some(p + 3);
         }
-        let word_start = text[..p].rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))).map_or(0, |i| i + 1);
+        let word = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.');
+        // The scheme is ASCII: it starts after the last other character, whatever its width.
+        let word_start = text[..p].char_indices().rev().find(|&(_, c)| !word(c)).map_or(0, |(i, c)| i + c.len_utf8());
         let scheme = &text[word_start..p];
         if SPECIAL.iter().any(|s| s.eq_ignore_ascii_case(scheme)) {
             let skip = after.find(|c: char| c != '/' && c != '\\').unwrap_or(after.len());
@@ -284,6 +286,9 @@ mod tests {
         assert_eq!(redact("ftp:eNv.e2:eNpw@--/---x"), "ftp:eNv.e2:***@--/---x");
         assert_eq!(redact("see HTTP:/u:pw@h and https:\\\\u:pw@h"), "see HTTP:/u:***@h and https:\\\\u:***@h");
         assert_eq!(redact("error at line 3: bad"), "error at line 3: bad");
+        // A multi-byte character before a colon (the fuzzer's second crash input).
+        assert_eq!(redact("\u{413}:e[lec"), "\u{413}:e[lec");
+        assert_eq!(redact("\u{e9}http:u:pw@h"), "\u{e9}http:u:***@h");
         assert_eq!(redact("postgres://u:pa\\ss@h/db"), "postgres://u:***@h/db");
     }
 
