@@ -1,5 +1,14 @@
-//! The `scan` report: the JSON contract of DESIGN.md and a table for people.
+//! The `scan` report: the JSON contract of DESIGN.md and a table for people, and
+//! `printable`, the one filter every user-controlled name passes through on its way to a
+//! terminal or a log.
+//!
+//! Column, table, file and object names come from the data being scanned, so whoever wrote
+//! the data chooses them: a column named `\x1b]0;…\x07` would retitle the reader's
+//! terminal, and `\x1b[2J` or a bare `\r` would hide the lines printed before it. Names and
+//! messages are therefore printed only through `printable`, which removes terminal escape
+//! sequences and control characters rather than trying to recognise the harmful ones.
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use serde::{Deserialize, Serialize};
@@ -54,8 +63,8 @@ impl Report {
 
     /// Writes the report as an aligned table: one line per column, labels inline.
     pub fn write_table(&self, mut w: impl Write) -> std::io::Result<()> {
-        let srcw = self.columns.iter().map(|c| c.source.chars().count()).max().unwrap_or(6).clamp(6, 60);
-        let colw = self.columns.iter().map(|c| c.column.chars().count()).max().unwrap_or(6).clamp(6, 32);
+        let srcw = self.columns.iter().map(|c| printable(&c.source).chars().count()).max().unwrap_or(6).clamp(6, 60);
+        let colw = self.columns.iter().map(|c| printable(&c.column).chars().count()).max().unwrap_or(6).clamp(6, 32);
         writeln!(w, "{:srcw$}  {:colw$}  {:>7}  LABELS", "SOURCE", "COLUMN", "NONNULL")?;
         for c in &self.columns {
             let labels = if let Some(why) = &c.not_scanned {
@@ -69,15 +78,15 @@ impl Report {
                     .collect::<Vec<_>>()
                     .join("; ")
             };
-            writeln!(w, "{:srcw$}  {:colw$}  {:>7}  {}", truncate(&c.source, srcw), truncate(&c.column, colw), c.non_null, labels)?;
+            writeln!(w, "{:srcw$}  {:colw$}  {:>7}  {}", truncate(&printable(&c.source), srcw), truncate(&printable(&c.column), colw), c.non_null, printable(&labels))?;
         }
         let flagged = self.columns.iter().filter(|c| !c.labels.is_empty()).count();
         let scanned = self.columns.iter().filter(|c| c.not_scanned.is_none()).count();
         writeln!(w, "\n{} column(s) scanned, {} with findings, {} not scanned, {} error(s)", scanned, flagged, self.columns.len() - scanned, self.errors.len())?;
         for e in &self.errors {
             match &e.column {
-                Some(c) => writeln!(w, "error: {} column {}: {}", e.source, c, e.error)?,
-                None => writeln!(w, "error: {}", e.error)?,
+                Some(c) => writeln!(w, "error: {} column {}: {}", printable(&e.source), printable(c), printable(&e.error))?,
+                None => writeln!(w, "error: {}", printable(&e.error))?,
             }
         }
         Ok(())
@@ -137,6 +146,78 @@ pub fn merge_objects(columns: Vec<ColumnReport>, dataset: impl Fn(&str) -> Strin
         .collect()
 }
 
+/// `text` made safe to print on a terminal or in a log line: terminal escape sequences
+/// (CSI `ESC [ … final`, OSC `ESC ] … BEL/ST`, DCS/SOS/PM/APC strings, two-character escapes,
+/// and their one-byte C1 forms) are removed whole, line breaks and tabs become spaces, and
+/// every other control character and bidirectional-override mark is dropped. Text without
+/// any of them is returned as is, without a copy.
+///
+/// Hand-written rather than a crate's stripper (`strip-ansi-escapes`) because that keeps
+/// C0 controls such as `\r` and backspace, which rewrite a line just as well, and leaves
+/// bidirectional overrides alone.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    fn unsafe_char(c: char) -> bool {
+        c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    }
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    // Skips a control string's body up to its terminator: BEL, ST (`ESC \\`) or C1 ST.
+    fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+        while let Some(c) = chars.next() {
+            match c {
+                '\u{7}' | '\u{9c}' => return,
+                '\u{1b}' => {
+                    chars.next_if_eq(&'\\');
+                    return;
+                }
+                _ => {}
+            }
+        }
+    }
+    // Skips a CSI's parameter and intermediate bytes and its final byte; stops early, keeping
+    // the character, at anything a CSI cannot hold.
+    fn skip_csi(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+        while let Some(c) = chars.next_if(|c| (' '..='~').contains(c)) {
+            if ('@'..='~').contains(&c) {
+                return;
+            }
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => match chars.peek() {
+                Some('[') => {
+                    chars.next();
+                    skip_csi(&mut chars);
+                }
+                Some(']' | 'P' | 'X' | '^' | '_') => {
+                    chars.next();
+                    skip_string(&mut chars);
+                }
+                // nF escapes: intermediates, then one final byte (`ESC ( B`).
+                Some(' '..='/') => {
+                    while chars.next_if(|c| (' '..='/').contains(c)).is_some() {}
+                    chars.next_if(|c| ('0'..='~').contains(c));
+                }
+                // Two-character escapes (`ESC c` resets the terminal, `ESC 7` saves the cursor).
+                Some('0'..='~') => {
+                    chars.next();
+                }
+                _ => {}
+            },
+            '\u{9b}' => skip_csi(&mut chars),
+            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if unsafe_char(c) => {}
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
 fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
@@ -164,6 +245,47 @@ mod tests {
                 .map(|&(label, matches, confidence, ev)| LabelVerdict { label: label.into(), confidence, matches, match_rate: matches as f64 / non_null as f64, evidence: vec![ev.into()] })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn printable_strips_escape_sequences_and_control_characters() {
+        let cases = [
+            ("plain name", "plain name"),
+            ("caf\u{e9} \u{540d}\u{524d}", "caf\u{e9} \u{540d}\u{524d}"),
+            ("a\u{1b}]0;pwned\u{7}b", "ab"),
+            ("a\u{1b}]8;;http://evil/\u{1b}\\link\u{1b}]8;;\u{1b}\\b", "alinkb"),
+            ("\u{1b}[2J\u{1b}[1;1Hclean", "clean"),
+            ("red\u{1b}[31;1mtext\u{1b}[0m", "redtext"),
+            ("\u{1b}c\u{1b}(Bx\u{1b}7y", "xy"),
+            ("\u{9b}31mc1\u{9d}0;t\u{9c}z", "c1z"),
+            ("\u{1b}P1$r\u{1b}\\dcs", "dcs"),
+            ("line1\nline2\r\tx", "line1 line2  x"),
+            ("bell\u{7}back\u{8}del\u{7f}nul\u{0}", "bellbackdelnul"),
+            ("abc\u{202e}fed\u{2066}", "abcfed"),
+            ("unterminated \u{1b}]0;title", "unterminated "),
+            ("trailing esc\u{1b}", "trailing esc"),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(printable(raw), want, "{raw:?}");
+            assert!(!printable(raw).chars().any(|c| c.is_control()), "{raw:?}");
+        }
+        assert!(matches!(printable("ordinary"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn the_table_prints_no_escape_sequence_from_names() {
+        let mut c = column("data/\u{1b}]0;owned\u{7}t.csv", "col\u{1b}[2J\rname", 10, &[("pii.email", 1, 0.9, "a***@b.com")]);
+        c.not_scanned = None;
+        let report = Report {
+            scanned_at: "now".into(),
+            columns: vec![c],
+            errors: vec![ScanError { source: "x\u{1b}[8m".into(), column: Some("\u{9d}52;c;AAAA\u{7}y".into()), error: "bad\u{1b}]0;t\u{7}\nthing".into() }],
+        };
+        let mut out = Vec::new();
+        report.write_table(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{text:?}");
+        assert!(text.contains("data/t.csv") && text.contains("col name") && text.contains("error: x column y: bad thing"), "{text}");
     }
 
     #[test]

@@ -215,37 +215,69 @@ fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-/// Masks a matched value for display: the first character of each alphanumeric run stays,
-/// the rest become `*`; a short alphabetic last domain label (`.com`) stays. Long values
-/// are cut, so the mask reveals neither the value nor much of its length.
+/// Masks a matched value for display, keeping its shape for a reviewer and almost none of
+/// its characters:
+///
+/// - A run of letters or digits shows its first character only when the run is at least 4
+///   long (`john` → `j***`), and only when the whole value has at least 8 letters and digits;
+///   so at most one character in four is shown, and nothing of a short value (a PIN, a card
+///   fragment, a date part).
+/// - A shorter run is always `***`, whatever its length, so its digits and their count stay
+///   hidden: every IPv4 address is `***.***.***.***`, which says what it is and not which.
+/// - The top-level domain of an e-mail address (`.com`, at most 4 letters) stays: it names a
+///   mail system, not a person, and `j***@e******.com` is the contract's example.
+/// - Punctuation and spaces stay (they are the shape); control characters become spaces
+///   and other symbols `?`, so a mask is always safe to print. Long runs show at most 10
+///   characters and the mask at most 48, so it hides the length of long values too.
 pub fn mask(value: &str) -> String {
     const MAX_RUN: usize = 10;
     const MAX_OUT: usize = 48;
+    const MIN_RUN_SHOWN: usize = 4;
+    const MIN_VALUE_SHOWN: usize = 8;
     let tld_start = value
         .rfind('.')
-        .filter(|&i| value.contains('@') && i + 1 < value.len() && value[i + 1..].len() <= 4 && value[i + 1..].chars().all(|c| c.is_ascii_alphabetic()))
+        .filter(|&i| value[..i].contains('@') && i + 1 < value.len() && value[i + 1..].len() <= 4 && value[i + 1..].chars().all(|c| c.is_ascii_alphabetic()))
         .map(|i| i + 1);
-    let mut out = String::with_capacity(value.len().min(MAX_OUT));
-    let mut run = 0usize;
-    for (i, c) in value.char_indices() {
+    let body = &value[..tld_start.map_or(value.len(), |t| t)];
+    let alnum = body.chars().filter(|c| c.is_alphanumeric()).count();
+    // One shown character per 4 letters and digits, none below 8 of them.
+    let mut budget = if alnum >= MIN_VALUE_SHOWN { alnum / MIN_RUN_SHOWN } else { 0 };
+    let mut out = String::with_capacity(value.len().min(MAX_OUT + 3));
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
         if out.len() >= MAX_OUT {
             out.push('…');
-            break;
+            return out;
         }
-        if tld_start.is_some_and(|t| i >= t) {
-            out.push(c);
+        if !c.is_alphanumeric() {
+            out.push(if c.is_ascii_punctuation() || c == ' ' {
+                c
+            } else if c.is_whitespace() || c.is_control() {
+                ' '
+            } else {
+                '?'
+            });
             continue;
         }
-        if c.is_alphanumeric() {
-            if run == 0 {
-                out.push(c);
-            } else if run < MAX_RUN {
-                out.push('*');
-            }
+        let mut run = 1;
+        while chars.next_if(|c| c.is_alphanumeric()).is_some() {
             run += 1;
+        }
+        if run < MIN_RUN_SHOWN {
+            out.push_str("***");
+        } else if budget > 0 {
+            budget -= 1;
+            out.push(c);
+            out.extend(std::iter::repeat_n('*', run.min(MAX_RUN) - 1));
         } else {
-            run = 0;
-            out.push(if c == '\n' || c == '\r' || c == '\t' { ' ' } else { c });
+            out.extend(std::iter::repeat_n('*', run.min(MAX_RUN)));
+        }
+    }
+    if let Some(t) = tld_start {
+        if out.len() >= MAX_OUT {
+            out.push('…');
+        } else {
+            out.push_str(&value[t..]);
         }
     }
     out
@@ -254,13 +286,109 @@ pub fn mask(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::mask;
+    use rand::{Rng, SeedableRng};
+
+    /// What a mask shows of its value: the letters and digits in it, an e-mail's
+    /// top-level domain left out.
+    fn shown(masked: &str) -> Vec<char> {
+        let body = match masked.rfind('.') {
+            Some(i) if masked[..i].contains('@') && masked[i + 1..].chars().all(|c| c.is_ascii_alphabetic()) => &masked[..i],
+            _ => masked,
+        };
+        body.chars().filter(|c| c.is_alphanumeric()).collect()
+    }
+
+    fn alnum(value: &str) -> usize {
+        value.chars().filter(|c| c.is_alphanumeric()).count()
+    }
+
+    /// The property every mask keeps: at most one letter or digit in four is shown, none of
+    /// a value with fewer than 8, never two side by side, never one from a run shorter than
+    /// 4, and nothing unprintable.
+    fn assert_reveals_little(value: &str) {
+        let m = mask(value);
+        let n = alnum(value);
+        let shown = shown(&m);
+        let cap = if n < 8 { 0 } else { n / 4 };
+        assert!(shown.len() <= cap, "{value:?} → {m:?} shows {} of {n} letters and digits", shown.len());
+        let body = m.rsplit_once('@').map_or(m.as_str(), |(local, domain)| if domain.contains('.') { local } else { m.as_str() });
+        assert!(
+            !body.as_bytes().windows(2).any(|w| w[0].is_ascii_alphanumeric() && w[1].is_ascii_alphanumeric()),
+            "{value:?} → {m:?} shows adjacent characters"
+        );
+        // Each shown character is the first of a run of at least 4, in order.
+        let heads: Vec<char> = value.split(|c: char| !c.is_alphanumeric()).filter(|r| r.chars().count() >= 4).filter_map(|r| r.chars().next()).collect();
+        let mut rest = heads.iter();
+        assert!(shown.iter().all(|c| rest.any(|h| h == c)), "{value:?} → {m:?} shows a character that is not the first of a long run");
+        assert!(!m.chars().any(char::is_control), "{value:?} → {m:?} holds a control character");
+    }
 
     #[test]
     fn mask_keeps_shape_not_value() {
         assert_eq!(mask("john@example.com"), "j***@e******.com");
         assert_eq!(mask("4111 1111 1111 1111"), "4*** 1*** 1*** 1***");
+        assert_eq!(mask("4111111111111111"), "4*********");
+        assert_eq!(mask("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlX2hlcmU"), "e*********.e*********.c*********");
         let long = mask("AKIAABCDEFGHIJKLMNOP");
         assert!(!long.contains("BCD"));
         assert!(long.starts_with('A'));
+    }
+
+    #[test]
+    fn every_ipv4_address_masks_alike() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        let mut ips = vec!["10.0.0.1".to_string(), "0.0.0.0".into(), "255.255.255.255".into(), "192.168.1.1".into()];
+        ips.extend((0..2000).map(|_| format!("{}.{}.{}.{}", rng.random::<u8>(), rng.random::<u8>(), rng.random::<u8>(), rng.random::<u8>())));
+        for ip in &ips {
+            assert_eq!(mask(ip), "***.***.***.***", "{ip}");
+            assert_reveals_little(ip);
+        }
+    }
+
+    #[test]
+    fn short_numbers_show_no_digit() {
+        for pin in 0..10_000 {
+            let pin = format!("{pin:04}");
+            assert_eq!(mask(&pin), "****", "PIN {pin}");
+        }
+        // Card fragments: a BIN, the last four, a truncated number, an expiry.
+        for fragment in ["4111", "411111", "4111 11", "1111", "**** **** **** 1111", "12/27", "123"] {
+            assert!(shown(&mask(fragment)).is_empty(), "{fragment} → {}", mask(fragment));
+            assert_reveals_little(fragment);
+        }
+    }
+
+    #[test]
+    fn dates_show_at_most_one_digit() {
+        for date in ["1990-01-02", "02/01/1990", "1.2.90", "31 Dec 1984", "19900102", "3/4/05", "2024-12-31 23:59"] {
+            let m = mask(date);
+            assert!(shown(&m).len() <= 1, "{date} → {m}");
+            assert_reveals_little(date);
+        }
+        assert_reveals_little("2024-12-31T23:59:59Z");
+        assert_eq!(mask("1990-01-02"), "1***-***-***");
+        assert_eq!(mask("1.2.90"), "***.***.***");
+    }
+
+    #[test]
+    fn no_value_reveals_more_than_a_quarter() {
+        let alphabet: Vec<char> = "abcXYZ0123456789 .-@:/_+=éß\u{1b}\t\n[]".chars().collect();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for _ in 0..20_000 {
+            let len = rng.random_range(0..40);
+            let value: String = (0..len).map(|_| alphabet[rng.random_range(0..alphabet.len())]).collect();
+            assert_reveals_little(&value);
+        }
+        for value in ["4111 11** **** 1111", "a@b.io", "jo@x.com", "jane.bloggs7@example.org", "+44 20 7946 0958", "fe80::1ff:fe23:4567:890a", "DE89 3704 0044 0532 0130 00"] {
+            assert_reveals_little(value);
+        }
+        assert_eq!(mask("a@b.io"), "***@***.io");
+        assert_eq!(mask("+44 20 7946 0958"), "+*** *** 7*** 0***");
+    }
+
+    #[test]
+    fn masks_are_printable() {
+        assert_eq!(mask("ab\u{1b}]0;x\u{7}cdef"), "*** ]***;*** c***");
+        assert_eq!(mask("12\u{202e}34"), "***?***");
     }
 }

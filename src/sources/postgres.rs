@@ -36,7 +36,7 @@ use rand::Rng;
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Arguments, AssertSqlSafe, Connection, Postgres, Row, Transaction};
 
-use super::location::redact;
+use super::location::{redact, Dsn};
 use super::{seeded_rng, Sample, SkippedColumn, SourceError};
 
 /// How long opening a connection may take.
@@ -159,28 +159,38 @@ struct Relation {
 
 impl PgSource {
     /// Connects to the database of `dsn` (already resolved from any `env:`/`file:`
-    /// reference): one connection is opened now, within 10 s, so that a wrong host,
-    /// password or database fails here, with a message naming the host and database and
-    /// never the password.
-    pub async fn connect(dsn: &str, opts: PgOptions) -> Result<PgSource, SourceError> {
-        let display = redact(dsn);
+    /// reference; a `&str` is taken as an inline DSN): one connection is opened now, within
+    /// 10 s, so that a wrong host, password or database fails here, with a message naming the
+    /// host and database and never the password. A DSN that came from a reference is named
+    /// by the reference alone, without its host, user or database.
+    pub async fn connect(dsn: impl Into<Dsn>, opts: PgOptions) -> Result<PgSource, SourceError> {
+        let dsn: Dsn = dsn.into();
+        let display = dsn.shown().to_string();
         let remote = |message: String| SourceError::Remote { location: display.clone(), message: redact(&message) };
-        let options = PgConnectOptions::from_str(dsn)
-            .map_err(|e| remote(format!("not a valid Postgres connection string: {}", error_message(&e))))?
+        let options = PgConnectOptions::from_str(dsn.expose_secret())
+            .map_err(|e| {
+                // The parser's message may quote the string: not for a reference's content.
+                let why = if dsn.by_reference() { String::new() } else { format!(": {}", error_message(&e)) };
+                remote(format!("not a valid Postgres connection string{why}"))
+            })?
             .application_name("assay");
-        let target = format!(
-            "host {}:{}, database {}, user {}",
-            options.get_host(),
-            options.get_port(),
-            options.get_database().unwrap_or(options.get_username()),
-            options.get_username()
-        );
+        let target = if dsn.by_reference() {
+            String::new()
+        } else {
+            format!(
+                " (host {}:{}, database {}, user {})",
+                options.get_host(),
+                options.get_port(),
+                options.get_database().unwrap_or(options.get_username()),
+                options.get_username()
+            )
+        };
         // A direct connection first: a pool retries refused connections until its timeout
         // and then reports only that it timed out, hiding the reason.
         let conn = match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options)).await {
             Ok(Ok(conn)) => conn,
-            Ok(Err(e)) => return Err(remote(format!("cannot connect ({target}): {}", error_message(&e)))),
-            Err(_) => return Err(remote(format!("cannot connect ({target}): no answer within {} s", CONNECT_TIMEOUT.as_secs()))),
+            Ok(Err(e)) => return Err(remote(format!("cannot connect{target}: {}", error_message(&e)))),
+            Err(_) => return Err(remote(format!("cannot connect{target}: no answer within {} s", CONNECT_TIMEOUT.as_secs()))),
         };
         let _ = conn.close().await;
         let pool = PgPoolOptions::new()
@@ -424,14 +434,10 @@ pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// The REPEATABLE seed of a table: FNV-1a of `schema.table`, stable across builds.
+/// The REPEATABLE seed of a table: the same stable seed as the RNG that picks rows from
+/// what comes back (see `stable_seed`), cut to 31 bits so that the float is exact.
 fn seed(table: &TableName) -> f64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in table.to_string().bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    (h >> 33) as f64
+    (super::stable_seed(&table.to_string()) >> 33) as f64
 }
 
 /// The server's message for a database error (without sqlx's prefix), else the error.
@@ -678,9 +684,23 @@ mod tests {
         assert_eq!(SampleMethod::Head.grown(10, 1000), None);
     }
 
+    /// A DSN read from a reference names nothing of itself when the connection fails.
+    #[tokio::test]
+    async fn a_referenced_dsn_is_named_by_its_reference_only() {
+        let var = format!("ASSAY_TEST_PG_REFERENCE_{}", std::process::id());
+        std::env::set_var(&var, "postgres://planted-user:planted-pw@127.0.0.1:1/planted-db");
+        let reference = format!("env:{var}");
+        let Ok(crate::sources::location::Location::Postgres { dsn }) = crate::sources::location::Location::parse(&reference) else { panic!("a DSN") };
+        let e = PgSource::connect(&dsn, PgOptions::default()).await.err().expect("nothing listens on port 1").to_string();
+        assert!(e.starts_with(&format!("{reference}: cannot connect: ")), "{e}");
+        assert!(!e.contains("planted"), "{e}");
+    }
+
     #[test]
     fn seed_is_stable() {
         assert_eq!(seed(&TableName::new("a", "b")), seed(&TableName::new("a", "b")));
         assert_ne!(seed(&TableName::new("a", "b")), seed(&TableName::new("a", "c")));
+        // Pinned: `sales.orders` hashes to 0x9070a83f92d8f415.
+        assert_eq!(seed(&TableName::new("sales", "orders")), (0x9070_a83f_92d8_f415u64 >> 33) as f64);
     }
 }
