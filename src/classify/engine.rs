@@ -50,6 +50,8 @@ pub struct CompiledRule {
     pub min_matches: usize,
     pub min_rate: f64,
     pub path: String,
+    /// The identifier scheme (`scheme:` in the rule file), reported with the label.
+    pub scheme: Option<String>,
     keyword_mode: KeywordMode,
     scope: Scope,
     validator: Option<String>,
@@ -342,6 +344,7 @@ impl Engine {
                 min_matches: f.min_matches.max(1),
                 min_rate: f.min_rate,
                 path,
+                scheme: f.scheme,
                 keyword_mode: f.keyword_mode,
                 scope: f.scope,
                 validator: f.validator,

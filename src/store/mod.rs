@@ -639,6 +639,7 @@ impl Store {
                     match_rate: r.get(4),
                     confidence: r.get(5),
                     evidence: serde_json::from_str(&r.get::<String, _>(6)).unwrap_or_default(),
+                    schemes: Vec::new(),
                 };
                 (key, verdict)
             })
