@@ -1009,7 +1009,18 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
 {
-    let words: Vec<String> = words.into_iter().map(|w| w.as_ref().to_lowercase()).filter(|w| !w.is_empty()).collect();
+    // The search folds ASCII case only: a word with other letters is also looked for in
+    // capitals (`ΑΜΚΑ`, `RČ` as forms print them).
+    let mut words: Vec<String> = words
+        .into_iter()
+        .flat_map(|w| {
+            let w = w.as_ref();
+            let upper = (!w.is_ascii()).then(|| w.to_uppercase());
+            std::iter::once(w.to_lowercase()).chain(upper)
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.dedup();
     if words.is_empty() {
         return Ok(None);
     }
