@@ -6,6 +6,7 @@ mod common;
 
 mod faults;
 mod limits;
+mod national_ids;
 mod objectstore;
 mod postgres;
 mod rules;
