@@ -871,7 +871,9 @@ impl Engine {
         // Rules that need a keyword skip their regexes when none can be found.
         match rule.keyword_mode {
             KeywordMode::ColumnRequired if !ctx.keyword[r as usize] => return None,
-            KeywordMode::Required if !ctx.keyword[r as usize] && !rule.keyword_ac.as_ref().is_some_and(|ac| ac.is_match(value)) => {
+            // Every keyword holds a letter (checked at load): a value without one (a bare
+            // number, the common case for id rules) needs no keyword search.
+            KeywordMode::Required if !ctx.keyword[r as usize] && !(has_letter(m) && rule.keyword_ac.as_ref().is_some_and(|ac| ac.is_match(value))) => {
                 return None
             }
             _ => {}
@@ -984,6 +986,11 @@ impl Engine {
     fn is_placeholder(&self, text: &str) -> bool {
         self.placeholders.exact.iter().any(|p| p == text) || self.placeholder_ac.as_ref().is_some_and(|ac| ac.is_match(text))
     }
+}
+
+/// Whether the value holds a letter (ASCII, or any non-ASCII character).
+fn has_letter(m: &Masks) -> bool {
+    m.blocks.iter().any(|b| b.alnum & !b.digit != 0 || b.nonascii != 0)
 }
 
 /// Keywords this short count in a value only where a word starts: `tel` in "hotel", `ip`

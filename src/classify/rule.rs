@@ -242,6 +242,10 @@ impl RuleFile {
         if self.sweep && self.prefilter.literals.is_empty() {
             return Err("`sweep` needs `prefilter.literals` (the sweep is one literal pass)".into());
         }
+        // The engine skips the keyword search in values without a letter.
+        if let Some(k) = self.keywords.iter().chain(&self.value_keywords).find(|k| !k.chars().any(char::is_alphabetic)) {
+            return Err(format!("keyword `{k}` holds no letter"));
+        }
         if self.keyword_mode != KeywordMode::Boost && self.keywords.is_empty() {
             return Err("keyword_mode requires `keywords`".into());
         }
