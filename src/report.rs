@@ -122,6 +122,12 @@ pub fn merge_objects(columns: Vec<ColumnReport>, dataset: impl Fn(&str) -> Strin
                 Some(x) => {
                     x.matches += l.matches;
                     x.confidence = x.confidence.max(l.confidence);
+                    for s in l.schemes {
+                        if !x.schemes.contains(&s) {
+                            x.schemes.push(s);
+                        }
+                    }
+                    x.schemes.sort_unstable();
                     for e in l.evidence {
                         if x.evidence.len() < crate::classify::verdict::MAX_EVIDENCE && !x.evidence.contains(&e) {
                             x.evidence.push(e);
@@ -242,7 +248,7 @@ mod tests {
             objects: None,
             labels: labels
                 .iter()
-                .map(|&(label, matches, confidence, ev)| LabelVerdict { label: label.into(), confidence, matches, match_rate: matches as f64 / non_null as f64, evidence: vec![ev.into()] })
+                .map(|&(label, matches, confidence, ev)| LabelVerdict { label: label.into(), confidence, matches, match_rate: matches as f64 / non_null as f64, evidence: vec![ev.into()], schemes: Vec::new() })
                 .collect(),
         }
     }

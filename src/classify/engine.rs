@@ -50,6 +50,8 @@ pub struct CompiledRule {
     pub min_matches: usize,
     pub min_rate: f64,
     pub path: String,
+    /// The identifier scheme (`scheme:` in the rule file), reported with the label.
+    pub scheme: Option<String>,
     keyword_mode: KeywordMode,
     scope: Scope,
     validator: Option<String>,
@@ -342,6 +344,7 @@ impl Engine {
                 min_matches: f.min_matches.max(1),
                 min_rate: f.min_rate,
                 path,
+                scheme: f.scheme,
                 keyword_mode: f.keyword_mode,
                 scope: f.scope,
                 validator: f.validator,
@@ -868,7 +871,9 @@ impl Engine {
         // Rules that need a keyword skip their regexes when none can be found.
         match rule.keyword_mode {
             KeywordMode::ColumnRequired if !ctx.keyword[r as usize] => return None,
-            KeywordMode::Required if !ctx.keyword[r as usize] && !rule.keyword_ac.as_ref().is_some_and(|ac| ac.is_match(value)) => {
+            // Every keyword holds a letter (checked at load): a value without one (a bare
+            // number, the common case for id rules) needs no keyword search.
+            KeywordMode::Required if !ctx.keyword[r as usize] && !(has_letter(m) && rule.keyword_ac.as_ref().is_some_and(|ac| ac.is_match(value))) => {
                 return None
             }
             _ => {}
@@ -983,6 +988,11 @@ impl Engine {
     }
 }
 
+/// Whether the value holds a letter (ASCII, or any non-ASCII character).
+fn has_letter(m: &Masks) -> bool {
+    m.blocks.iter().any(|b| b.alnum & !b.digit != 0 || b.nonascii != 0)
+}
+
 /// Keywords this short count in a value only where a word starts: `tel` in "hotel", `ip`
 /// in "ship" or `tin` in "setting" say nothing about the number after them. Longer ones
 /// may sit inside a compound (German "Mobiltelefon", "Kundennummer").
@@ -1006,7 +1016,18 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
 {
-    let words: Vec<String> = words.into_iter().map(|w| w.as_ref().to_lowercase()).filter(|w| !w.is_empty()).collect();
+    // The search folds ASCII case only: a word with other letters is also looked for in
+    // capitals (`ΑΜΚΑ`, `RČ` as forms print them).
+    let mut words: Vec<String> = words
+        .into_iter()
+        .flat_map(|w| {
+            let w = w.as_ref();
+            let upper = (!w.is_ascii()).then(|| w.to_uppercase());
+            std::iter::once(w.to_lowercase()).chain(upper)
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.dedup();
     if words.is_empty() {
         return Ok(None);
     }

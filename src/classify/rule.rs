@@ -164,6 +164,9 @@ pub struct RuleFile {
     /// for critical secrets with distinctive literals, where one leak in 10,000 rows matters.
     #[serde(default)]
     pub sweep: bool,
+    /// The identifier scheme the rule finds (`in_aadhaar`, `us_passport`): reported with
+    /// the label so users can filter one label's findings by scheme.
+    pub scheme: Option<String>,
     /// Labels that win over this rule: its hit is dropped when a strong hit of one of
     /// them covers the same part of the value (a card-like digit group inside an IBAN).
     #[serde(default)]
@@ -231,8 +234,17 @@ impl RuleFile {
         if !(0.0..=1.0).contains(&self.min_rate) {
             return Err(format!("min_rate {} must be in [0, 1]", self.min_rate));
         }
+        if let Some(s) = &self.scheme {
+            if s.is_empty() || !s.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_') {
+                return Err(format!("scheme `{s}` must be lowercase `[a-z0-9_]+`"));
+            }
+        }
         if self.sweep && self.prefilter.literals.is_empty() {
             return Err("`sweep` needs `prefilter.literals` (the sweep is one literal pass)".into());
+        }
+        // The engine skips the keyword search in values without a letter.
+        if let Some(k) = self.keywords.iter().chain(&self.value_keywords).find(|k| !k.chars().any(char::is_alphabetic)) {
+            return Err(format!("keyword `{k}` holds no letter"));
         }
         if self.keyword_mode != KeywordMode::Boost && self.keywords.is_empty() {
             return Err("keyword_mode requires `keywords`".into());

@@ -24,6 +24,10 @@ pub struct LabelVerdict {
     pub matches: usize,
     pub match_rate: f64,
     pub evidence: Vec<String>,
+    /// The schemes of the passing rules that carry one (`in_aadhaar`, `us_passport`),
+    /// sorted; absent when none does, so reports without schemes read as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schemes: Vec<String>,
 }
 
 #[derive(Default, Clone)]
@@ -146,7 +150,7 @@ impl<'e> ColumnAccumulator<'e> {
     pub fn finish(self, min_confidence: f64) -> Vec<LabelVerdict> {
         let rules = self.engine.rules();
         let mut passing = vec![false; rules.len()];
-        let mut by_label: BTreeMap<&str, (f64, Vec<String>)> = BTreeMap::new();
+        let mut by_label: BTreeMap<&str, (f64, Vec<String>, Vec<String>)> = BTreeMap::new();
         let nn = self.non_null.max(1) as f64;
         for (i, t) in self.tallies.iter().enumerate() {
             let rule = &rules[i];
@@ -171,8 +175,13 @@ impl<'e> ColumnAccumulator<'e> {
             if !by_strong {
                 conf *= 0.6 + 0.4 * rate.min(1.0);
             }
-            let e = by_label.entry(rule.label.as_str()).or_insert((0.0, Vec::new()));
+            let e = by_label.entry(rule.label.as_str()).or_insert((0.0, Vec::new(), Vec::new()));
             e.0 = e.0.max(conf);
+            if let Some(s) = &rule.scheme {
+                if !e.2.contains(s) {
+                    e.2.push(s.clone());
+                }
+            }
             for ev in &t.evidence {
                 if e.1.len() < MAX_EVIDENCE && !e.1.contains(ev) {
                     e.1.push(ev.clone());
@@ -180,7 +189,7 @@ impl<'e> ColumnAccumulator<'e> {
             }
         }
         let mut out = Vec::new();
-        for (label, (conf, evidence)) in by_label {
+        for (label, (conf, evidence, mut schemes)) in by_label {
             if conf < min_confidence {
                 continue;
             }
@@ -193,12 +202,14 @@ impl<'e> ColumnAccumulator<'e> {
             values.sort_unstable();
             values.dedup();
             let matches = values.len();
+            schemes.sort_unstable();
             out.push(LabelVerdict {
                 label: label.to_string(),
                 confidence: round3(conf),
                 matches,
                 match_rate: round3(matches as f64 / nn),
                 evidence,
+                schemes,
             });
         }
         out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then_with(|| a.label.cmp(&b.label)));

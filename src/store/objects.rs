@@ -32,7 +32,7 @@ impl Store {
         const COLUMNS: &str = "SELECT c.object, c.column_name, c.rows_sampled, c.non_null, c.not_scanned \
                                FROM objects_seen o JOIN scan_columns c ON c.scan_id = o.scan_id AND c.object = o.object \
                                WHERE o.source_id = $1 ORDER BY c.object, c.column_name";
-        const LABELS: &str = "SELECT f.object, f.column_name, f.label, f.matches, f.match_rate, f.confidence, f.evidence_json \
+        const LABELS: &str = "SELECT f.object, f.column_name, f.label, f.matches, f.match_rate, f.confidence, f.evidence_json, f.schemes_json \
                               FROM objects_seen o JOIN findings f ON f.scan_id = o.scan_id AND f.object = o.object \
                               WHERE o.source_id = $1 ORDER BY f.object, f.column_name, f.id";
         let what = || query_err(format!("reading the current columns of source {source_id}"));
@@ -132,13 +132,14 @@ where
 }
 
 /// A finding row selected as object, column_name, label, matches, match_rate, confidence,
-/// evidence_json: its column's key and its verdict.
+/// evidence_json, schemes_json: its column's key and its verdict.
 pub(super) fn label_row<R: Row>(r: &R) -> ((String, String), LabelVerdict)
 where
     usize: sqlx::ColumnIndex<R>,
     i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     f64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
 {
     let verdict = LabelVerdict {
         label: r.get(2),
@@ -146,6 +147,7 @@ where
         match_rate: r.get(4),
         confidence: r.get(5),
         evidence: serde_json::from_str(&r.get::<String, _>(6)).unwrap_or_default(),
+        schemes: r.get::<Option<String>, _>(7).and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default(),
     };
     ((r.get(0), r.get(1)), verdict)
 }

@@ -107,8 +107,8 @@ impl Store {
                     for l in &c.labels {
                         count_query("record_scan");
                         sqlx::query(
-                            "INSERT INTO findings (scan_id, source_id, object, column_name, label, matches, match_rate, confidence, evidence_json) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                            "INSERT INTO findings (scan_id, source_id, object, column_name, label, matches, match_rate, confidence, evidence_json, schemes_json) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                         )
                         .bind(scan_id)
                         .bind(source_id)
@@ -119,6 +119,7 @@ impl Store {
                         .bind(l.match_rate)
                         .bind(l.confidence)
                         .bind(serde_json::to_string(&l.evidence).unwrap_or_else(|_| "[]".into()))
+                        .bind((!l.schemes.is_empty()).then(|| serde_json::to_string(&l.schemes).unwrap_or_default()))
                         .execute(&mut *tx)
                         .await
                         .map_err(query_err(what.clone()))?;

@@ -7,6 +7,7 @@ mod common;
 mod auth;
 mod faults;
 mod limits;
+mod national_ids;
 mod objectstore;
 mod postgres;
 mod rules;
