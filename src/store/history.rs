@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::{from_ms, query_err, ScanSummary, Store, StoreError};
-use super::objects::{attach_labels, column_row, label_row};
 use super::scans::scan_row;
 use crate::report::ColumnReport;
 
@@ -58,25 +57,7 @@ impl Store {
     pub async fn scan_columns(&self, scan_id: i64) -> Result<Vec<ColumnReport>, StoreError> {
         const COLUMNS: &str = "SELECT object, column_name, rows_sampled, non_null, not_scanned FROM scan_columns WHERE scan_id = $1 ORDER BY object, column_name";
         const LABELS: &str = "SELECT object, column_name, label, matches, match_rate, confidence, evidence_json, schemes_json FROM findings WHERE scan_id = $1 ORDER BY id";
-        let what = || query_err(format!("reading the columns of scan {scan_id}"));
-        let mut columns = on_pool!(self, "scan_columns", |p| sqlx::query(COLUMNS)
-            .bind(scan_id)
-            .fetch_all(p)
-            .await
-            .map_err(what())?
-            .into_iter()
-            .map(|r| column_row(&r))
-            .collect::<Vec<_>>());
-        let labels = on_pool!(self, "scan_columns", |p| sqlx::query(LABELS)
-            .bind(scan_id)
-            .fetch_all(p)
-            .await
-            .map_err(what())?
-            .into_iter()
-            .map(|r| label_row(&r))
-            .collect::<Vec<_>>());
-        attach_labels(&mut columns, labels);
-        Ok(columns)
+        self.columns_with_labels("scan_columns", COLUMNS, LABELS, scan_id, format!("reading the columns of scan {scan_id}")).await
     }
 
     /// Findings of column `column` of a source (any object), optionally of one label, with

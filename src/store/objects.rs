@@ -35,25 +35,27 @@ impl Store {
         const LABELS: &str = "SELECT f.object, f.column_name, f.label, f.matches, f.match_rate, f.confidence, f.evidence_json, f.schemes_json \
                               FROM objects_seen o JOIN findings f ON f.scan_id = o.scan_id AND f.object = o.object \
                               WHERE o.source_id = $1 ORDER BY f.object, f.column_name, f.id";
-        let what = || query_err(format!("reading the current columns of source {source_id}"));
-        let mut columns = on_pool!(self, "current_columns", |p| sqlx::query(COLUMNS)
-            .bind(source_id)
-            .fetch_all(p)
-            .await
-            .map_err(what())?
-            .into_iter()
-            .map(|r| column_row(&r))
-            .collect::<Vec<_>>());
-        let labels = on_pool!(self, "current_columns", |p| sqlx::query(LABELS)
-            .bind(source_id)
-            .fetch_all(p)
-            .await
-            .map_err(what())?
-            .into_iter()
-            .map(|r| label_row(&r))
-            .collect::<Vec<_>>());
-        attach_labels(&mut columns, labels);
-        Ok(columns)
+        self.columns_with_labels("current_columns", COLUMNS, LABELS, source_id, format!("reading the current columns of source {source_id}")).await
+    }
+
+    /// Columns (`columns_sql`) with their findings (`labels_sql`), both selecting by `id`
+    /// as `$1`, in the shapes `column_row` and `label_row` read.
+    pub(super) async fn columns_with_labels(&self, op: &'static str, columns_sql: &'static str, labels_sql: &'static str, id: i64, what: String) -> Result<Vec<ColumnReport>, StoreError> {
+        macro_rules! fetch {
+            ($p:expr) => {{
+                count_query(op);
+                let rows = sqlx::query(columns_sql).bind(id).fetch_all($p).await.map_err(query_err(what.clone()))?;
+                let mut columns: Vec<ColumnReport> = rows.iter().map(column_row).collect();
+                count_query(op);
+                let rows = sqlx::query(labels_sql).bind(id).fetch_all($p).await.map_err(query_err(what.clone()))?;
+                attach_labels(&mut columns, rows.iter().map(label_row).collect());
+                Ok(columns)
+            }};
+        }
+        match self {
+            Store::Postgres(p) => fetch!(p),
+            Store::Sqlite(p) => fetch!(p),
+        }
     }
 
     /// A source's current verdict per column: `current_columns` merged per dataset (a
@@ -112,7 +114,7 @@ impl Store {
 }
 
 /// A column row selected as object, column_name, rows_sampled, non_null, not_scanned.
-pub(super) fn column_row<R: Row>(r: &R) -> ColumnReport
+fn column_row<R: Row>(r: &R) -> ColumnReport
 where
     usize: sqlx::ColumnIndex<R>,
     i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
@@ -133,7 +135,7 @@ where
 
 /// A finding row selected as object, column_name, label, matches, match_rate, confidence,
 /// evidence_json, schemes_json: its column's key and its verdict.
-pub(super) fn label_row<R: Row>(r: &R) -> ((String, String), LabelVerdict)
+fn label_row<R: Row>(r: &R) -> ((String, String), LabelVerdict)
 where
     usize: sqlx::ColumnIndex<R>,
     i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
@@ -153,7 +155,7 @@ where
 }
 
 /// Puts each verdict on its (object, column).
-pub(super) fn attach_labels(columns: &mut [ColumnReport], labels: Vec<((String, String), LabelVerdict)>) {
+fn attach_labels(columns: &mut [ColumnReport], labels: Vec<((String, String), LabelVerdict)>) {
     let index: std::collections::HashMap<(String, String), usize> = columns.iter().enumerate().map(|(i, c)| ((c.source.clone(), c.column.clone()), i)).collect();
     for (key, verdict) in labels {
         if let Some(&i) = index.get(&key) {
