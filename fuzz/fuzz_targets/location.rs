@@ -31,6 +31,10 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(url) = url::Url::parse(text) {
         if let Some(pw) = url.password().filter(|p| p.len() >= 4 && !p.contains('*')) {
             let authority = format!(":{pw}@");
+            // Only when it is there once: the same text elsewhere (a path) is not the password.
+            if text.matches(&authority).count() != 1 {
+                return;
+            }
             assert!(!shown.contains(&authority), "password kept by redact: {shown}");
         }
     }
