@@ -59,13 +59,13 @@ for t in "${targets[@]}"; do
       -timeout=10 -rss_limit_mb=2048 -print_final_stats=1) >"$log" 2>&1; then
     status=1
   fi
-  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-  rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+  runs=$(grep -ao 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
+  rate=$(grep -ao 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
   corpus=$(ls "fuzz/corpus/$t" | wc -l)
   crashes=$(( $(ls "fuzz/artifacts/$t" | wc -l) - before ))
   echo "| $t | $seconds | ${runs:-?} | ${rate:-?} | $corpus | $crashes |"
   if [ "$crashes" -gt 0 ] || [ -z "$runs" ]; then
-    grep -E 'panicked|ERROR|SUMMARY|Test unit written|error' "$log" | head -20 >&2 || tail -20 "$log" >&2
+    grep -aE "panicked|ERROR|SUMMARY|Test unit written|error" "$log" | head -20 >&2 || tail -20 "$log" >&2
   fi
   rm -f "$log"
 done

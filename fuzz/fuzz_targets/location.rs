@@ -22,10 +22,19 @@ fuzz_target!(|data: &[u8]| {
             let _ = format!("{e} {e:?}");
         }
     }
-    // A password of a URL-shaped input never survives redaction.
+    // A password of a URL-shaped input never survives redaction. `redact` reads messages,
+    // where a space ends a URL, so userinfo with a space (which URL parsers encode) is
+    // prose to it: such inputs are left out.
+    if text.contains(' ') {
+        return;
+    }
     if let Ok(url) = url::Url::parse(text) {
         if let Some(pw) = url.password().filter(|p| p.len() >= 4 && !p.contains('*')) {
             let authority = format!(":{pw}@");
+            // Only when it is there once: the same text elsewhere (a path) is not the password.
+            if text.matches(&authority).count() != 1 {
+                return;
+            }
             assert!(!shown.contains(&authority), "password kept by redact: {shown}");
         }
     }

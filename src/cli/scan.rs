@@ -35,7 +35,7 @@ pub fn scan(src: &RuleSource, a: ScanArgs) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let (report, stats) = runtime()?.block_on(scan_locations(Arc::new(engine), &a.locations, &opts));
     for e in &report.errors {
-        eprintln!("assay: {}", e.error);
+        eprintln!("assay: {}", assay::report::printable(&e.error));
     }
     if a.stats {
         eprintln!("assay: sampled {} file(s)/table(s), read {} bytes in {} request(s), {:.3} s", stats.units, stats.bytes_read, stats.requests, started.elapsed().as_secs_f64());

@@ -73,7 +73,8 @@ pub async fn run(server: &str, command: SourcesCommand) -> anyhow::Result<ExitCo
                 OutputFormat::Table => {
                     println!("{:24}  {:8}  {:20}  {:8}  LOCATION", "NAME", "INTERVAL", "NEXT SCAN", "FAILURES");
                     for s in all {
-                        println!("{:24}  {:8}  {:20}  {:8}  {}", s.name, s.interval, s.next_due_at, s.consecutive_failures, s.location);
+                        // Names are checked by the server, but a location is free text.
+                        println!("{:24}  {:8}  {:20}  {:8}  {}", s.name, s.interval, s.next_due_at, s.consecutive_failures, assay::report::printable(&s.location));
                     }
                 }
             }
@@ -85,7 +86,7 @@ pub async fn run(server: &str, command: SourcesCommand) -> anyhow::Result<ExitCo
         SourcesCommand::Scan { name, format } => {
             let scan: ScanNow = client.post_empty(&format!("/api/v1/sources/{}/scan", segment(&name))).await?;
             for e in &scan.report.errors {
-                eprintln!("assay: {}", e.error);
+                eprintln!("assay: {}", assay::report::printable(&e.error));
             }
             let mut out = std::io::stdout().lock();
             match OutputFormat::or_default(format) {

@@ -206,7 +206,10 @@ pub fn redact(text: &str) -> String {
     while let Some(start) = authority_start(rest) {
         let (head, tail) = rest.split_at(start);
         out.push_str(head);
-        let end = tail.find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace()).unwrap_or(tail.len());
+        // Spaces end the authority (a message goes on after a URL), control characters do
+        // not: URL parsers drop tabs and line breaks and encode the rest, so the password
+        // goes on past them (found by fuzzing).
+        let end = tail.find(|c: char| c == '/' || c == '?' || c == '#' || (c.is_whitespace() && !c.is_control())).unwrap_or(tail.len());
         let authority = &tail[..end];
         match authority.rfind('@') {
             Some(at) => {
@@ -236,8 +239,10 @@ fn authority_start(text: &str) -> Option<usize> {
     let mut from = 0;
     while let Some(p) = text[from..].find(':').map(|p| from + p) {
         let after = &text[p + 1..];
-        if after.starts_with("//") {
-            return Some(p + 3);
+        // URL parsers drop tabs and line breaks anywhere, so `:/\r/` is `://` to them.
+        let lead = after.find(|c: char| !matches!(c, '/' | '\t' | '\r' | '\n')).unwrap_or(after.len());
+        if after[..lead].matches('/').count() >= 2 {
+            return Some(p + 1 + lead);
         }
         let word = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.');
         // The scheme is ASCII: it starts after the last other character, whatever its width.
@@ -286,6 +291,8 @@ mod tests {
         assert_eq!(redact("ftp:eNv.e2:eNpw@--/---x"), "ftp:eNv.e2:***@--/---x");
         assert_eq!(redact("see HTTP:/u:pw@h and https:\\\\u:pw@h"), "see HTTP:/u:***@h and https:\\\\u:***@h");
         assert_eq!(redact("error at line 3: bad"), "error at line 3: bad");
+        assert_eq!(redact("postgres://u:pa\tss@h/db and abfss://\u{0}\u{b}c@a.net\u{0}:pw@h"), "postgres://u:***@h/db and abfss://\u{0}\u{b}c@a.net\u{0}:***@h");
+        assert_eq!(redact("abgs:/\r/:Fac$d@;"), "abgs:/\r/:***@;");
         // A multi-byte character before a colon (the fuzzer's second crash input).
         assert_eq!(redact("\u{413}:e[lec"), "\u{413}:e[lec");
         assert_eq!(redact("\u{e9}http:u:pw@h"), "\u{e9}http:u:***@h");
