@@ -129,6 +129,9 @@ pub struct ServeConfig {
     pub shutdown_grace: Span,
     /// Longest scan asked for through the API; then it is stopped and its lease released.
     pub scan_timeout: Span,
+    /// How long a scan asked for through the API waits for a free scan slot before the
+    /// answer is 429.
+    pub scan_queue: Span,
     /// This worker's name in leases and scans (default: host-pid).
     pub worker: Option<String>,
     /// `text` or `json`.
@@ -157,6 +160,7 @@ impl Default for ServeConfig {
             lease: Span(Duration::from_secs(60)),
             shutdown_grace: Span(Duration::from_secs(30)),
             scan_timeout: Span(Duration::from_secs(600)),
+            scan_queue: Span(Duration::from_secs(30)),
             worker: None,
             log_format: "text".into(),
             allow_dirs: Vec::new(),
@@ -177,7 +181,7 @@ pub enum ConfigError {
 
 /// The `ASSAY_*` variables that are settings (others, such as `ASSAY_TOKEN` and
 /// `ASSAY_URL`, belong to the client commands).
-const ENV_KEYS: [&str; 16] = [
+const ENV_KEYS: [&str; 17] = [
     "listen",
     "metrics_listen",
     "database_url",
@@ -187,6 +191,7 @@ const ENV_KEYS: [&str; 16] = [
     "lease",
     "shutdown_grace",
     "scan_timeout",
+    "scan_queue",
     "worker",
     "log_format",
     "allow_dirs",

@@ -65,6 +65,10 @@ pub struct ServeFlags {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scan_timeout: Option<String>,
+    /// How long a scan-now waits for a free scan slot before answering 429 [default 30s].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scan_queue: Option<String>,
     /// text or json (one object per line); the level is RUST_LOG (default info).
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -162,7 +166,7 @@ async fn run(cfg: ServeConfig, engine: Arc<Engine>, example: Option<PathBuf>) ->
         let _ = rx.wait_for(|s| *s).await;
     };
     if let Some(metrics) = metrics {
-        let settings = ApiSettings { policy, scan_timeout: cfg.scan_timeout.0, rate_limit: cfg.rate_limit, rate_burst: cfg.rate_burst, max_body_bytes: cfg.max_body_bytes, ..Default::default() };
+        let settings = ApiSettings { policy, scan_timeout: cfg.scan_timeout.0, scan_queue: cfg.scan_queue.0, rate_limit: cfg.rate_limit, rate_burst: cfg.rate_burst, max_body_bytes: cfg.max_body_bytes };
         let state = AppState::new(store, scheduler, metrics, settings);
         let mut servers = tokio::task::JoinSet::new();
         if let Some(addr) = &cfg.metrics_listen {

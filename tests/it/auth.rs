@@ -406,3 +406,29 @@ fn a_scan_now_outlives_its_client_and_oversized_bodies_are_refused() {
     assert!(answer.contains("payload_too_large"), "{answer}");
     svc.stop();
 }
+
+#[test]
+fn a_scan_now_waits_for_a_free_scan_slot_then_answers_429() {
+    // One scan slot, held by a table that takes five seconds to sample.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = rt.block_on(common::pg::TestDb::new());
+    rt.block_on(db.exec("CREATE VIEW slow AS SELECT pg_sleep(5)::text AS nap, 'ada@math-example.org'::text AS contact;"));
+    let svc = Service::start(db.dsn(), "one-slot", &["--concurrency", "1", "--scan-queue", "1s"], &[]);
+    svc.add("slow", db.dsn(), &["--table", "public.slow", "--interval", "1d", "--sample-rows", "10"]);
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(data.path().join("t.csv"), "id,contact\n1,someone@mail-example.org\n").unwrap();
+    svc.add("lake", &data.path().display().to_string(), &["--interval", "1d"]);
+    // Ask until the slow scan holds the slot: then the ask waits one second and is refused.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (code, head, body) = common::http::exchange_full(&svc.url, "POST", "/api/v1/sources/lake/scan", &[("Authorization", &format!("Bearer {}", svc.token))], b"");
+        if code == 429 {
+            assert!(body.contains("\"busy\""), "{body}");
+            assert!(head.to_ascii_lowercase().contains("retry-after: "), "{head}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no 429 while the only scan slot was busy (last answer {code}: {body})");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    svc.stop();
+}
