@@ -37,11 +37,19 @@ pub async fn metrics_text(State(st): State<AppState>) -> Result<String, ApiError
     render_metrics(&st).await
 }
 
-/// The metrics text, with the overdue-sources gauge refreshed.
+/// The metrics text, with the overdue-sources gauge refreshed. A store that is down (or
+/// slow) leaves the gauge at its last value rather than failing the scrape: an outage is
+/// exactly when the other metrics are wanted, and /readyz reports the store.
 pub async fn render_metrics(st: &AppState) -> Result<String, ApiError> {
-    let now = st.store.now().await?;
-    let overdue = st.store.count_due_before(now.checked_sub_signed(OVERDUE_GRACE).unwrap_or(now)).await?;
-    metrics::gauge!("assay_sources_overdue").set(overdue as f64);
+    let overdue = async {
+        let now = st.store.now().await?;
+        st.store.count_due_before(now.checked_sub_signed(OVERDUE_GRACE).unwrap_or(now)).await
+    };
+    match tokio::time::timeout(READY_TIMEOUT, overdue).await {
+        Ok(Ok(n)) => metrics::gauge!("assay_sources_overdue").set(n as f64),
+        Ok(Err(e)) => tracing::warn!(error = %e, "cannot count overdue sources for /metrics; the gauge keeps its last value"),
+        Err(_) => tracing::warn!("the store did not answer in time for /metrics; the overdue gauge keeps its last value"),
+    }
     Ok(st.metrics.render())
 }
 

@@ -136,7 +136,9 @@ fn a_postgres_restart_loses_no_scan() {
     let names = ["slow0", "slow1", "slow2", "slow3"];
     // Sources on the machine's server, so the scans outlive the store's outage.
     let data = slow_views(&rt, &names, 5.0);
-    let mut svc = Service::start(&cluster.url(), "restart-worker", &["--lease", "6s", "--concurrency", "4"], &[]);
+    let metrics_port = common::http::free_port().to_string();
+    let metrics_addr = format!("127.0.0.1:{metrics_port}");
+    let mut svc = Service::start(&cluster.url(), "restart-worker", &["--lease", "6s", "--concurrency", "4", "--metrics-listen", &metrics_addr], &[]);
     for n in names {
         svc.add(n, data.dsn(), &["--table", &format!("public.{n}"), "--interval", "1h", "--sample-rows", "10"]);
     }
@@ -148,6 +150,11 @@ fn a_postgres_restart_loses_no_scan() {
     let (code, took) = until(15, "/readyz to report the outage", || Some(svc.probe("/readyz")).filter(|(c, _)| *c == 503));
     assert!(took < Duration::from_secs(5), "/readyz took {took:?} ({code})");
     assert_eq!(svc.probe("/healthz").0, 200, "the process is alive while its store is down");
+    // Metrics are wanted most during an outage: the scrape still answers, promptly.
+    let asked = Instant::now();
+    let (code, text) = common::http::exchange(&format!("http://{metrics_addr}"), "GET", "/metrics", &[], b"");
+    assert_eq!(code, 200, "/metrics during the outage: {text}");
+    assert!(text.contains("assay_store_queries_total") && asked.elapsed() < Duration::from_secs(5), "{:?}", asked.elapsed());
     // Down until every scan has ended on a store error (the pool gives up connecting after
     // 10 s; a shorter outage is absorbed by its reconnecting), so that what is tested is
     // the retry of interrupted scans.
