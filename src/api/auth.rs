@@ -18,7 +18,6 @@
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Request, State};
@@ -294,6 +293,3 @@ fn touch(app: &AppState, token: &TokenRow) {
         }
     });
 }
-
-/// Shared by the routes' guards.
-pub type SharedLimiter = Arc<Limiter>;

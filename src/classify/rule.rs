@@ -142,7 +142,7 @@ pub struct RuleFile {
     pub column_exclude: Vec<String>,
     #[serde(default)]
     pub scope: Scope,
-    /// Name of a built-in validator (see `validators.rs`).
+    /// Name of a built-in validator (see `validators/`).
     pub validator: Option<String>,
     /// Minimum Shannon entropy (bits per char) of the value part.
     pub min_entropy: Option<f64>,
