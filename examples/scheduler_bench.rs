@@ -154,7 +154,8 @@ async fn main() -> anyhow::Result<()> {
         anyhow::ensure!(store.renew_lease(src.id, "bench", Utc::now(), LEASE).await?);
         by_call.entry("2 renew_lease").or_default().push(t.elapsed());
         let t = Instant::now();
-        store.record_scan(src.id, "bench", started, Utc::now(), &report, None).await?;
+        let rec = assay::store::ScanRecord { source: &src, worker: "bench", started, finished: Utc::now(), report: &report, failed: None, read: &[], removed: &[] };
+        store.record_scan(&rec, &assay::store::AlertPolicy::default()).await?;
         by_call.entry("3 record_scan").or_default().push(t.elapsed());
         let t = Instant::now();
         anyhow::ensure!(store.finish_lease(src.id, "bench", Utc::now() + chrono::Duration::hours(1), 0).await?);

@@ -128,6 +128,7 @@ pub fn merge_objects(columns: Vec<ColumnReport>, dataset: impl Fn(&str) -> Strin
                         }
                     }
                     x.schemes.sort_unstable();
+                    crate::classify::verdict::pool_fingerprints(&mut x.fingerprints, l.fingerprints);
                     for e in l.evidence {
                         if x.evidence.len() < crate::classify::verdict::MAX_EVIDENCE && !x.evidence.contains(&e) {
                             x.evidence.push(e);
@@ -248,7 +249,7 @@ mod tests {
             objects: None,
             labels: labels
                 .iter()
-                .map(|&(label, matches, confidence, ev)| LabelVerdict { label: label.into(), confidence, matches, match_rate: matches as f64 / non_null as f64, evidence: vec![ev.into()], schemes: Vec::new() })
+                .map(|&(label, matches, confidence, ev)| LabelVerdict { label: label.into(), confidence, matches, match_rate: matches as f64 / non_null as f64, evidence: vec![ev.into()], schemes: Vec::new(), fingerprints: Vec::new() })
                 .collect(),
         }
     }

@@ -22,7 +22,7 @@ use rand::Rng;
 use crate::classify::Engine;
 use crate::report::Report;
 use crate::scan::{scan_source, ScanOptions};
-use crate::store::{ScanStatus, SourceRow, Store, StoreError};
+use crate::store::{AlertPolicy, ScanRecord, ScanStatus, SourceRow, Store, StoreError};
 
 /// How one worker schedules.
 #[derive(Debug, Clone)]
@@ -42,6 +42,11 @@ pub struct SchedulerConfig {
     /// How long scans in flight may run on after shutdown is asked for; then they are
     /// stopped and their leases released, so another worker takes them over at once.
     pub shutdown_grace: Duration,
+    /// How findings become alerts (severities are filled in from the engine's rules).
+    pub alerts: AlertPolicy,
+    /// Woken when a recorded scan wrote webhook deliveries, so they go out at once rather
+    /// than at the delivery loop's next poll.
+    pub outbox: Arc<tokio::sync::Notify>,
 }
 
 impl Default for SchedulerConfig {
@@ -54,6 +59,8 @@ impl Default for SchedulerConfig {
             max_backoff: Duration::from_secs(3600),
             jitter: 0.1,
             shutdown_grace: Duration::from_secs(30),
+            alerts: AlertPolicy::default(),
+            outbox: Arc::new(tokio::sync::Notify::new()),
         }
     }
 }
@@ -120,7 +127,12 @@ impl Drop for Scanning<'_> {
 
 impl Scheduler {
     /// A scheduler for `store` using `engine`.
-    pub fn new(store: Store, engine: Arc<Engine>, cfg: SchedulerConfig) -> Scheduler {
+    pub fn new(store: Store, engine: Arc<Engine>, mut cfg: SchedulerConfig) -> Scheduler {
+        for r in engine.rules() {
+            if let Some(sev) = engine.severity_of(&r.label) {
+                cfg.alerts.severity.entry(r.label.clone()).or_insert_with(|| format!("{sev:?}").to_lowercase());
+            }
+        }
         let permits = Arc::new(tokio::sync::Semaphore::new(cfg.concurrency.max(1)));
         Scheduler { store, engine, cfg, scanning: Mutex::new(HashSet::new()), permits }
     }
@@ -343,13 +355,16 @@ impl Scheduler {
         let failure = failed.then(|| report.errors.iter().map(|e| e.error.as_str()).collect::<Vec<_>>().join("\n"));
         let failures = if failed { src.consecutive_failures + 1 } else { 0 };
         let due = next_due(&self.cfg, src.interval, failures, now, &mut rand::rng());
-        let recorded = self.store.finish_scan(src.id, &self.cfg.worker, started, finished, &report, failure.as_deref(), due, failures).await?;
-        let Some((scan_id, status)) = recorded else {
+        let rec = ScanRecord { source: &src, worker: &self.cfg.worker, started, finished, report: &report, failed: failure.as_deref(), read: &scan.read, removed: &scan.removed };
+        let recorded = self.store.finish_scan(&rec, &self.cfg.alerts, due, failures).await?;
+        let Some(recorded) = recorded else {
             tracing::warn!(source = %src.name, "lease lost before the scan was recorded; scan discarded");
             return Ok(None);
         };
-        // After the scan row: a crash in between only means these objects are read again.
-        self.store.update_objects(src.id, scan_id, &scan.read, &scan.removed).await?;
+        let (scan_id, status) = (recorded.scan_id, recorded.status);
+        if recorded.events > 0 {
+            self.cfg.outbox.notify_one();
+        }
         metrics::counter!("assay_scans_total", "status" => status.as_str()).increment(1);
         // Counts and names only: errors are already redacted, and no value is logged.
         tracing::info!(
@@ -362,6 +377,7 @@ impl Scheduler {
             columns = report.columns.len(),
             findings = report.columns.iter().map(|c| c.labels.len()).sum::<usize>(),
             errors = report.errors.len(),
+            events = recorded.events,
             "scan recorded"
         );
         if let Some(f) = &failure {

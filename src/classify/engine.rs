@@ -178,6 +178,8 @@ pub struct Engine {
     /// `placeholders.contains` as one ASCII-case-insensitive automaton.
     placeholder_ac: Option<AhoCorasick>,
     max_value_len: usize,
+    /// The key of the HMAC-SHA256 fingerprints kept of matched values (none without it).
+    fingerprint_key: Option<[u8; 32]>,
 }
 
 /// Splits a column name into lowercase words: `customerEmail` → [customer, email].
@@ -427,6 +429,7 @@ impl Engine {
             placeholder_ac: ci_automaton(&placeholders.contains, "classifiers/placeholders.yaml")?,
             placeholders,
             max_value_len: DEFAULT_MAX_VALUE_LEN,
+            fingerprint_key: None,
         })
     }
 
@@ -434,6 +437,28 @@ impl Engine {
     pub fn with_max_value_len(mut self, n: usize) -> Self {
         self.max_value_len = n.max(16);
         self
+    }
+
+    /// Keeps keyed HMAC-SHA256 fingerprints of matched values with each label, so that a
+    /// reviewer's dismissal can tell the values it saw from new ones without storing any.
+    pub fn with_fingerprint_key(mut self, key: [u8; 32]) -> Self {
+        self.fingerprint_key = Some(key);
+        self
+    }
+
+    /// The fingerprint of a matched value: the first 64 bits of its HMAC-SHA256 under the
+    /// engine's key, in hex; `None` without a key.
+    pub fn fingerprint(&self, value: &str) -> Option<String> {
+        use hmac::Mac;
+        let key = self.fingerprint_key.as_ref()?;
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+        mac.update(value.as_bytes());
+        Some(hex::encode(&mac.finalize().into_bytes()[..8]))
+    }
+
+    /// The severity of `label`: the highest of its rules' (`None` for a label no rule has).
+    pub fn severity_of(&self, label: &str) -> Option<Severity> {
+        self.rules.iter().filter(|r| r.label == label).map(|r| r.severity).max()
     }
 
     /// The compiled rules, indexed by `Hit::rule`.

@@ -15,6 +15,9 @@ const CHANCE_SHARE: f64 = 0.3;
 
 /// At most this many evidence strings per label.
 pub const MAX_EVIDENCE: usize = 3;
+/// At most this many value fingerprints per label (enough to tell the values a reviewer saw
+/// from new ones; bounded so that hashing stays off the hot path of a dense column).
+pub const MAX_FINGERPRINTS: usize = 16;
 
 /// One label of a column, as reported.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
@@ -28,6 +31,22 @@ pub struct LabelVerdict {
     /// sorted; absent when none does, so reports without schemes read as before.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub schemes: Vec<String>,
+    /// Keyed HMAC-SHA256 fingerprints of distinct matched values (never the values), sorted;
+    /// only where the engine has a key (a service's scans), absent otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fingerprints: Vec<String>,
+}
+
+/// Adds `new` to the sorted set `into`, keeping at most `MAX_FINGERPRINTS`.
+pub fn pool_fingerprints(into: &mut Vec<String>, new: impl IntoIterator<Item = String>) {
+    for f in new {
+        if into.len() >= MAX_FINGERPRINTS {
+            break;
+        }
+        if let Err(at) = into.binary_search(&f) {
+            into.insert(at, f);
+        }
+    }
 }
 
 #[derive(Default, Clone)]
@@ -36,6 +55,7 @@ struct RuleTally {
     rate_only: usize,
     rejected: usize,
     evidence: Vec<String>,
+    fingerprints: Vec<String>,
 }
 
 /// Accumulates the hits of one column's values.
@@ -137,6 +157,11 @@ impl<'e> ColumnAccumulator<'e> {
                 return;
             }
         }
+        if t.fingerprints.len() < MAX_FINGERPRINTS {
+            if let Some(f) = self.engine.fingerprint(&value[h.start..h.end]) {
+                pool_fingerprints(&mut t.fingerprints, [f]);
+            }
+        }
         if t.evidence.len() < MAX_EVIDENCE && (h.strength == Strength::Strong || t.evidence.is_empty()) {
             let m = mask(&value[h.start..h.end]);
             if !t.evidence.contains(&m) {
@@ -150,7 +175,7 @@ impl<'e> ColumnAccumulator<'e> {
     pub fn finish(self, min_confidence: f64) -> Vec<LabelVerdict> {
         let rules = self.engine.rules();
         let mut passing = vec![false; rules.len()];
-        let mut by_label: BTreeMap<&str, (f64, Vec<String>, Vec<String>)> = BTreeMap::new();
+        let mut by_label: BTreeMap<&str, (f64, Vec<String>, Vec<String>, Vec<String>)> = BTreeMap::new();
         let nn = self.non_null.max(1) as f64;
         for (i, t) in self.tallies.iter().enumerate() {
             let rule = &rules[i];
@@ -175,7 +200,8 @@ impl<'e> ColumnAccumulator<'e> {
             if !by_strong {
                 conf *= 0.6 + 0.4 * rate.min(1.0);
             }
-            let e = by_label.entry(rule.label.as_str()).or_insert((0.0, Vec::new(), Vec::new()));
+            let e = by_label.entry(rule.label.as_str()).or_insert((0.0, Vec::new(), Vec::new(), Vec::new()));
+            pool_fingerprints(&mut e.3, t.fingerprints.iter().cloned());
             e.0 = e.0.max(conf);
             if let Some(s) = &rule.scheme {
                 if !e.2.contains(s) {
@@ -189,7 +215,7 @@ impl<'e> ColumnAccumulator<'e> {
             }
         }
         let mut out = Vec::new();
-        for (label, (conf, evidence, mut schemes)) in by_label {
+        for (label, (conf, evidence, mut schemes, fingerprints)) in by_label {
             if conf < min_confidence {
                 continue;
             }
@@ -210,6 +236,7 @@ impl<'e> ColumnAccumulator<'e> {
                 match_rate: round3(matches as f64 / nn),
                 evidence,
                 schemes,
+                fingerprints,
             });
         }
         out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then_with(|| a.label.cmp(&b.label)));

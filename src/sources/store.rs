@@ -121,9 +121,8 @@ pub fn datasets<'a>(given: &str, objects: impl IntoIterator<Item = &'a str>) -> 
     let keyed: Vec<(&str, String, String)> = objects
         .into_iter()
         .map(|o| {
-            let (dir, name) = o.rsplit_once('/').unwrap_or(("", o));
-            let dir: Vec<&str> = dir.split('/').filter(|seg| seg.split_once('=').is_none_or(|(k, _)| k.is_empty())).collect();
-            (o, dir.join("/"), family(name))
+            let (dir, fam) = dir_family(o);
+            (o, dir, fam)
         })
         .collect();
     let mut families: std::collections::HashMap<&str, std::collections::HashSet<&str>> = std::collections::HashMap::new();
@@ -143,6 +142,25 @@ pub fn datasets<'a>(given: &str, objects: impl IntoIterator<Item = &'a str>) -> 
             (o.to_string(), shown)
         })
         .collect()
+}
+
+/// What makes an object part of its dataset, as the store keeps it (`datasets.key`): the
+/// object itself when it was registered by its own name, else its directory without
+/// partition segments and its name's family (see [`datasets`]), joined by `\x1f`.
+pub fn dataset_key(given: &str, object: &str) -> String {
+    if object == given {
+        return object.to_string();
+    }
+    let (dir, fam) = dir_family(object);
+    format!("{dir}\x1f{fam}")
+}
+
+/// An object's directory with partition segments (`date=2026-11-01`) dropped, and its
+/// name's family.
+fn dir_family(object: &str) -> (String, String) {
+    let (dir, name) = object.rsplit_once('/').unwrap_or(("", object));
+    let dir: Vec<&str> = dir.split('/').filter(|seg| seg.split_once('=').is_none_or(|(k, _)| k.is_empty())).collect();
+    (dir.join("/"), family(name))
 }
 
 /// A file name's family: its stem's words without digits or hex ids (`part-00001-9f3a….snappy.parquet`

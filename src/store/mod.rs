@@ -36,6 +36,9 @@ pub enum StoreError {
     /// The name is taken among live things of that kind.
     #[error("a {kind} named `{name}` already exists")]
     Duplicate { kind: &'static str, name: String },
+    /// Something named does not exist (a member's source, a feature set's webhook).
+    #[error("no {kind} named `{name}`")]
+    Unknown { kind: &'static str, name: String },
 }
 
 /// A connected store.
@@ -57,17 +60,32 @@ macro_rules! on_pool {
     }};
 }
 
+mod alerts;
 mod audit;
+mod datasets;
+mod feature_sets;
+mod gate;
 mod history;
+mod keys;
 mod leases;
 mod objects;
+pub mod outbox;
+mod reviews;
 mod scans;
 mod sources;
 mod tokens;
 mod tx;
+mod webhooks;
 
+pub use alerts::{alert_payload, Alert, AlertEvent, AlertFilter, AlertPolicy, COLUMN_REMOVED};
 pub use audit::{AuditEntry, AuditFilter, AuditRow};
+pub use feature_sets::{FeatureSet, FeatureSetSpec, Member, MemberSpec};
+pub use gate::{GateAnswer, GateMember, GateReason};
 pub use history::FindingAt;
+pub use keys::{ATTESTATION_KEY, FINGERPRINT_KEY};
+pub use reviews::{Review, ReviewFilter, Verdict};
+pub use scans::{Recorded, ScanRecord};
+pub use webhooks::{Webhook, WebhookFormat, WebhookSpec};
 pub use tokens::{generate_token, hash_token, Role, TokenRow, TOKEN_PREFIX};
 pub use tx::Tx;
 use tx::on_tx;

@@ -4,6 +4,15 @@
 
 use super::*;
 
+/// A source's current columns: for each object it still has, those of the scan that last read it.
+pub(super) const CURRENT_COLUMNS: &str = "SELECT c.object, c.column_name, c.rows_sampled, c.non_null, c.not_scanned \
+                                          FROM objects_seen o JOIN scan_columns c ON c.scan_id = o.scan_id AND c.object = o.object \
+                                          WHERE o.source_id = $1 ORDER BY c.object, c.column_name";
+/// The findings of those columns.
+pub(super) const CURRENT_LABELS: &str = "SELECT f.object, f.column_name, f.label, f.matches, f.match_rate, f.confidence, f.evidence_json, f.schemes_json, f.fingerprints_json \
+                                         FROM objects_seen o JOIN findings f ON f.scan_id = o.scan_id AND f.object = o.object \
+                                         WHERE o.source_id = $1 ORDER BY f.object, f.column_name, f.id";
+
 impl Store {
     /// The objects a lake source read last, for incremental listing.
     pub async fn objects_seen(&self, source_id: i64) -> Result<Vec<ObjectEntry>, StoreError> {
@@ -29,13 +38,7 @@ impl Store {
     /// still has, the results of the scan that last read it (an unchanged object is not
     /// read again, so its results come from an earlier scan).
     pub async fn current_columns(&self, source_id: i64) -> Result<Vec<ColumnReport>, StoreError> {
-        const COLUMNS: &str = "SELECT c.object, c.column_name, c.rows_sampled, c.non_null, c.not_scanned \
-                               FROM objects_seen o JOIN scan_columns c ON c.scan_id = o.scan_id AND c.object = o.object \
-                               WHERE o.source_id = $1 ORDER BY c.object, c.column_name";
-        const LABELS: &str = "SELECT f.object, f.column_name, f.label, f.matches, f.match_rate, f.confidence, f.evidence_json, f.schemes_json \
-                              FROM objects_seen o JOIN findings f ON f.scan_id = o.scan_id AND f.object = o.object \
-                              WHERE o.source_id = $1 ORDER BY f.object, f.column_name, f.id";
-        self.columns_with_labels("current_columns", COLUMNS, LABELS, source_id, format!("reading the current columns of source {source_id}")).await
+        self.columns_with_labels("current_columns", CURRENT_COLUMNS, CURRENT_LABELS, source_id, format!("reading the current columns of source {source_id}")).await
     }
 
     /// Columns (`columns_sql`) with their findings (`labels_sql`), both selecting by `id`
@@ -62,59 +65,58 @@ impl Store {
     /// table of a database; the part files of a lake directory, partitions included).
     pub async fn source_columns(&self, src: &SourceRow) -> Result<Vec<ColumnReport>, StoreError> {
         let columns = self.current_columns(src.id).await?;
+        let stored = self.dataset_names(src.id).await?;
         let given = redact(&src.location);
-        Ok(match Location::parse(&src.location) {
-            Ok(Location::Postgres { .. }) => merge_objects(columns, str::to_string),
-            _ => {
-                let datasets = datasets(&given, columns.iter().map(|c| c.source.as_str()));
-                merge_objects(columns, |o| datasets.get(o).cloned().unwrap_or_else(|| o.to_string()))
-            }
-        })
+        // Objects recorded before datasets were stored get the name they would get now
+        // until their source is scanned again.
+        let derived = match Location::parse(&src.location) {
+            Ok(Location::Postgres { .. }) => std::collections::HashMap::new(),
+            _ if stored.len() == columns.iter().map(|c| c.source.as_str()).collect::<std::collections::HashSet<_>>().len() => std::collections::HashMap::new(),
+            _ => datasets(&given, columns.iter().map(|c| c.source.as_str())),
+        };
+        Ok(merge_objects(columns, |o| stored.get(o).or_else(|| derived.get(o)).cloned().unwrap_or_else(|| o.to_string())))
     }
 
-    /// Remembers the versions of objects a scan read (replacing earlier versions) and
-    /// forgets those no longer listed, in one transaction, so that the source's current
-    /// columns move from one scan's view to the next and never show half of one.
+    /// Remembers the versions of objects a scan read (see [`Tx::update_objects`]) in a
+    /// transaction of its own.
     pub async fn update_objects(&self, source_id: i64, scan_id: i64, read: &[ObjectEntry], removed: &[String]) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        tx.update_objects(source_id, scan_id, read, removed).await?;
+        tx.commit().await
+    }
+}
+
+impl Tx {
+    /// Remembers the versions of objects a scan read (replacing earlier versions) and
+    /// forgets those no longer listed, so that the source's current columns move from one
+    /// scan's view to the next and never show half of one. An object keeps its dataset.
+    pub async fn update_objects(&mut self, source_id: i64, scan_id: i64, read: &[ObjectEntry], removed: &[String]) -> Result<(), StoreError> {
         const UPSERT: &str = "INSERT INTO objects_seen (source_id, object, size, e_tag, last_modified_ms, scan_id) VALUES ($1, $2, $3, $4, $5, $6) \
                               ON CONFLICT (source_id, object) DO UPDATE SET size = excluded.size, e_tag = excluded.e_tag, \
                               last_modified_ms = excluded.last_modified_ms, scan_id = excluded.scan_id";
         const DELETE: &str = "DELETE FROM objects_seen WHERE source_id = $1 AND object = $2";
-        let what = format!("recording the objects scan {scan_id} read");
-        macro_rules! update {
-            ($p:expr) => {{
-                count_query("update_objects");
-                let mut tx = $p.begin().await.map_err(query_err(what.clone()))?;
-                for o in read {
-                    count_query("update_objects");
-                    sqlx::query(UPSERT)
-                        .bind(source_id)
-                        .bind(&o.shown)
-                        .bind(o.size as i64)
-                        .bind(o.e_tag.as_deref())
-                        .bind(ms(o.last_modified))
-                        .bind(scan_id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(query_err(format!("recording object {}", o.shown)))?;
-                }
-                for o in removed {
-                    count_query("update_objects");
-                    sqlx::query(DELETE).bind(source_id).bind(o).execute(&mut *tx).await.map_err(query_err(format!("forgetting object {o}")))?;
-                }
-                count_query("update_objects");
-                tx.commit().await.map_err(query_err(what.clone()))
-            }};
+        for o in read {
+            on_tx!(self, "update_objects", |c| sqlx::query(UPSERT)
+                .bind(source_id)
+                .bind(&o.shown)
+                .bind(o.size as i64)
+                .bind(o.e_tag.as_deref())
+                .bind(ms(o.last_modified))
+                .bind(scan_id)
+                .execute(c)
+                .await
+                .map(|_| ())
+                .map_err(query_err(format!("recording object {}", o.shown)))?);
         }
-        match self {
-            Store::Postgres(p) => update!(p),
-            Store::Sqlite(p) => update!(p),
+        for o in removed {
+            on_tx!(self, "update_objects", |c| sqlx::query(DELETE).bind(source_id).bind(o).execute(c).await.map(|_| ()).map_err(query_err(format!("forgetting object {o}")))?);
         }
+        Ok(())
     }
 }
 
 /// A column row selected as object, column_name, rows_sampled, non_null, not_scanned.
-fn column_row<R: Row>(r: &R) -> ColumnReport
+pub(super) fn column_row<R: Row>(r: &R) -> ColumnReport
 where
     usize: sqlx::ColumnIndex<R>,
     i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
@@ -134,8 +136,8 @@ where
 }
 
 /// A finding row selected as object, column_name, label, matches, match_rate, confidence,
-/// evidence_json, schemes_json: its column's key and its verdict.
-fn label_row<R: Row>(r: &R) -> ((String, String), LabelVerdict)
+/// evidence_json, schemes_json, fingerprints_json: its column's key and its verdict.
+pub(super) fn label_row<R: Row>(r: &R) -> ((String, String), LabelVerdict)
 where
     usize: sqlx::ColumnIndex<R>,
     i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
@@ -150,12 +152,13 @@ where
         confidence: r.get(5),
         evidence: serde_json::from_str(&r.get::<String, _>(6)).unwrap_or_default(),
         schemes: r.get::<Option<String>, _>(7).and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default(),
+        fingerprints: r.get::<Option<String>, _>(8).and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default(),
     };
     ((r.get(0), r.get(1)), verdict)
 }
 
 /// Puts each verdict on its (object, column).
-fn attach_labels(columns: &mut [ColumnReport], labels: Vec<((String, String), LabelVerdict)>) {
+pub(super) fn attach_labels(columns: &mut [ColumnReport], labels: Vec<((String, String), LabelVerdict)>) {
     let index: std::collections::HashMap<(String, String), usize> = columns.iter().enumerate().map(|(i, c)| ((c.source.clone(), c.column.clone()), i)).collect();
     for (key, verdict) in labels {
         if let Some(&i) = index.get(&key) {

@@ -5,135 +5,149 @@
 use super::*;
 use super::leases::FINISH_LEASE;
 
+/// A scan to record: what ran, what it found, and which objects it read or saw gone.
+pub struct ScanRecord<'a> {
+    pub source: &'a SourceRow,
+    pub worker: &'a str,
+    pub started: DateTime<Utc>,
+    pub finished: DateTime<Utc>,
+    pub report: &'a Report,
+    /// Why the whole scan failed, if it did.
+    pub failed: Option<&'a str>,
+    /// The objects (or tables) this scan read, with their versions.
+    pub read: &'a [ObjectEntry],
+    /// Objects seen before that the listing no longer has.
+    pub removed: &'a [String],
+}
+
+/// A recorded scan: its id, status, and the alert events its contamination check raised.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    pub scan_id: i64,
+    pub status: ScanStatus,
+    /// Events written to the outbox (alerts opened, reopened, resolved; gates failed).
+    pub events: usize,
+}
+
 impl Store {
-    /// Records a scan that ran from `started` to `finished` with its report: one row for
-    /// the scan, one per column looked at, one per finding. Returns the scan id and status.
-    pub async fn record_scan(&self, source_id: i64, worker: &str, started: DateTime<Utc>, finished: DateTime<Utc>, report: &Report, failed: Option<&str>) -> Result<(i64, ScanStatus), StoreError> {
-        let Some(recorded) = self.record(source_id, worker, started, finished, report, failed, None).await? else {
+    /// Records a scan with its report (see [`Store::finish_scan`]) without a lease to end.
+    pub async fn record_scan(&self, rec: &ScanRecord<'_>, policy: &AlertPolicy) -> Result<Recorded, StoreError> {
+        let Some(recorded) = self.record(rec, policy, None).await? else {
             unreachable!("only a lease to release can turn a scan away");
         };
         Ok(recorded)
     }
 
-    /// Records a scan as `record_scan` does and ends `worker`'s lease as `finish_lease`
-    /// does, in one transaction: a worker that died between the two would leave a recorded
-    /// scan whose source is still due, scanned again as soon as the lease expired. `None`
-    /// (nothing recorded) when the lease had been lost meanwhile.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn finish_scan(
-        &self,
-        source_id: i64,
-        worker: &str,
-        started: DateTime<Utc>,
-        finished: DateTime<Utc>,
-        report: &Report,
-        failed: Option<&str>,
-        next_due: DateTime<Utc>,
-        consecutive_failures: i64,
-    ) -> Result<Option<(i64, ScanStatus)>, StoreError> {
-        self.record(source_id, worker, started, finished, report, failed, Some((next_due, consecutive_failures))).await
+    /// Records a scan and everything that follows from it in one transaction: the end of
+    /// `worker`'s lease (first, so the source's row stays locked until the commit), one row
+    /// for the scan, one per column looked at, one per finding, the objects it read, the
+    /// datasets and columns the source has now, and the contamination check of every
+    /// feature set with a member on the source, with the alerts and outbox rows it writes.
+    /// A worker that dies part-way leaves nothing half-recorded: the scan, its alerts and
+    /// their deliveries commit together or not at all. `None` (nothing recorded) when the
+    /// lease had been lost meanwhile.
+    pub async fn finish_scan(&self, rec: &ScanRecord<'_>, policy: &AlertPolicy, next_due: DateTime<Utc>, consecutive_failures: i64) -> Result<Option<Recorded>, StoreError> {
+        self.record(rec, policy, Some((next_due, consecutive_failures))).await
     }
 
-    /// `record_scan`, and with `release` (next due, consecutive failures) `finish_lease` in
-    /// the same transaction, first, so that the source's row stays locked until the commit.
-    #[allow(clippy::too_many_arguments)]
-    async fn record(
-        &self,
-        source_id: i64,
-        worker: &str,
-        started: DateTime<Utc>,
-        finished: DateTime<Utc>,
-        report: &Report,
-        failed: Option<&str>,
-        release: Option<(DateTime<Utc>, i64)>,
-    ) -> Result<Option<(i64, ScanStatus)>, StoreError> {
-        let status = match failed {
+    async fn record(&self, rec: &ScanRecord<'_>, policy: &AlertPolicy, release: Option<(DateTime<Utc>, i64)>) -> Result<Option<Recorded>, StoreError> {
+        let report = rec.report;
+        let source_id = rec.source.id;
+        let status = match rec.failed {
             Some(_) => ScanStatus::Failed,
             None if report.errors.is_empty() => ScanStatus::Succeeded,
             None => ScanStatus::Partial,
         };
-        let error = failed.map(str::to_string).or_else(|| {
+        let error = rec.failed.map(str::to_string).or_else(|| {
             (!report.errors.is_empty()).then(|| report.errors.iter().map(|e| e.error.as_str()).collect::<Vec<_>>().join("\n"))
         });
         let what = format!("recording a scan of source {source_id}");
-        macro_rules! record {
-            ($p:expr) => {{
-                // BEGIN and COMMIT are round trips too.
-                count_query("record_scan");
-                let mut tx = $p.begin().await.map_err(query_err(what.clone()))?;
-                if let Some((next_due, consecutive_failures)) = release {
-                    count_query("record_scan");
-                    let released = sqlx::query(FINISH_LEASE)
-                        .bind(ms(next_due))
-                        .bind(consecutive_failures)
-                        .bind(source_id)
-                        .bind(worker)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(query_err(format!("releasing source {source_id}")))?
-                        .rows_affected();
-                    if released == 0 {
-                        let _ = tx.rollback().await;
-                        return Ok(None);
-                    }
-                }
-                count_query("record_scan");
-                let scan_id: i64 = sqlx::query(
-                    "INSERT INTO scans (source_id, status, started_ms, finished_ms, worker, error, units) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                )
+        let mut tx = self.begin().await?;
+        if let Some((next_due, consecutive_failures)) = release {
+            let released = on_tx!(&mut tx, "record_scan", |c| sqlx::query(FINISH_LEASE)
+                .bind(ms(next_due))
+                .bind(consecutive_failures)
                 .bind(source_id)
-                .bind(status.as_str())
-                .bind(ms(started))
-                .bind(ms(finished))
-                .bind(worker)
-                .bind(error.as_deref())
-                .bind(report.columns.len() as i64)
-                .fetch_one(&mut *tx)
+                .bind(rec.worker)
+                .execute(c)
                 .await
-                .map_err(query_err(what.clone()))?
-                .get(0);
-                for c in &report.columns {
-                    count_query("record_scan");
-                    sqlx::query("INSERT INTO scan_columns (scan_id, object, column_name, rows_sampled, non_null, not_scanned) VALUES ($1, $2, $3, $4, $5, $6)")
-                        .bind(scan_id)
-                        .bind(&c.source)
-                        .bind(&c.column)
-                        .bind(c.rows_sampled as i64)
-                        .bind(c.non_null as i64)
-                        .bind(c.not_scanned.as_deref())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(query_err(what.clone()))?;
-                    for l in &c.labels {
-                        count_query("record_scan");
-                        sqlx::query(
-                            "INSERT INTO findings (scan_id, source_id, object, column_name, label, matches, match_rate, confidence, evidence_json, schemes_json) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                        )
-                        .bind(scan_id)
-                        .bind(source_id)
-                        .bind(&c.source)
-                        .bind(&c.column)
-                        .bind(&l.label)
-                        .bind(l.matches as i64)
-                        .bind(l.match_rate)
-                        .bind(l.confidence)
-                        .bind(serde_json::to_string(&l.evidence).unwrap_or_else(|_| "[]".into()))
-                        .bind((!l.schemes.is_empty()).then(|| serde_json::to_string(&l.schemes).unwrap_or_default()))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(query_err(what.clone()))?;
-                    }
-                }
-                count_query("record_scan");
-                tx.commit().await.map_err(query_err(what.clone()))?;
-                Ok(Some((scan_id, status)))
-            }};
+                .map_err(query_err(format!("releasing source {source_id}")))?
+                .rows_affected());
+            if released == 0 {
+                return Ok(None);
+            }
         }
-        match self {
-            Store::Postgres(p) => record!(p),
-            Store::Sqlite(p) => record!(p),
+        let scan_id: i64 = on_tx!(&mut tx, "record_scan", |c| sqlx::query(
+            "INSERT INTO scans (source_id, status, started_ms, finished_ms, worker, error, units) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(source_id)
+        .bind(status.as_str())
+        .bind(ms(rec.started))
+        .bind(ms(rec.finished))
+        .bind(rec.worker)
+        .bind(error.as_deref())
+        .bind(report.columns.len() as i64)
+        .fetch_one(c)
+        .await
+        .map_err(query_err(what.clone()))?
+        .get(0));
+        for c in &report.columns {
+            on_tx!(&mut tx, "record_scan", |conn| sqlx::query("INSERT INTO scan_columns (scan_id, object, column_name, rows_sampled, non_null, not_scanned) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(scan_id)
+                .bind(&c.source)
+                .bind(&c.column)
+                .bind(c.rows_sampled as i64)
+                .bind(c.non_null as i64)
+                .bind(c.not_scanned.as_deref())
+                .execute(conn)
+                .await
+                .map(|_| ())
+                .map_err(query_err(what.clone()))?);
+            for l in &c.labels {
+                on_tx!(&mut tx, "record_scan", |conn| sqlx::query(
+                    "INSERT INTO findings (scan_id, source_id, object, column_name, label, matches, match_rate, confidence, evidence_json, schemes_json, fingerprints_json) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(scan_id)
+                .bind(source_id)
+                .bind(&c.source)
+                .bind(&c.column)
+                .bind(&l.label)
+                .bind(l.matches as i64)
+                .bind(l.match_rate)
+                .bind(l.confidence)
+                .bind(serde_json::to_string(&l.evidence).unwrap_or_else(|_| "[]".into()))
+                .bind((!l.schemes.is_empty()).then(|| serde_json::to_string(&l.schemes).unwrap_or_default()))
+                .bind((!l.fingerprints.is_empty()).then(|| serde_json::to_string(&l.fingerprints).unwrap_or_default()))
+                .execute(conn)
+                .await
+                .map(|_| ())
+                .map_err(query_err(what.clone()))?);
+            }
         }
+        tx.update_objects(source_id, scan_id, rec.read, rec.removed).await?;
+        const LAST: &str = "UPDATE sources SET last_scan_id = $1, last_scan_status = $2, last_scan_ms = $3, \
+                            last_ok_scan_id = CASE WHEN $2 = 'failed' THEN last_ok_scan_id ELSE $1 END, \
+                            last_ok_ms = CASE WHEN $2 = 'failed' THEN last_ok_ms ELSE $3 END WHERE id = $4";
+        on_tx!(&mut tx, "record_scan", |c| sqlx::query(LAST)
+            .bind(scan_id)
+            .bind(status.as_str())
+            .bind(ms(rec.finished))
+            .bind(source_id)
+            .execute(c)
+            .await
+            .map(|_| ())
+            .map_err(query_err(what.clone()))?);
+        // A failed scan saw nothing: it changes no dataset, column or alert (the gate
+        // reports it as failed instead).
+        let events = if status == ScanStatus::Failed {
+            0
+        } else {
+            let touched: Vec<&str> = rec.read.iter().map(|o| o.shown.as_str()).chain(rec.removed.iter().map(String::as_str)).collect();
+            tx.after_scan(rec.source, scan_id, rec.finished, &touched, policy).await?
+        };
+        tx.commit().await?;
+        Ok(Some(Recorded { scan_id, status, events }))
     }
 
     /// The latest `limit` scans of a source, newest first.

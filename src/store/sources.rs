@@ -58,7 +58,10 @@ impl Store {
 
     /// The live source called `name`.
     pub async fn source(&self, name: &str) -> Result<Option<SourceRow>, StoreError> {
-        Ok(self.list_sources().await?.into_iter().find(|s| s.name == name))
+        const SQL: &str = "SELECT id, name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms, consecutive_failures \
+                           FROM sources WHERE removed_ms IS NULL AND name = $1";
+        let row = on_pool!(self, "source", |p| sqlx::query(SQL).bind(name).fetch_optional(p).await.map_err(query_err(format!("looking up source `{name}`")))?.map(|r| source_row(&r)));
+        Ok(row)
     }
 
     /// Live sources due before `before` (overdue when `before` is now minus a grace).

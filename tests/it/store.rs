@@ -10,7 +10,7 @@ use std::time::Duration;
 use assay::classify::{Engine, RuleSource};
 use assay::scan::{scan_locations, ScanOptions};
 use assay::sources::store::ObjectEntry;
-use assay::store::{NewSource, Store, StoreError};
+use assay::store::{AlertPolicy, NewSource, ScanRecord, Store, StoreError};
 use chrono::{TimeZone, Utc};
 
 fn new_source(name: &str) -> NewSource {
@@ -39,13 +39,25 @@ async fn exercise(store: &Store) {
     let engine = Arc::new(Engine::load(&RuleSource::Builtin).expect("rules"));
     let (report, _) = scan_locations(engine, &["examples/data".to_string()], &ScanOptions::default()).await;
     assert!(report.errors.is_empty());
-    let (first, status) = store.record_scan(src.id, "w1", t0, t0 + chrono::Duration::seconds(2), &report, None).await.expect("record");
-    assert_eq!(status.as_str(), "succeeded");
+    let policy = AlertPolicy::default();
+    let record = |worker: &'static str, at: chrono::DateTime<Utc>, report: &'static assay::report::Report, failed: Option<&'static str>| {
+        let (store, src, policy) = (store.clone(), src.clone(), policy.clone());
+        async move {
+            let rec = ScanRecord { source: &src, worker, started: at, finished: at + chrono::Duration::seconds(2), report, failed, read: &[], removed: &[] };
+            store.record_scan(&rec, &policy).await
+        }
+    };
+    let report: &'static assay::report::Report = Box::leak(Box::new(report));
+    let first = record("w1", t0, report, None).await.expect("record");
+    assert_eq!(first.status.as_str(), "succeeded");
+    let (first, status) = (first.scan_id, first.status);
+    let _ = status;
     let t1 = t0 + chrono::Duration::days(1);
-    let (second, _) = store.record_scan(src.id, "w1", t1, t1 + chrono::Duration::seconds(2), &report, None).await.expect("record again");
+    let second = record("w1", t1, report, None).await.expect("record again").scan_id;
     assert!(second > first);
-    let failed = store.record_scan(src.id, "w2", t1, t1, &assay::report::Report { scanned_at: String::new(), columns: vec![], errors: vec![] }, Some("connection refused")).await;
-    assert!(failed.is_ok());
+    let empty: &'static assay::report::Report = Box::leak(Box::new(assay::report::Report { scanned_at: String::new(), columns: vec![], errors: vec![] }));
+    let failed = record("w2", t1, empty, Some("connection refused")).await;
+    assert_eq!(failed.expect("record a failure").status.as_str(), "failed");
     let seen = store.first_seen(src.id, "examples/data/customers.csv", "card", "pii.credit_card").await.unwrap();
     assert_eq!(seen, Some(t0));
     assert_eq!(store.first_seen(src.id, "examples/data/customers.csv", "segment", "pii.credit_card").await.unwrap(), None);
