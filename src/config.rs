@@ -146,6 +146,20 @@ pub struct ServeConfig {
     pub rate_burst: u32,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Longest a webhook receiver may take to answer (connecting, sending, reading the
+    /// answer); then the attempt fails and is retried.
+    pub webhook_timeout: Span,
+    /// Most of a receiver's answer that is read; a longer one fails the attempt.
+    pub webhook_max_response_bytes: usize,
+    /// First retry delay after a failed delivery; doubles per attempt, with jitter.
+    pub webhook_backoff: Span,
+    /// Longest retry delay, also the cap on a receiver's `Retry-After`.
+    pub webhook_max_backoff: Span,
+    /// How long a delivery is retried before it is given up (dead-lettered, with the
+    /// reason shown with its alert).
+    pub webhook_dead_after: Span,
+    /// Webhook deliveries this worker sends at once.
+    pub delivery_concurrency: usize,
 }
 
 impl Default for ServeConfig {
@@ -168,6 +182,12 @@ impl Default for ServeConfig {
             rate_limit: 50,
             rate_burst: 200,
             max_body_bytes: 1 << 20,
+            webhook_timeout: Span(Duration::from_secs(10)),
+            webhook_max_response_bytes: 64 << 10,
+            webhook_backoff: Span(Duration::from_secs(5)),
+            webhook_max_backoff: Span(Duration::from_secs(600)),
+            webhook_dead_after: Span(Duration::from_secs(86_400)),
+            delivery_concurrency: 4,
         }
     }
 }
@@ -181,7 +201,7 @@ pub enum ConfigError {
 
 /// The `ASSAY_*` variables that are settings (others, such as `ASSAY_TOKEN` and
 /// `ASSAY_URL`, belong to the client commands).
-const ENV_KEYS: [&str; 17] = [
+const ENV_KEYS: [&str; 23] = [
     "listen",
     "metrics_listen",
     "database_url",
@@ -199,6 +219,12 @@ const ENV_KEYS: [&str; 17] = [
     "rate_limit",
     "rate_burst",
     "max_body_bytes",
+    "webhook_timeout",
+    "webhook_max_response_bytes",
+    "webhook_backoff",
+    "webhook_max_backoff",
+    "webhook_dead_after",
+    "delivery_concurrency",
 ];
 
 impl ServeConfig {
@@ -232,6 +258,15 @@ impl ServeConfig {
         }
         if self.max_body_bytes < 1024 {
             return Err(ConfigError::Invalid("max_body_bytes must be at least 1024".into()));
+        }
+        if self.delivery_concurrency == 0 {
+            return Err(ConfigError::Invalid("delivery_concurrency must be at least 1".into()));
+        }
+        if self.webhook_max_response_bytes == 0 {
+            return Err(ConfigError::Invalid("webhook_max_response_bytes must be at least 1".into()));
+        }
+        if self.webhook_max_backoff.0 < self.webhook_backoff.0 {
+            return Err(ConfigError::Invalid("webhook_max_backoff must not be shorter than webhook_backoff".into()));
         }
         Ok(())
     }

@@ -3,11 +3,13 @@
 //! The modules follow the data flow: `sources` sample files into Arrow batches,
 //! `classify` turns values into column labels, `scan` drives a one-off scan, `report`
 //! renders its result, `store` keeps sources, scans and findings, and `schedule` rescans
-//! registered sources when they are due.
+//! registered sources when they are due, and `deliver` sends the alerts they raise to
+//! webhooks.
 
 pub mod api;
 pub mod classify;
 pub mod config;
+pub mod deliver;
 pub mod report;
 pub mod scan;
 pub mod schedule;

@@ -13,6 +13,7 @@ use serde::Serialize;
 use assay::api::{ApiSettings, AppState};
 use assay::classify::Engine;
 use assay::config::{format_duration, ServeConfig};
+use assay::deliver::{DeliveryConfig, Deliverer};
 use assay::schedule::{ScanNowResult, Scheduler, SchedulerConfig};
 use assay::sources::location::redact;
 use assay::sources::policy::LocationPolicy;
@@ -140,8 +141,11 @@ async fn run(cfg: ServeConfig, engine: Arc<Engine>, example: Option<PathBuf>) ->
                 .context("installing the metrics recorder")?,
         )
     };
+    let deliverer = Arc::new(Deliverer::new(store.clone(), DeliveryConfig::from_serve(&cfg, &sched.worker), policy.clone())?);
+    let outbox = sched.outbox.clone();
     let scheduler = Arc::new(Scheduler::new(store.clone(), engine, sched));
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let delivery_task = tokio::spawn(deliverer.run(outbox, stopped.clone()));
     let loop_task = tokio::spawn(scheduler.clone().run(cfg.poll.0, stopped));
     if let Some(dir) = example {
         let src = example_source(&store, &dir).await?;
@@ -195,6 +199,7 @@ async fn run(cfg: ServeConfig, engine: Arc<Engine>, example: Option<PathBuf>) ->
     tracing::info!("shutting down: no new scans; waiting for scans in flight");
     let _ = stop.send(true);
     loop_task.await.context("scheduler")?;
+    delivery_task.await.context("webhook delivery")?;
     tracing::info!("stopped");
     Ok(())
 }
