@@ -153,7 +153,7 @@ pub struct ServeConfig {
     pub webhook_max_response_bytes: usize,
     /// First retry delay after a failed delivery; doubles per attempt, with jitter.
     pub webhook_backoff: Span,
-    /// Longest retry delay, also the cap on a receiver's `Retry-After`.
+    /// Longest retry delay of our own; a receiver's `Retry-After` is honoured up to an hour.
     pub webhook_max_backoff: Span,
     /// How long a delivery is retried before it is given up (dead-lettered, with the
     /// reason shown with its alert).

@@ -12,7 +12,7 @@
 //! A receiver is untrusted and may be down, slow or hostile: each attempt is bounded by a
 //! timeout and a response size limit, and a failure of any kind (refused, timed out, 5xx,
 //! 429, another 4xx, an over-long answer) is recorded and retried with exponential backoff
-//! and jitter, or after the receiver's `Retry-After` (capped), until `dead_after` has
+//! and jitter, or after the receiver's `Retry-After` (up to an hour), until `dead_after` has
 //! passed since the event; then the delivery is dead-lettered with its reason, visible
 //! with the alert. A 4xx is retried too, because its usual cause (a receiver's
 //! configuration) gets fixed.
@@ -44,6 +44,9 @@ use crate::store::{Store, StoreError, WebhookFormat};
 const POLL: Duration = Duration::from_millis(250);
 /// How often the `assay_outbox_pending` gauge is refreshed.
 const STATS_EVERY: Duration = Duration::from_secs(5);
+/// Longest wait a receiver's `Retry-After` can ask for: a receiver must not be able to
+/// park deliveries for days (the dead-letter deadline still applies).
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 /// Longest error text kept per attempt.
 const MAX_ERROR_CHARS: usize = 300;
 /// How much of a failed answer's body is kept in the attempt's error, to say why.
@@ -60,7 +63,8 @@ pub struct DeliveryConfig {
     pub max_response_bytes: usize,
     /// First retry delay; doubles per failed attempt, with jitter.
     pub backoff: Duration,
-    /// Longest retry delay, and the cap on `Retry-After`.
+    /// Longest retry delay of our own (a receiver's `Retry-After` may ask for longer, up
+    /// to [`MAX_RETRY_AFTER`]).
     pub max_backoff: Duration,
     /// How long after its event a delivery is given up.
     pub dead_after: Duration,
@@ -423,12 +427,13 @@ fn esc(text: &str) -> String {
 }
 
 /// The delay before the next attempt after `previous` failed ones and this one: the
-/// receiver's `Retry-After` when given (capped by `max_backoff`), else `backoff · 2^previous`
-/// capped by `max_backoff`, of which the second half is random (so that deliveries that
-/// failed together do not come back together).
+/// receiver's `Retry-After` when given (it knows when it will be back; capped at
+/// [`MAX_RETRY_AFTER`], and by the dead-letter deadline where the caller applies it), else
+/// `backoff · 2^previous` capped by `max_backoff`, of which the second half is random (so
+/// that deliveries that failed together do not come back together).
 pub fn retry_delay(cfg: &DeliveryConfig, previous: i64, retry_after: Option<Duration>, rng: &mut impl Rng) -> Duration {
     if let Some(ra) = retry_after {
-        return ra.min(cfg.max_backoff);
+        return ra.min(MAX_RETRY_AFTER);
     }
     let exp = cfg.backoff.saturating_mul(1u32 << previous.clamp(0, 20) as u32).min(cfg.max_backoff);
     exp / 2 + exp.mul_f64(0.5 * rng.random::<f64>())
@@ -516,7 +521,8 @@ mod tests {
             assert!(d >= exp / 2 && d <= exp, "{previous}: {d:?} for {exp:?}");
         }
         assert_eq!(retry_delay(&c, 3, Some(Duration::from_secs(7)), &mut rng), Duration::from_secs(7));
-        assert_eq!(retry_delay(&c, 0, Some(Duration::from_secs(86_400)), &mut rng), c.max_backoff);
+        assert_eq!(retry_delay(&c, 0, Some(Duration::from_secs(1800)), &mut rng), Duration::from_secs(1800));
+        assert_eq!(retry_delay(&c, 0, Some(Duration::from_secs(86_400)), &mut rng), MAX_RETRY_AFTER);
         assert!(retry_delay(&c, i64::MAX, None, &mut rng) <= c.max_backoff);
     }
 

@@ -14,4 +14,5 @@ mod rules;
 mod scan;
 mod serve;
 mod store;
+mod webhooks;
 mod workers;

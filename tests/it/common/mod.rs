@@ -9,5 +9,6 @@ pub mod cluster;
 pub mod gcs;
 pub mod http;
 pub mod pg;
+pub mod receiver;
 pub mod s3;
 pub mod service;
