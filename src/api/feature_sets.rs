@@ -256,3 +256,76 @@ fn summary(spec: &FeatureSetSpec) -> String {
     s.truncate(900);
     s
 }
+
+/// The server's attestation key.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AttestationKey {
+    /// `ed25519`.
+    pub algorithm: String,
+    /// Hex.
+    pub public_key: String,
+}
+
+/// The public key attestations are signed with (`assay verify` checks against it).
+#[utoipa::path(get, path = "/api/v1/attestation-key", tag = "gate", responses((status = 200, body = AttestationKey)))]
+pub async fn attestation_key(State(st): State<AppState>) -> Result<Json<AttestationKey>, ApiError> {
+    let seed = st.store.key(crate::store::ATTESTATION_KEY).await?;
+    Ok(Json(AttestationKey { algorithm: "ed25519".into(), public_key: crate::attest::public_key(&seed) }))
+}
+
+/// Most objects listed per member in an attestation (the rest are counted).
+const MAX_ATTESTED_OBJECTS: usize = 10_000;
+
+/// The gate's answer as a signed attestation: the verdict, and per member the scan it
+/// rests on, the versions (ETags, modification times, sizes) of the objects or tables it
+/// read, the labels found and allowed; the Assay version and the rule-set digest.
+#[utoipa::path(get, path = "/api/v1/feature-sets/{name}/attestation", tag = "gate", params(("name" = String, Path), GateQuery),
+    responses((status = 200, body = crate::attest::Signed), (status = 404, body = super::ErrorBody)))]
+pub async fn attestation(State(st): State<AppState>, Path(name): Path<String>, Query(q): Query<GateQuery>) -> Result<Json<crate::attest::Signed>, ApiError> {
+    let max_age = max_age(q.max_age.as_deref())?;
+    let gate = answer(&st, &name, max_age).await?;
+    let set = find(&st, &name).await?;
+    let mut members = Vec::new();
+    for m in &set.members {
+        let Some(src) = st.store.source(&m.spec.source).await? else { continue };
+        let mut found: Vec<String> = Vec::new();
+        for c in st.store.source_columns(&src).await? {
+            if m.spec.columns.as_ref().is_none_or(|cols| cols.contains(&c.column)) {
+                found.extend(c.labels.into_iter().map(|l| l.label));
+            }
+        }
+        found.sort();
+        found.dedup();
+        let objects = st.store.objects_seen(src.id).await?;
+        let listed: Vec<serde_json::Value> = objects
+            .iter()
+            .take(MAX_ATTESTED_OBJECTS)
+            .map(|o| serde_json::json!({ "object": o.shown, "e_tag": o.e_tag, "last_modified": o.last_modified, "size": o.size }))
+            .collect();
+        let last = gate.members.iter().find(|g| g.source == src.name);
+        members.push(serde_json::json!({
+            "source": src.name,
+            "columns": m.spec.columns,
+            "allow": m.spec.allow,
+            "labels_found": found,
+            "last_scan_id": last.and_then(|l| l.last_scan_id),
+            "last_scan_at": last.and_then(|l| l.last_scan_at),
+            "objects": listed,
+            "objects_total": objects.len(),
+        }));
+    }
+    let attestation = serde_json::json!({
+        "kind": "assay.gate-attestation/v1",
+        "assay_version": env!("CARGO_PKG_VERSION"),
+        "rules_digest": st.scheduler.engine().rules_digest(),
+        "feature_set": set.name,
+        "status": gate.status,
+        "checked_at": gate.checked_at,
+        "max_age_secs": gate.max_age_secs,
+        "reasons": gate.reasons,
+        "scans": gate.scans,
+        "members": members,
+    });
+    let seed = st.store.key(crate::store::ATTESTATION_KEY).await?;
+    Ok(Json(crate::attest::sign(attestation, &seed)))
+}

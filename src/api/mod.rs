@@ -135,6 +135,8 @@ routes! {
     get    "/api/v1/feature-sets/{name}/findings"      ANY_ROLE  "feature_sets.findings" => feature_sets::findings;
     get    "/api/v1/feature-sets/{name}/gate"          ANY_ROLE  "gate"            => feature_sets::gate;
     post   "/api/v1/feature-sets/{name}/gate"          ANY_ROLE  "gate.rescan"     => feature_sets::gate_rescan;
+    get    "/api/v1/feature-sets/{name}/attestation"   ANY_ROLE  "gate.attest"     => feature_sets::attestation;
+    get    "/api/v1/attestation-key"                   ANY_ROLE  "attestation_key" => feature_sets::attestation_key;
     get    "/api/v1/alerts"                            READERS   "alerts.list"     => alerts::list;
     get    "/api/v1/alerts/{id}"                       READERS   "alerts.get"      => alerts::get;
     post   "/api/v1/alerts/{id}/acknowledge"           REVIEWERS "alerts.acknowledge" => alerts::acknowledge;

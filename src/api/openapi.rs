@@ -21,7 +21,7 @@ use super::{alerts, audit, feature_sets, health, reviews, scans, sources, tokens
         tokens::list, tokens::create, tokens::revoke,
         audit::list,
         feature_sets::list, feature_sets::add, feature_sets::get, feature_sets::put, feature_sets::remove, feature_sets::findings,
-        feature_sets::gate, feature_sets::gate_rescan,
+        feature_sets::gate, feature_sets::gate_rescan, feature_sets::attestation, feature_sets::attestation_key,
         alerts::list, alerts::get, alerts::acknowledge,
         reviews::list, reviews::add,
         webhooks::list, webhooks::put, webhooks::remove,
