@@ -35,7 +35,7 @@ use tokio::task::JoinSet;
 
 use crate::config::{format_duration, ServeConfig};
 use crate::sources::location::resolve_reference;
-use crate::sources::policy::{LocationPolicy, PolicyError};
+use crate::sources::policy::LocationPolicy;
 use crate::store::outbox::{AttemptOutcome, AttemptRecord, Claimed};
 use crate::store::{Store, StoreError, WebhookFormat};
 
@@ -103,8 +103,9 @@ pub enum DeliverError {
 /// Why one attempt failed, as recorded with it (never the secret nor the URL).
 #[derive(Debug, thiserror::Error)]
 enum AttemptError {
-    #[error("secret `{reference}`: {why}")]
-    Secret { reference: String, why: String },
+    /// The signing secret's reference is refused or does not resolve (never its content).
+    #[error("secret: {0}")]
+    Secret(String),
     #[error("cannot connect: {0}")]
     Connect(String),
     #[error("no complete answer within {0}")]
@@ -329,22 +330,14 @@ impl Deliverer {
         }
     }
 
-    /// The signing secret: the reference must be one the operator allows (as for source
-    /// credentials); what it holds is never quoted.
+    /// The signing secret: the reference must be one the operator allows (as when the
+    /// webhook was declared: the policy may have changed since); what it holds is never
+    /// quoted.
     fn secret(&self, reference: &str) -> Result<String, AttemptError> {
-        let refused = |why: String| AttemptError::Secret { reference: reference.to_string(), why };
-        if !(reference.starts_with("env:") || reference.starts_with("file:")) {
-            return Err(refused("not a reference (expected env:NAME or file:/path)".into()));
-        }
-        match self.policy.check(reference) {
-            // The policy also asks whether what a reference holds is a local path it may
-            // open; a secret is no path, so that part does not apply.
-            Ok(()) | Err(PolicyError::ReferencedPathNotAllowed { .. }) => {}
-            Err(e) => return Err(refused(e.to_string())),
-        }
-        let secret = resolve_reference(reference).map_err(|_| refused("cannot be resolved".into()))?;
+        self.policy.check_secret(reference).map_err(|e| AttemptError::Secret(e.to_string()))?;
+        let secret = resolve_reference(reference.trim()).map_err(|_| AttemptError::Secret(format!("`{reference}` cannot be resolved")))?;
         if secret.is_empty() {
-            return Err(refused("is empty".into()));
+            return Err(AttemptError::Secret(format!("`{reference}` is empty")));
         }
         Ok(secret)
     }

@@ -3,10 +3,12 @@
 //! The modules follow the data flow: `sources` sample files into Arrow batches,
 //! `classify` turns values into column labels, `scan` drives a one-off scan, `report`
 //! renders its result, `store` keeps sources, scans and findings, and `schedule` rescans
-//! registered sources when they are due, and `deliver` sends the alerts they raise to
-//! webhooks.
+//! registered sources when they are due; the store's contamination check turns findings
+//! into alerts on feature sets, `deliver` sends them to webhooks, and `attest` signs the
+//! gate's answer for a model record.
 
 pub mod api;
+pub mod attest;
 pub mod classify;
 pub mod config;
 pub mod deliver;

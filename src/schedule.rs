@@ -137,6 +137,21 @@ impl Scheduler {
         Scheduler { store, engine, cfg, scanning: Mutex::new(HashSet::new()), permits }
     }
 
+    /// The engine scans run with (its labels are the taxonomy clients may name).
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    /// Wakes the webhook delivery loop (something just wrote to the outbox).
+    pub fn notify_outbox(&self) {
+        self.cfg.outbox.notify_one();
+    }
+
+    /// How this worker turns findings into alerts.
+    pub fn alert_policy(&self) -> &AlertPolicy {
+        &self.cfg.alerts
+    }
+
     /// Marks `id` as being scanned; `None` when it already is.
     fn start_scanning(&self, id: i64) -> Option<Scanning<'_>> {
         let inserted = self.scanning.lock().unwrap_or_else(|e| e.into_inner()).insert(id);

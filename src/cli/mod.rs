@@ -4,6 +4,8 @@
 //! audit log as every other client.
 
 pub mod client;
+pub mod feature_sets;
+pub mod gate;
 pub mod scan;
 pub mod serve;
 pub mod sources;

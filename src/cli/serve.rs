@@ -17,7 +17,9 @@ use assay::deliver::{DeliveryConfig, Deliverer};
 use assay::schedule::{ScanNowResult, Scheduler, SchedulerConfig};
 use assay::sources::location::redact;
 use assay::sources::policy::LocationPolicy;
-use assay::store::{generate_token, Role, SourceRow, Store};
+use assay::sources::location::resolve_reference;
+use assay::store::{generate_token, AlertPolicy, Role, SourceRow, Store, FINGERPRINT_KEY};
+use sha2::Digest;
 
 /// `serve`'s flags: each overrides the same setting from `assay.toml` and `ASSAY_*`.
 #[derive(Args, Serialize, Default)]
@@ -70,6 +72,22 @@ pub struct ServeFlags {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scan_queue: Option<String>,
+    /// The dashboard's address as users reach it, for links in webhook bodies [default http://LISTEN].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    /// Consecutive clean scans of a column after which its alert resolves [default 1].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolve_after: Option<u32>,
+    /// A dismissed finding alerts again at this many times its dismissed match rate [default 3].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lapse_factor: Option<f64>,
+    /// The key of finding fingerprints as env:NAME or file:/path [default: generated once into the store].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint_key: Option<String>,
     /// text or json (one object per line); the level is RUST_LOG (default info).
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -114,17 +132,34 @@ pub fn serve(src: &assay::classify::RuleSource, flags: ServeFlags) -> anyhow::Re
     } else {
         None
     };
-    let engine = Arc::new(Engine::load(src).context("loading classifiers")?);
+    let engine = Engine::load(src).context("loading classifiers")?;
     super::runtime()?.block_on(run(cfg, engine, example_dir))
 }
 
 /// Migrate the store, run the scheduler and the API until SIGTERM/SIGINT, then stop
 /// claiming and let the scans in flight finish.
-async fn run(cfg: ServeConfig, engine: Arc<Engine>, example: Option<PathBuf>) -> anyhow::Result<()> {
+async fn run(cfg: ServeConfig, engine: Engine, example: Option<PathBuf>) -> anyhow::Result<()> {
     let database_url = cfg.database_url.resolve()?;
     let store = Store::open(&database_url).await?;
     store.migrate().await?;
-    let mut sched = SchedulerConfig { concurrency: cfg.concurrency, lease: cfg.lease.0, shutdown_grace: cfg.shutdown_grace.0, ..Default::default() };
+    let alerts = AlertPolicy {
+        resolve_after: cfg.resolve_after,
+        lapse_factor: cfg.lapse_factor,
+        public_url: cfg.public_url.clone().unwrap_or_else(|| format!("http://{}", cfg.listen)),
+        ..AlertPolicy::default()
+    };
+    let mut sched = SchedulerConfig { concurrency: cfg.concurrency, lease: cfg.lease.0, shutdown_grace: cfg.shutdown_grace.0, alerts, ..Default::default() };
+    // Every worker fingerprints matched values with the same key, so that a dismissal made
+    // from one worker's scan is recognised in another's.
+    let key = match &cfg.fingerprint_key {
+        Some(reference) => {
+            let held = resolve_reference(reference).map_err(|e| anyhow::anyhow!("fingerprint_key: {e}"))?;
+            let digest: [u8; 32] = sha2::Sha256::digest(held.trim().as_bytes()).into();
+            digest
+        }
+        None => store.key(FINGERPRINT_KEY).await?,
+    };
+    let engine = Arc::new(engine.with_fingerprint_key(key));
     if let Some(w) = &cfg.worker {
         sched.worker = w.clone();
     }
