@@ -5,16 +5,15 @@
 //! from the receiver and from the store (`outbox`, `delivery_attempts`,
 //! `Store::deliveries`).
 //!
-//! The source, webhooks and feature sets are set up through the library before the
-//! service starts (its first scheduled scan then raises the alerts).
+//! The source, webhooks and feature sets are declared through the service's API and CLI,
+//! then the source is scanned with `assay sources scan`.
 
 use crate::common;
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
-use assay::store::{AlertFilter, FeatureSetSpec, MemberSpec, NewSource, Store, WebhookFormat, WebhookSpec};
-use chrono::Utc;
+use assay::store::{AlertFilter, FeatureSetSpec, MemberSpec, Store, WebhookFormat, WebhookSpec};
 use common::receiver::{Mode, Receiver};
 use common::service::Service;
 use hmac::Mac;
@@ -104,11 +103,9 @@ impl Setup {
         Setup { rt, dir, db, store, _pg: pg }
     }
 
-    /// A source `customers` over a directory with one CSV file whose `contact_1..=columns`
-    /// hold e-mail addresses; `feature_sets` feature sets (`fs1`…) each declaring every
-    /// column free of labels; and the webhooks, global or linked to `fs1`. Every
-    /// (feature set, contact column) becomes an alert at the first scan.
-    fn contaminate(&self, columns: usize, feature_sets: usize, hooks: &[Hook], receiver: &Receiver) {
+    /// Writes the data: a directory with one CSV file whose `contact_1..=columns` hold
+    /// e-mail addresses.
+    fn data(&self, columns: usize) -> std::path::PathBuf {
         let data = self.dir.path().join("lake");
         std::fs::create_dir_all(&data).unwrap();
         let mut csv = String::from("id");
@@ -124,28 +121,35 @@ impl Setup {
             csv.push('\n');
         }
         std::fs::write(data.join("customers.csv"), csv).unwrap();
-        let now = Utc::now();
-        self.rt.block_on(async {
-            let new = NewSource { name: "customers".into(), location: data.display().to_string(), tables: vec![], interval: Duration::from_secs(3600), sample_rows: 1000 };
-            self.store.add_source(&new, now).await.unwrap();
-            let mut tx = self.store.begin().await.unwrap();
-            for h in hooks {
-                let spec = WebhookSpec { name: h.name.into(), url: receiver.url(h.path), secret: h.secret.clone(), format: h.format, global: h.global };
-                tx.put_webhook(&spec, now).await.unwrap();
-            }
-            let linked: Vec<String> = hooks.iter().filter(|h| !h.global).map(|h| h.name.to_string()).collect();
-            for f in 1..=feature_sets {
-                let spec = FeatureSetSpec {
-                    name: format!("fs{f}"),
-                    description: "declared free of personal data".into(),
-                    owner: "ml-team".into(),
-                    webhooks: if f == 1 { linked.clone() } else { vec![] },
-                    members: vec![MemberSpec { source: "customers".into(), columns: None, allow: vec![] }],
-                };
-                tx.put_feature_set(&spec, now).await.unwrap();
-            }
-            tx.commit().await.unwrap();
-        });
+        data
+    }
+
+    /// Through `svc`, as users do: registers the source `customers` over [`Setup::data`],
+    /// declares the webhooks (global, or linked to `fs1`) and `feature_sets` feature sets
+    /// (`fs1`…) each declaring every column free of labels, then scans the source. Every
+    /// (feature set, contact column) becomes an alert, and every gate fails.
+    fn contaminate(&self, svc: &Service, columns: usize, feature_sets: usize, hooks: &[Hook], receiver: &Receiver) {
+        let data = self.data(columns);
+        svc.add("customers", &data.display().to_string(), &["--interval", "1h"]);
+        for h in hooks {
+            let spec = WebhookSpec { name: h.name.into(), url: receiver.url(h.path), secret: h.secret.clone(), format: h.format, global: h.global };
+            let (code, body) = svc.call("PUT", &format!("/api/v1/webhooks/{}", h.name), &serde_json::to_vec(&spec).unwrap());
+            assert_eq!(code, 201, "declaring webhook {}: {body}", h.name);
+        }
+        let linked: Vec<String> = hooks.iter().filter(|h| !h.global).map(|h| h.name.to_string()).collect();
+        for f in 1..=feature_sets {
+            let spec = FeatureSetSpec {
+                name: format!("fs{f}"),
+                description: "declared free of personal data".into(),
+                owner: "ml-team".into(),
+                webhooks: if f == 1 { linked.clone() } else { vec![] },
+                members: vec![MemberSpec { source: "customers".into(), columns: None, allow: vec![] }],
+            };
+            let (code, body) = svc.call("POST", "/api/v1/feature-sets", &serde_json::to_vec(&spec).unwrap());
+            assert_eq!(code, 201, "declaring feature set fs{f}: {body}");
+        }
+        let out = svc.cli(&["sources", "scan", "customers"]);
+        assert!(out.status.success(), "scanning: {}", String::from_utf8_lossy(&out.stderr));
     }
 
     /// Every outbox row, by id.
@@ -249,8 +253,8 @@ fn receiver_down_then_back(backend: Backend) {
     let setup = Setup::new(backend);
     let mut receiver = Receiver::new();
     let hooks = [Hook::plain("hook-a", "/a"), Hook::plain("hook-b", "/b")];
-    setup.contaminate(3, 1, &hooks, &receiver);
     let svc = start(&setup, "w1", &[], &quick_retries(&[]));
+    setup.contaminate(&svc, 3, 1, &hooks, &receiver);
     // Refused: every delivery has failed at least twice.
     let rows = setup.wait_outbox(Duration::from_secs(60), "two refused attempts each", |rows| rows.iter().all(|r| r.attempts >= 2));
     assert_eq!(rows.len(), 8, "(3 alerts + the gate failing) × 2 webhooks: {rows:#?}");
@@ -318,11 +322,11 @@ fn delivered_after_kill_9(backend: Backend) {
     let setup = Setup::new(backend);
     let mut receiver = Receiver::new();
     let hooks = [Hook::plain("hook", "/hook")];
-    setup.contaminate(2, 1, &hooks, &receiver);
     // A short request timeout keeps the lease short (2 × timeout + 30 s), in case the kill
     // lands mid-attempt and the new process must wait the lease out.
     let env = quick_retries(&[("ASSAY_WEBHOOK_TIMEOUT", "2s")]);
     let mut first = start(&setup, "before-kill", &[], &env);
+    setup.contaminate(&first, 2, 1, &hooks, &receiver);
     let rows = setup.wait_outbox(Duration::from_secs(60), "a refused attempt each", |rows| rows.iter().all(|r| r.attempts >= 1));
     first.child.kill().unwrap();
     first.child.wait().unwrap();
@@ -363,10 +367,10 @@ fn two_workers_never_send_the_same_message_at_once() {
     receiver.set_mode(Mode::Flaky { n: 7, delay: Duration::from_millis(30) });
     receiver.start();
     let hooks = [Hook::plain("hook-a", "/a"), Hook::plain("hook-b", "/b")];
-    setup.contaminate(8, 6, &hooks, &receiver);
     let env = quick_retries(&[("ASSAY_DELIVERY_CONCURRENCY", "4")]);
     let one = start(&setup, "worker-1", &[], &env);
     let two = start(&setup, "worker-2", &[], &env);
+    setup.contaminate(&one, 8, 6, &hooks, &receiver);
     let rows = setup.wait_outbox(Duration::from_secs(120), "all delivered", |rows| rows.iter().all(|r| r.status == "delivered"));
     assert_eq!(rows.len(), 108, "(8 columns + the gate failing) × 6 feature sets × 2 webhooks");
     assert!(receiver.overlaps().is_empty(), "sent twice at once: {:?}", receiver.overlaps());
@@ -387,9 +391,11 @@ fn hmac_hex(secret: &[u8], body: &[u8]) -> String {
 }
 
 /// What a receiver gets: the headers DESIGN.md names, a signature that verifies with the
-/// webhook's secret (from `env:` or `file:`), none without a secret, a Slack payload
-/// with masked evidence only, per-feature-set webhooks hearing only their feature set,
-/// and a secret reference the operator does not allow refused without quoting it.
+/// webhook's secret (from `env:` or `file:`, read at each attempt so that a rotation
+/// applies at once), none without a secret, a Slack payload with masked evidence only, and
+/// per-feature-set webhooks hearing only their feature set. A secret file that holds
+/// nothing fails the attempt without quoting anything; a reference the operator does not
+/// allow is refused when declared.
 #[test]
 fn deliveries_are_signed_with_the_webhooks_secret() {
     let setup = Setup::new(Backend::Sqlite);
@@ -397,27 +403,39 @@ fn deliveries_are_signed_with_the_webhooks_secret() {
     receiver.start();
     let env_secret = format!("whsec-env-{:016x}", rand::random::<u64>());
     let file_secret = format!("whsec-file-{:016x}", rand::random::<u64>());
+    let rotated = format!("whsec-rotated-{:016x}", rand::random::<u64>());
     let forbidden = format!("not-for-webhooks-{:016x}", rand::random::<u64>());
     let secret_file = setup.dir.path().join("webhook.secret");
     std::fs::write(&secret_file, format!("{file_secret}\n")).unwrap();
+    let rotating_file = setup.dir.path().join("rotating.secret");
+    std::fs::write(&rotating_file, "").unwrap();
     let hooks = [
         Hook { secret: Some("env:ASSAY_WEBHOOK_SECRET".into()), ..Hook::plain("signed-env", "/env") },
         Hook { secret: Some(format!("file:{}", secret_file.display())), ..Hook::plain("signed-file", "/file") },
+        Hook { secret: Some(format!("file:{}", rotating_file.display())), ..Hook::plain("rotating", "/rotating") },
         Hook::plain("unsigned", "/plain"),
         Hook { format: WebhookFormat::Slack, ..Hook::plain("slack", "/slack") },
-        Hook { secret: Some("env:ASSAY_FORBIDDEN_SECRET".into()), ..Hook::plain("forbidden", "/forbidden") },
         Hook { global: false, ..Hook::plain("fs1-only", "/only") },
     ];
-    setup.contaminate(1, 2, &hooks, &receiver);
     let env = vec![("ASSAY_WEBHOOK_SECRET", env_secret.clone()), ("ASSAY_FORBIDDEN_SECRET", forbidden.clone())];
     let svc = start(&setup, "w1", &["--allow-env", "ASSAY_WEBHOOK_*"], &env);
+    let spec = WebhookSpec { name: "forbidden".into(), url: receiver.url("/forbidden"), secret: Some("env:ASSAY_FORBIDDEN_SECRET".into()), format: WebhookFormat::Json, global: true };
+    let (code, body) = svc.call("PUT", "/api/v1/webhooks/forbidden", &serde_json::to_vec(&spec).unwrap());
+    assert!(code == 400 && body.contains("ASSAY_FORBIDDEN_SECRET") && !body.contains(&forbidden), "{code} {body}");
+    setup.contaminate(&svc, 1, 2, &hooks, &receiver);
     // Two alerts (one per feature set) and two gates failing; fs1's alone for fs1's webhook.
     for (path, n) in [("/env", 4), ("/file", 4), ("/plain", 4), ("/slack", 4), ("/only", 2)] {
         receiver.wait_until(Duration::from_secs(60), path, |rc| rc.accepted().iter().filter(|r| r.path == path).count() >= n);
     }
-    let rows = setup.wait_outbox(Duration::from_secs(30), "the forbidden secret refused", |rows| {
-        rows.iter().filter(|r| r.webhook == "forbidden").all(|r| r.attempts >= 1)
-    });
+    let rows = setup.wait_outbox(Duration::from_secs(30), "the empty secret refused", |rows| rows.iter().filter(|r| r.webhook == "rotating").all(|r| r.attempts >= 1));
+    for r in rows.iter().filter(|r| r.webhook == "rotating") {
+        let e = r.last_error.as_deref().unwrap_or_default();
+        assert!(e.contains("secret") && e.contains("rotating.secret") && e.contains("empty"), "{e}");
+        assert_eq!(r.status, "pending");
+    }
+    assert!(receiver.received().iter().all(|r| r.path != "/rotating"), "nothing is sent unsigned when the secret is missing");
+    std::fs::write(&rotating_file, format!("{rotated}\n")).unwrap();
+    receiver.wait_until(Duration::from_secs(30), "/rotating after the secret is written", |rc| rc.accepted().iter().filter(|r| r.path == "/rotating").count() >= 4);
     let version = concat!("assay/", env!("CARGO_PKG_VERSION"));
     for r in receiver.received() {
         let h = &r.headers;
@@ -428,7 +446,7 @@ fn deliveries_are_signed_with_the_webhooks_secret() {
         assert!(!body.contains("grace.hopper") && !body.contains("@example.com"), "a raw value was sent: {body}");
         let v = r.json();
         match r.path.as_str() {
-            "/env" | "/file" | "/plain" | "/only" => {
+            "/env" | "/file" | "/rotating" | "/plain" | "/only" => {
                 assert_eq!(v["id"], r.key(), "the Idempotency-Key is the event id");
                 assert!(chrono::DateTime::parse_from_rfc3339(v["sent_at"].as_str().unwrap()).is_ok(), "{v}");
                 if v["event"] == "gate.failed" {
@@ -454,29 +472,25 @@ fn deliveries_are_signed_with_the_webhooks_secret() {
                 assert_ne!(sig, Some(&hmac_hex(file_secret.as_bytes(), &r.body)), "and not with another");
             }
             "/file" => assert_eq!(sig, Some(&hmac_hex(file_secret.as_bytes(), &r.body))),
+            "/rotating" => assert_eq!(sig, Some(&hmac_hex(rotated.as_bytes(), &r.body)), "signed with the secret as it is now"),
             _ => assert_eq!(sig, None, "no secret, no signature: {r:?}"),
         }
         if r.path == "/only" {
-            let v = r.json();
             assert!(v["alert"]["feature_set"] == "fs1" || v["feature_set"]["name"] == "fs1", "{v}");
         }
     }
     // The same event goes to every webhook under one key.
     let keys = |path: &str| receiver.accepted().iter().filter(|r| r.path == path).map(|r| r.key().to_string()).collect::<BTreeSet<_>>();
     assert_eq!(keys("/env"), keys("/plain"));
+    assert_eq!(keys("/env"), keys("/rotating"));
     assert!(keys("/only").is_subset(&keys("/env")));
-    // Refused without quoting what the reference holds.
-    for r in rows.iter().filter(|r| r.webhook == "forbidden") {
-        let e = r.last_error.as_deref().unwrap_or_default();
-        assert!(e.contains("env:ASSAY_FORBIDDEN_SECRET") && e.contains("may not read"), "{e}");
-        assert_eq!(r.status, "pending");
-    }
     let log = svc.stop();
     let errors: String = setup.attempts().iter().filter_map(|a| a.error.clone()).collect::<Vec<_>>().join("\n");
-    for secret in [&env_secret, &file_secret, &forbidden] {
+    for secret in [&env_secret, &file_secret, &rotated, &forbidden] {
         assert!(!log.contains(secret.as_str()) && !errors.contains(secret.as_str()), "a secret leaked");
     }
-    assert!(!log.contains(&receiver.url("/")), "webhook URLs (which may carry a token) are not logged");
+    let deliveries_log: String = log.lines().filter(|l| l.contains("assay::deliver")).collect::<Vec<_>>().join("\n");
+    assert!(!deliveries_log.is_empty() && !deliveries_log.contains(&receiver.url("/")), "delivery logs name the webhook, not its URL (which may carry a token)");
 }
 
 /// A receiver that answers too slowly is cut off at the request timeout, and one that
@@ -489,9 +503,9 @@ fn slow_and_endless_answers_are_cut_off_and_count_as_failed() {
     receiver.set_mode(Mode::Slow(Duration::from_secs(4)));
     receiver.start();
     let hooks = [Hook::plain("hook", "/hook")];
-    setup.contaminate(1, 1, &hooks, &receiver);
     let env = quick_retries(&[("ASSAY_WEBHOOK_TIMEOUT", "1s"), ("ASSAY_WEBHOOK_MAX_RESPONSE_BYTES", "65536")]);
     let svc = start(&setup, "w1", &[], &env);
+    setup.contaminate(&svc, 1, 1, &hooks, &receiver);
     let wait_attempt = |what: &str, pred: &dyn Fn(&AttemptRow) -> bool| {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -523,14 +537,11 @@ fn dead_letters(backend: Backend) {
     let setup = Setup::new(backend);
     let receiver = Receiver::new();
     let hooks = [Hook::plain("down", "/down"), Hook::plain("gone", "/gone")];
-    setup.contaminate(1, 1, &hooks, &receiver);
     let svc = start(&setup, "w1", &[], &quick_retries(&[("ASSAY_WEBHOOK_DEAD_AFTER", "3s")]));
+    setup.contaminate(&svc, 1, 1, &hooks, &receiver);
     setup.wait_outbox(Duration::from_secs(60), "a refused attempt each", |rows| rows.iter().all(|r| r.attempts >= 1));
-    setup.rt.block_on(async {
-        let mut tx = setup.store.begin().await.unwrap();
-        assert!(tx.remove_webhook("gone", Utc::now()).await.unwrap());
-        tx.commit().await.unwrap();
-    });
+    let (code, body) = svc.call("DELETE", "/api/v1/webhooks/gone", b"");
+    assert_eq!(code, 204, "{body}");
     let rows = setup.wait_outbox(Duration::from_secs(30), "both dead", |rows| rows.iter().all(|r| r.status == "dead"));
     let by = |name: &str| rows.iter().find(|r| r.webhook == name).unwrap().clone();
     assert_eq!(by("gone").dead_reason.as_deref(), Some("webhook removed"));
