@@ -163,9 +163,10 @@ impl Deliverer {
             let free = self.cfg.concurrency.saturating_sub(inflight.len());
             if free > 0 {
                 match self.claim(free).await {
-                    Ok(rows) => {
+                    Ok((now, rows)) => {
+                        let claimed = Instant::now();
                         for row in rows {
-                            inflight.spawn(self.clone().deliver(row));
+                            inflight.spawn(self.clone().deliver(row, now, claimed));
                         }
                     }
                     Err(e) => tracing::warn!(error = %e, "claiming webhook deliveries failed; retrying"),
@@ -202,21 +203,24 @@ impl Deliverer {
         }
     }
 
-    async fn claim(&self, limit: usize) -> Result<Vec<Claimed>, StoreError> {
+    /// Due deliveries, and the store's time they were claimed at.
+    async fn claim(&self, limit: usize) -> Result<(DateTime<Utc>, Vec<Claimed>), StoreError> {
         let now = self.store.now().await?;
-        self.store.claim_deliveries(&self.cfg.worker, now, self.cfg.lease(), limit as i64).await
+        Ok((now, self.store.claim_deliveries(&self.cfg.worker, now, self.cfg.lease(), limit as i64).await?))
     }
 
-    /// One attempt at one claimed delivery, recorded with its outcome.
-    async fn deliver(self: Arc<Self>, row: Claimed) {
-        if let Err(e) = self.try_deliver(&row).await {
+    /// One attempt at one claimed delivery, recorded with its outcome. Times are on the
+    /// store's clock (as leases and due times are): `now` when claimed, plus the monotonic
+    /// time since `claimed`, which spares a round trip per attempt.
+    async fn deliver(self: Arc<Self>, row: Claimed, now: DateTime<Utc>, claimed: Instant) {
+        if let Err(e) = self.try_deliver(&row, now, claimed).await {
             // The attempt (if made) is not recorded: the lease expires and the delivery is
             // tried again, which at-least-once allows.
             tracing::error!(error = %e, event_id = %row.event_id, "recording a webhook delivery failed");
         }
     }
 
-    async fn try_deliver(&self, row: &Claimed) -> Result<(), StoreError> {
+    async fn try_deliver(&self, row: &Claimed, now: DateTime<Utc>, claimed: Instant) -> Result<(), StoreError> {
         let hook = match self.store.webhook_by_id(row.webhook_id).await? {
             Some((hook, false)) => hook,
             _ => {
@@ -227,7 +231,7 @@ impl Deliverer {
                 return Ok(());
             }
         };
-        let at = self.store.now().await?;
+        let at = now + chrono::Duration::from_std(claimed.elapsed()).unwrap_or_default();
         let started = Instant::now();
         let attempt = match render(row, hook.spec.format, at) {
             Ok(body) => self.send(&hook.spec.url, hook.spec.secret.as_deref(), &row.event_id, body).await,
