@@ -7,7 +7,9 @@
 //! transaction. Everything that must survive a crash is in the store; a worker that dies
 //! mid-attempt loses only its lease, and the row goes out again when the lease expires —
 //! at least once, never by two workers at the same time. Receivers deduplicate on the
-//! `Idempotency-Key`, which stays the same across retries.
+//! `Idempotency-Key`, which stays the same across retries. An alert's events reach each
+//! webhook in order (the claim holds a later one back while an earlier one is pending),
+//! so a receiver never sees an alert resolve before it opened.
 //!
 //! A receiver is untrusted and may be down, slow or hostile: each attempt is bounded by a
 //! timeout and a response size limit, and a failure of any kind (refused, timed out, 5xx,

@@ -193,7 +193,10 @@ const CLAIMED_COLUMNS: &str = "id, event_id, webhook_id, event, payload_json, cr
 
 impl Store {
     /// Claims up to `limit` deliveries that are due (`next_attempt_at <= now`) and not
-    /// leased, or whose lease expired, for `worker` until `now + lease`.
+    /// leased, or whose lease expired, for `worker` until `now + lease`. An alert's events
+    /// reach each webhook in order: a delivery waits while an earlier one of the same alert
+    /// to the same webhook is pending (a receiver must not see `resolved` before `opened`);
+    /// a dead one no longer holds the next back.
     ///
     /// # Transactions, locks, and timeouts
     /// One statement. On Postgres the rows are picked with `FOR UPDATE SKIP LOCKED`, so
@@ -205,10 +208,13 @@ impl Store {
     /// them again — at least once, never twice at the same time.
     pub async fn claim_deliveries(&self, worker: &str, now: DateTime<Utc>, lease: Duration, limit: i64) -> Result<Vec<Claimed>, StoreError> {
         const CLAIM: &str = "UPDATE outbox SET lease_owner = $1, lease_expires_ms = $2 WHERE id IN (\
-                             SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_ms <= $3 \
-                             AND (lease_expires_ms IS NULL OR lease_expires_ms <= $3) ORDER BY next_attempt_ms, id LIMIT $4";
+                             SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_ms <= $3 \
+                             AND (o.lease_expires_ms IS NULL OR o.lease_expires_ms <= $3) \
+                             AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.alert_id = o.alert_id AND e.webhook_id = o.webhook_id \
+                             AND e.status = 'pending' AND e.id < o.id) \
+                             ORDER BY o.next_attempt_ms, o.id LIMIT $4";
         let sql = match self {
-            Store::Postgres(_) => format!("{CLAIM} FOR UPDATE SKIP LOCKED) RETURNING {CLAIMED_COLUMNS}"),
+            Store::Postgres(_) => format!("{CLAIM} FOR UPDATE OF o SKIP LOCKED) RETURNING {CLAIMED_COLUMNS}"),
             Store::Sqlite(_) => format!("{CLAIM}) RETURNING {CLAIMED_COLUMNS}"),
         };
         let mut rows = on_pool!(self, "claim_deliveries", |p| sqlx::query(sqlx::AssertSqlSafe(sql.clone()))

@@ -202,6 +202,11 @@ impl Setup {
         }
     }
 
+    /// The event of outbox row `id`.
+    fn outbox_event(&self, id: i64) -> String {
+        self.rt.block_on(async { on_store!(&self.store, |p| sqlx::query("SELECT event FROM outbox WHERE id = $1").bind(id).fetch_one(p).await.unwrap().get(0)) })
+    }
+
     fn alert_ids(&self) -> Vec<i64> {
         self.rt.block_on(self.store.alerts(&AlertFilter { limit: 1000, ..Default::default() })).unwrap().iter().map(|a| a.id).collect()
     }
@@ -567,4 +572,44 @@ fn dead_letters_sqlite() {
 #[test]
 fn dead_letters_postgres() {
     dead_letters(Backend::Postgres);
+}
+
+/// An alert's events reach a webhook in the order they happened, even when the later one
+/// is due first: the alert opens while the receiver is down (its delivery backing off),
+/// then resolves (a fresh delivery, due at once); when the receiver returns it gets
+/// `opened` before `resolved`.
+fn events_of_an_alert_arrive_in_order(backend: Backend) {
+    let setup = Setup::new(backend);
+    let mut receiver = Receiver::new();
+    let hooks = [Hook::plain("hook", "/hook")];
+    let svc = start(&setup, "w1", &[], &quick_retries(&[]));
+    setup.contaminate(&svc, 1, 1, &hooks, &receiver);
+    setup.wait_outbox(Duration::from_secs(60), "backing off", |rows| rows.iter().all(|r| r.attempts >= 3));
+    let clean: String = std::iter::once("id,contact_1\n".to_string()).chain((0..40).map(|i| format!("{i},call desk {i}\n"))).collect();
+    std::fs::write(setup.dir.path().join("lake/customers.csv"), clean).unwrap();
+    let out = svc.cli(&["sources", "scan", "customers"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    setup.wait_outbox(Duration::from_secs(30), "the resolution queued", |rows| rows.len() == 3);
+    // Due at once, yet held back while `opened` is pending (it would have failed by now).
+    std::thread::sleep(Duration::from_millis(1500));
+    let rows = setup.outbox();
+    let resolved = rows.iter().find(|r| setup.outbox_event(r.id) == "alert.resolved").expect("a resolution").clone();
+    assert_eq!(resolved.attempts, 0, "sent before the alert's opening was delivered: {rows:#?}");
+    assert!(rows.iter().any(|r| r.attempts >= 4), "the others kept trying: {rows:#?}");
+    receiver.start();
+    let rows = setup.wait_outbox(Duration::from_secs(30), "all delivered", |rows| rows.iter().all(|r| r.status == "delivered"));
+    assert_exactly_once(&receiver, &expected(&rows, &paths(&hooks)));
+    let order: Vec<String> = receiver.accepted().iter().map(|r| r.json()["event"].as_str().unwrap().to_string()).filter(|e| e.starts_with("alert.")).collect();
+    assert_eq!(order, ["alert.opened", "alert.resolved"]);
+    svc.stop();
+}
+
+#[test]
+fn events_of_an_alert_arrive_in_order_sqlite() {
+    events_of_an_alert_arrive_in_order(Backend::Sqlite);
+}
+
+#[test]
+fn events_of_an_alert_arrive_in_order_postgres() {
+    events_of_an_alert_arrive_in_order(Backend::Postgres);
 }
