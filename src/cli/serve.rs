@@ -18,7 +18,7 @@ use assay::schedule::{ScanNowResult, Scheduler, SchedulerConfig};
 use assay::sources::location::redact;
 use assay::sources::policy::LocationPolicy;
 use assay::sources::location::resolve_reference;
-use assay::store::{generate_token, AlertPolicy, Role, SourceRow, Store, FINGERPRINT_KEY};
+use assay::store::{generate_token, AlertPolicy, FeatureSetSpec, MemberSpec, Role, SourceRow, Store, FINGERPRINT_KEY};
 use sha2::Digest;
 
 /// `serve`'s flags: each overrides the same setting from `assay.toml` and `ASSAY_*`.
@@ -245,8 +245,24 @@ async fn example_source(store: &Store, dir: &std::path::Path) -> anyhow::Result<
         return Ok(src);
     }
     let new = assay::store::NewSource { name: "example".into(), location: dir.display().to_string(), tables: Vec::new(), interval: std::time::Duration::from_secs(3600), sample_rows: 1000 };
-    Ok(store.add_source(&new, chrono::Utc::now()).await?)
+    let src = store.add_source(&new, chrono::Utc::now()).await?;
+    // A feature set declared clean over three customer columns: its free-text notes hold a
+    // few phone numbers, which is what the gate is there to catch.
+    let spec = FeatureSetSpec {
+        name: EXAMPLE_FEATURE_SET.into(),
+        description: "Features of the example churn model".into(),
+        owner: "ml-platform".into(),
+        webhooks: Vec::new(),
+        members: vec![MemberSpec { source: "example".into(), columns: Some(vec!["segment".into(), "notes".into(), "created_at".into()]), allow: Vec::new() }],
+    };
+    let mut tx = store.begin().await?;
+    tx.put_feature_set(&spec, chrono::Utc::now()).await?;
+    tx.commit().await?;
+    Ok(src)
 }
+
+/// The feature set `serve --example` declares.
+const EXAMPLE_FEATURE_SET: &str = "churn";
 
 /// A fresh local admin token for the example (the previous one is revoked: a token is
 /// shown once, and this is the only place it can be shown).
@@ -269,13 +285,22 @@ async fn show_example(scheduler: &Scheduler, store: &Store, src: SourceRow, list
     };
     let columns = store.source_columns(&src).await?;
     let report = assay::report::Report { scanned_at: outcome.report.scanned_at, columns, errors: outcome.report.errors };
+    let gate = store.gate(EXAMPLE_FEATURE_SET, std::time::Duration::from_secs(24 * 3600), store.now().await?).await?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "\nSource `example` ({}), scan {}:\n", src.location, outcome.status.as_str())?;
     report.write_table(&mut out)?;
+    if let Some(gate) = &gate {
+        writeln!(out, "\nFeature set `{EXAMPLE_FEATURE_SET}` (example: segment, notes, created_at; no label allowed): gate {}", gate.status.to_uppercase())?;
+        for r in &gate.reasons {
+            writeln!(out, "  {}: {}", r.kind, assay::report::printable(&r.message))?;
+        }
+    }
     writeln!(out, "\nAssay keeps scanning it every {}. The API is on http://{listen}.", format_duration(src.interval))?;
     writeln!(out, "A local admin token (valid one day, replaced at each `serve --example`):\n\n  export ASSAY_TOKEN={token}\n")?;
     writeln!(out, "Then, in another terminal:")?;
     writeln!(out, "  cargo run --release -- sources list")?;
+    writeln!(out, "  cargo run --release -- gate {EXAMPLE_FEATURE_SET}            # exit 0 pass, 1 fail, 2 cannot decide")?;
+    writeln!(out, "  cargo run --release -- feature-sets show {EXAMPLE_FEATURE_SET}")?;
     writeln!(out, "  cargo run --release -- sources add <name> <s3://…, postgres://…, env:ASSAY_SOURCE_…> --interval 1h")?;
     writeln!(out, "  curl -H \"Authorization: Bearer $ASSAY_TOKEN\" http://{listen}/api/v1/openapi.json")?;
     writeln!(out, "Stop it with Ctrl-C.")?;
