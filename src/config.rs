@@ -341,6 +341,26 @@ mod tests {
     }
 
     #[test]
+    fn webhook_settings_have_defaults_and_are_checked() {
+        figment::Jail::expect_with(|jail| {
+            let cfg = ServeConfig::load(None, Flags::default()).unwrap();
+            assert_eq!((cfg.webhook_timeout.0, cfg.webhook_dead_after.0, cfg.webhook_max_response_bytes, cfg.delivery_concurrency), (Duration::from_secs(10), Duration::from_secs(86_400), 65_536, 4));
+            jail.set_env("ASSAY_WEBHOOK_TIMEOUT", "1500ms");
+            jail.set_env("ASSAY_WEBHOOK_DEAD_AFTER", "2h");
+            let cfg = ServeConfig::load(None, Flags::default()).unwrap();
+            assert_eq!((cfg.webhook_timeout.0, cfg.webhook_dead_after.0), (Duration::from_millis(1500), Duration::from_secs(7200)));
+            jail.set_env("ASSAY_DELIVERY_CONCURRENCY", "0");
+            let e = ServeConfig::load(None, Flags::default()).unwrap_err().to_string();
+            assert!(e.contains("delivery_concurrency"), "{e}");
+            jail.set_env("ASSAY_DELIVERY_CONCURRENCY", "2");
+            jail.set_env("ASSAY_WEBHOOK_BACKOFF", "1h");
+            let e = ServeConfig::load(None, Flags::default()).unwrap_err().to_string();
+            assert!(e.contains("webhook_max_backoff"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn durations_are_humantime_and_bounded() {
         assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
