@@ -2,10 +2,12 @@
 //!
 //! The modules follow the data flow: `sources` sample files into Arrow batches,
 //! `classify` turns values into column labels, `scan` drives a one-off scan, `report`
-//! renders its result, `store` keeps sources, scans and findings, and `schedule` rescans
-//! registered sources when they are due.
+//! renders its result, `store` keeps sources, scans and findings, `schedule` rescans
+//! registered sources when they are due, and `apply` checks and plans a declared
+//! `assay.yaml`.
 
 pub mod api;
+pub mod apply;
 pub mod classify;
 pub mod config;
 pub mod report;

@@ -137,6 +137,11 @@ impl Scheduler {
         Scheduler { store, engine, cfg, scanning: Mutex::new(HashSet::new()), permits }
     }
 
+    /// The engine this worker classifies with (its rules name the labels it knows).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
     /// Marks `id` as being scanned; `None` when it already is.
     fn start_scanning(&self, id: i64) -> Option<Scanning<'_>> {
         let inserted = self.scanning.lock().unwrap_or_else(|e| e.into_inner()).insert(id);
