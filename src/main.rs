@@ -66,6 +66,9 @@ enum Command {
         #[command(subcommand)]
         command: SourcesCommand,
     },
+    /// Make a running `assay serve` hold the sources, webhooks and feature sets a file
+    /// declares (exit 0 applied, 1 the file is refused, 2 any other error).
+    Apply(cli::apply::ApplyArgs),
     /// API tokens: create (in the store directly), list and revoke (on a running serve).
     Tokens {
         #[command(subcommand)]
@@ -115,6 +118,7 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Ls { location } => cli::scan::ls(&location),
         Command::Serve(flags) => cli::serve::serve(&src, flags).map(|()| ExitCode::SUCCESS),
         Command::Sources { server, command } => cli::runtime()?.block_on(cli::sources::run(&server, command)),
+        Command::Apply(args) => cli::runtime()?.block_on(cli::apply::run(&src, args)),
         Command::Tokens { command } => cli::runtime()?.block_on(cli::tokens::run(command)),
         Command::Migrate { database_url } => cli::runtime()?.block_on(cli::serve::migrate(&database_url)).map(|()| ExitCode::SUCCESS),
         Command::Rules { command: RulesCommand::Check } => cli::scan::rules_check(&src),

@@ -10,6 +10,7 @@
 //! Never here: a raw matched value (the store holds masked evidence only) or what a
 //! credential reference points to (`sources::policy` decides what may be read).
 
+pub mod apply;
 pub mod audit;
 pub mod auth;
 pub mod error;
@@ -123,6 +124,7 @@ routes! {
     post   "/api/v1/tokens"                            ADMIN     "tokens.create"   => tokens::create;
     delete "/api/v1/tokens/{name}"                     ADMIN     "tokens.revoke"   => tokens::revoke;
     get    "/api/v1/audit"                             AUDITORS  "audit.list"      => audit::list;
+    post   "/api/v1/apply"                             ENGINEERS "apply"           => apply::apply;
 }
 
 /// The API's routes, each behind its guard.

@@ -9,7 +9,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::OpenApi;
 
-use super::{audit, health, scans, sources, tokens, AppState, ROUTES};
+use super::{apply, audit, health, scans, sources, tokens, AppState, ROUTES};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,6 +20,7 @@ use super::{audit, health, scans, sources, tokens, AppState, ROUTES};
         scans::list, scans::get, scans::history,
         tokens::list, tokens::create, tokens::revoke,
         audit::list,
+        apply::apply,
     ),
     components(schemas(super::ErrorBody, super::error::ErrorDetail, crate::store::Role, crate::store::AuditEntry)),
 )]
