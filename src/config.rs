@@ -16,7 +16,7 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 use crate::sources::location::{redact, resolve_reference};
-use crate::sources::policy::DEFAULT_ENV_ALLOW;
+use crate::sources::policy::{DEFAULT_ENV_ALLOW, WEBHOOK_ENV_ALLOW};
 
 /// The longest duration accepted: ample for any schedule or lease, and short enough that
 /// times computed from it stay far from overflowing.
@@ -132,6 +132,17 @@ pub struct ServeConfig {
     /// How long a scan asked for through the API waits for a free scan slot before the
     /// answer is 429.
     pub scan_queue: Span,
+    /// The address users reach the dashboard at, for links in webhook bodies (default
+    /// `http://` + `listen`).
+    pub public_url: Option<String>,
+    /// Consecutive clean scans of a column after which its alert resolves.
+    pub resolve_after: u32,
+    /// A dismissed finding alerts again when its match rate reaches this many times the
+    /// rate it had when dismissed.
+    pub lapse_factor: f64,
+    /// The key of finding fingerprints, as a reference (`env:NAME`, `file:/path`); without
+    /// one, a key is generated once into the store and shared by every worker.
+    pub fingerprint_key: Option<String>,
     /// This worker's name in leases and scans (default: host-pid).
     pub worker: Option<String>,
     /// `text` or `json`.
@@ -161,10 +172,14 @@ impl Default for ServeConfig {
             shutdown_grace: Span(Duration::from_secs(30)),
             scan_timeout: Span(Duration::from_secs(600)),
             scan_queue: Span(Duration::from_secs(30)),
+            public_url: None,
+            resolve_after: 1,
+            lapse_factor: 3.0,
+            fingerprint_key: None,
             worker: None,
             log_format: "text".into(),
             allow_dirs: Vec::new(),
-            allow_env: vec![DEFAULT_ENV_ALLOW.into()],
+            allow_env: vec![DEFAULT_ENV_ALLOW.into(), WEBHOOK_ENV_ALLOW.into()],
             rate_limit: 50,
             rate_burst: 200,
             max_body_bytes: 1 << 20,
@@ -181,7 +196,7 @@ pub enum ConfigError {
 
 /// The `ASSAY_*` variables that are settings (others, such as `ASSAY_TOKEN` and
 /// `ASSAY_URL`, belong to the client commands).
-const ENV_KEYS: [&str; 17] = [
+const ENV_KEYS: &[&str] = &[
     "listen",
     "metrics_listen",
     "database_url",
@@ -192,6 +207,10 @@ const ENV_KEYS: [&str; 17] = [
     "shutdown_grace",
     "scan_timeout",
     "scan_queue",
+    "public_url",
+    "resolve_after",
+    "lapse_factor",
+    "fingerprint_key",
     "worker",
     "log_format",
     "allow_dirs",
@@ -215,7 +234,7 @@ impl ServeConfig {
         }
         let cfg: ServeConfig = fig
             .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database_url".into()))
-            .merge(Env::prefixed("ASSAY_").only(&ENV_KEYS))
+            .merge(Env::prefixed("ASSAY_").only(ENV_KEYS))
             .merge(Serialized::defaults(flags))
             .extract()
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
@@ -229,6 +248,17 @@ impl ServeConfig {
         }
         if !["text", "json"].contains(&self.log_format.as_str()) {
             return Err(ConfigError::Invalid(format!("log_format `{}`: expected text or json", self.log_format)));
+        }
+        if self.resolve_after == 0 {
+            return Err(ConfigError::Invalid("resolve_after must be at least 1 (clean scans before an alert resolves)".into()));
+        }
+        if !(self.lapse_factor > 1.0 && self.lapse_factor.is_finite()) {
+            return Err(ConfigError::Invalid("lapse_factor must be a number above 1".into()));
+        }
+        if let Some(k) = &self.fingerprint_key {
+            if !k.starts_with("env:") && !k.starts_with("file:") {
+                return Err(ConfigError::Invalid("fingerprint_key must be a reference (`env:NAME` or `file:/path`), never the key itself".into()));
+            }
         }
         if self.max_body_bytes < 1024 {
             return Err(ConfigError::Invalid("max_body_bytes must be at least 1024".into()));

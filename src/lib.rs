@@ -2,12 +2,14 @@
 //!
 //! The modules follow the data flow: `sources` sample files into Arrow batches,
 //! `classify` turns values into column labels, `scan` drives a one-off scan, `report`
-//! renders its result, `store` keeps sources, scans and findings, `schedule` rescans
-//! registered sources when they are due, and `apply` checks and plans a declared
-//! `assay.yaml`.
+//! renders its result, `store` keeps sources, scans and findings, and `schedule` rescans
+//! registered sources when they are due; the store's contamination check turns findings
+//! into alerts on feature sets, `attest` signs the gate's answer for a model record, and
+//! `apply` checks and plans a declared `assay.yaml`.
 
 pub mod api;
 pub mod apply;
+pub mod attest;
 pub mod classify;
 pub mod config;
 pub mod report;

@@ -66,6 +66,47 @@ enum Command {
         #[command(subcommand)]
         command: SourcesCommand,
     },
+    /// Declare, list, show and remove feature sets on a running `assay serve`.
+    #[command(name = "feature-sets")]
+    FeatureSets {
+        /// The service (ASSAY_URL); the token is read from ASSAY_TOKEN.
+        #[arg(long, env = "ASSAY_URL", default_value = "http://127.0.0.1:8080")]
+        server: String,
+        #[command(subcommand)]
+        command: cli::feature_sets::FeatureSetsCommand,
+    },
+    /// Is a feature set clean? Exit 0 pass, 1 fail (reasons printed), 2 cannot decide.
+    Gate {
+        /// The feature set.
+        name: String,
+        /// Members last scanned longer ago than this fail the gate.
+        #[arg(long, default_value = "24h")]
+        max_age: String,
+        /// Scan the members now and wait (bounded by --timeout).
+        #[arg(long)]
+        rescan: bool,
+        /// Longest wait for an answer; then exit 2.
+        #[arg(long, default_value = "10m", value_parser = assay::config::parse_duration)]
+        timeout: std::time::Duration,
+        #[arg(long, value_enum, default_value = "text")]
+        format: cli::gate::GateFormat,
+        /// Also write the answer as a signed attestation (for the model record) to FILE.
+        #[arg(long, value_name = "FILE")]
+        attest: Option<PathBuf>,
+        /// The service (ASSAY_URL); the token is read from ASSAY_TOKEN.
+        #[arg(long, env = "ASSAY_URL", default_value = "http://127.0.0.1:8080")]
+        server: String,
+    },
+    /// Check a gate attestation: exit 0 intact and signed by the server's key, 1 not.
+    Verify {
+        file: PathBuf,
+        /// The expected public key (hex); default: the server's (GET /api/v1/attestation-key).
+        #[arg(long)]
+        public_key: Option<String>,
+        /// The service (ASSAY_URL), asked for its key when --public-key is not given.
+        #[arg(long, env = "ASSAY_URL", default_value = "http://127.0.0.1:8080")]
+        server: String,
+    },
     /// Make a running `assay serve` hold the sources, webhooks and feature sets a file
     /// declares (exit 0 applied, 1 the file is refused, 2 any other error).
     Apply(cli::apply::ApplyArgs),
@@ -118,6 +159,12 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Ls { location } => cli::scan::ls(&location),
         Command::Serve(flags) => cli::serve::serve(&src, flags).map(|()| ExitCode::SUCCESS),
         Command::Sources { server, command } => cli::runtime()?.block_on(cli::sources::run(&server, command)),
+        Command::FeatureSets { server, command } => cli::runtime()?.block_on(cli::feature_sets::run(&server, command)),
+        Command::Gate { name, max_age, rescan, timeout, format, attest, server } => {
+            let args = cli::gate::GateArgs { name, max_age, rescan, timeout, format, attest };
+            Ok(cli::runtime()?.block_on(cli::gate::gate(&server, args)))
+        }
+        Command::Verify { file, public_key, server } => Ok(cli::runtime()?.block_on(cli::gate::verify(&server, &file, public_key))),
         Command::Apply(args) => cli::runtime()?.block_on(cli::apply::run(&src, args)),
         Command::Tokens { command } => cli::runtime()?.block_on(cli::tokens::run(command)),
         Command::Migrate { database_url } => cli::runtime()?.block_on(cli::serve::migrate(&database_url)).map(|()| ExitCode::SUCCESS),

@@ -137,9 +137,19 @@ impl Scheduler {
         Scheduler { store, engine, cfg, scanning: Mutex::new(HashSet::new()), permits }
     }
 
-    /// The engine this worker classifies with (its rules name the labels it knows).
-    pub fn engine(&self) -> &Engine {
+    /// The engine scans run with (its labels are the taxonomy clients may name).
+    pub fn engine(&self) -> &Arc<Engine> {
         &self.engine
+    }
+
+    /// Wakes the webhook delivery loop (something just wrote to the outbox).
+    pub fn notify_outbox(&self) {
+        self.cfg.outbox.notify_one();
+    }
+
+    /// How this worker turns findings into alerts.
+    pub fn alert_policy(&self) -> &AlertPolicy {
+        &self.cfg.alerts
     }
 
     /// Marks `id` as being scanned; `None` when it already is.

@@ -21,7 +21,7 @@ use super::extract::Body;
 use super::sources::{check_location, check_source};
 use super::AppState;
 use crate::apply::{self as doc, Change, Document, Kind, Known, Op, Problem, Registered};
-use crate::store::{StoreError, Tx, COLUMN_REMOVED};
+use crate::store::{StoreError, Tx};
 
 /// The error code of a refused document.
 pub const INVALID_DOCUMENT: &str = "invalid_document";
@@ -50,13 +50,6 @@ pub struct ApplyAnswer {
     pub changes: Vec<Change>,
 }
 
-/// The labels this server knows: its engine's and the ones the service itself raises.
-pub fn known_labels(st: &AppState) -> BTreeSet<String> {
-    let mut labels: BTreeSet<String> = st.scheduler.engine().rules().iter().map(|r| r.label.clone()).collect();
-    labels.insert(COLUMN_REMOVED.to_string());
-    labels
-}
-
 /// Applies a document: creates, updates and (with `prune`) removes sources, webhooks and
 /// feature sets until the store matches it. Nothing that already matches is written, so a
 /// second apply of the same document changes nothing. A document with any problem is
@@ -65,7 +58,8 @@ pub fn known_labels(st: &AppState) -> BTreeSet<String> {
 #[utoipa::path(post, path = "/api/v1/apply", tag = "apply", request_body = ApplyRequest,
     responses((status = 200, body = ApplyAnswer), (status = 400, body = super::ErrorBody), (status = 409, body = super::ErrorBody)))]
 pub async fn apply(State(st): State<AppState>, Extension(caller): Extension<Caller>, Body(req): Body<ApplyRequest>) -> Result<(Audited, Json<ApplyAnswer>), ApiError> {
-    let labels = known_labels(&st);
+    let label_set = super::feature_sets::known_labels(&st);
+    let labels: BTreeSet<String> = label_set.iter().cloned().collect();
     let now = st.store.now().await?;
     let mut tx = st.store.begin().await?;
     // Read and write under one lock, so that two applies never plan over each other.
@@ -86,6 +80,28 @@ pub async fn apply(State(st): State<AppState>, Extension(caller): Extension<Call
             }
         }
     }
+    // The checks the feature-set and webhook routes make, so that a document can declare
+    // nothing those routes would refuse. A webhook's secret reference is resolved by its
+    // check, so (like a location) only a new or changed one is checked.
+    let mut theirs = Vec::new();
+    for (i, f) in document.feature_sets.iter().enumerate() {
+        if let Err(e) = super::feature_sets::check_spec(f, &label_set, "") {
+            theirs.push(at_item(&format!("feature_sets[{i}]"), &e.message));
+        }
+    }
+    for (i, w) in document.webhooks.iter().enumerate() {
+        if changes.iter().any(|c| c.kind == Kind::Webhook && c.name == w.name) {
+            if let Err(e) = super::webhooks::check_spec(w, &st.settings.policy, "") {
+                theirs.push(at_item(&format!("webhooks[{i}]"), &e.message));
+            }
+        }
+    }
+    // One problem per place: the same fault found by both checks is told once.
+    for p in theirs {
+        if !problems.iter().any(|q| q.path == p.path || p.path.starts_with(&format!("{}.", q.path)) || q.path.starts_with(&format!("{}.", p.path))) {
+            problems.push(p);
+        }
+    }
     if !problems.is_empty() {
         // The transaction is dropped: nothing of this document was written.
         return Err(refusal(&problems));
@@ -100,6 +116,15 @@ pub async fn apply(State(st): State<AppState>, Extension(caller): Extension<Call
     tx.audit(&caller.audit(StatusCode::OK, "document", Some(doc::summary(&changes, req.dry_run)))).await?;
     tx.commit().await?;
     Ok((Audited, Json(ApplyAnswer { dry_run: req.dry_run, changes })))
+}
+
+/// A route check's message (`members[0].allow[1]: …`, or a message of the whole item) as
+/// a problem of the item at `item`.
+fn at_item(item: &str, message: &str) -> Problem {
+    match doc::split_problem(message) {
+        Some((path, rest)) => Problem { path: format!("{item}.{path}"), message: rest.to_string() },
+        None => Problem { path: item.to_string(), message: message.to_string() },
+    }
 }
 
 /// The 400 that lists a refused document's problems, one per line.

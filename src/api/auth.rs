@@ -62,6 +62,8 @@ pub const ENGINEERS: &[Role] = &[Role::Admin, Role::Engineer];
 pub const READERS: &[Role] = &[Role::Admin, Role::Engineer, Role::Reviewer];
 /// Reading the audit log.
 pub const AUDITORS: &[Role] = &[Role::Admin, Role::Reviewer];
+/// Reviewing findings and acknowledging alerts.
+pub const REVIEWERS: &[Role] = &[Role::Admin, Role::Reviewer];
 /// Any valid token.
 pub const ANY_ROLE: &[Role] = &Role::ALL;
 

@@ -90,6 +90,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
             StoreError::Duplicate { .. } => ApiError::conflict(e.to_string()),
+            StoreError::Unknown { .. } => ApiError::new(StatusCode::BAD_REQUEST, "unknown_reference", e.to_string()),
             // The store is unreachable or failed: worth retrying, not the client's fault.
             e => {
                 tracing::warn!(error = %e, "store error answering a request");

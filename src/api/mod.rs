@@ -18,8 +18,12 @@ pub mod extract;
 pub mod health;
 pub mod openapi;
 pub mod scans;
+pub mod alerts;
+pub mod feature_sets;
+pub mod reviews;
 pub mod sources;
 pub mod tokens;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,7 +36,7 @@ use crate::schedule::Scheduler;
 use crate::sources::policy::LocationPolicy;
 use crate::store::Store;
 pub use auth::Route;
-use auth::{Limiter, ADMIN, ANY_ROLE, AUDITORS, ENGINEERS, OPEN, READERS};
+use auth::{Limiter, ADMIN, ANY_ROLE, AUDITORS, ENGINEERS, OPEN, READERS, REVIEWERS};
 pub use error::{ApiError, ErrorBody};
 
 /// The API's settings (from `ServeConfig`).
@@ -124,6 +128,24 @@ routes! {
     post   "/api/v1/tokens"                            ADMIN     "tokens.create"   => tokens::create;
     delete "/api/v1/tokens/{name}"                     ADMIN     "tokens.revoke"   => tokens::revoke;
     get    "/api/v1/audit"                             AUDITORS  "audit.list"      => audit::list;
+    get    "/api/v1/feature-sets"                      READERS   "feature_sets.list" => feature_sets::list;
+    post   "/api/v1/feature-sets"                      ENGINEERS "feature_sets.add" => feature_sets::add;
+    get    "/api/v1/feature-sets/{name}"               ANY_ROLE  "feature_sets.get" => feature_sets::get;
+    put    "/api/v1/feature-sets/{name}"               ENGINEERS "feature_sets.put" => feature_sets::put;
+    delete "/api/v1/feature-sets/{name}"               ENGINEERS "feature_sets.remove" => feature_sets::remove;
+    get    "/api/v1/feature-sets/{name}/findings"      ANY_ROLE  "feature_sets.findings" => feature_sets::findings;
+    get    "/api/v1/feature-sets/{name}/gate"          ANY_ROLE  "gate"            => feature_sets::gate;
+    post   "/api/v1/feature-sets/{name}/gate"          ANY_ROLE  "gate.rescan"     => feature_sets::gate_rescan;
+    get    "/api/v1/feature-sets/{name}/attestation"   ANY_ROLE  "gate.attest"     => feature_sets::attestation;
+    get    "/api/v1/attestation-key"                   ANY_ROLE  "attestation_key" => feature_sets::attestation_key;
+    get    "/api/v1/alerts"                            READERS   "alerts.list"     => alerts::list;
+    get    "/api/v1/alerts/{id}"                       READERS   "alerts.get"      => alerts::get;
+    post   "/api/v1/alerts/{id}/acknowledge"           REVIEWERS "alerts.acknowledge" => alerts::acknowledge;
+    get    "/api/v1/reviews"                           READERS   "reviews.list"    => reviews::list;
+    post   "/api/v1/reviews"                           REVIEWERS "reviews.add"     => reviews::add;
+    get    "/api/v1/webhooks"                          ENGINEERS "webhooks.list"   => webhooks::list;
+    put    "/api/v1/webhooks/{name}"                   ENGINEERS "webhooks.put"    => webhooks::put;
+    delete "/api/v1/webhooks/{name}"                   ENGINEERS "webhooks.remove" => webhooks::remove;
     post   "/api/v1/apply"                             ENGINEERS "apply"           => apply::apply;
 }
 

@@ -9,7 +9,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::OpenApi;
 
-use super::{apply, audit, health, scans, sources, tokens, AppState, ROUTES};
+use super::{alerts, apply, audit, feature_sets, health, reviews, scans, sources, tokens, webhooks, AppState, ROUTES};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,6 +20,11 @@ use super::{apply, audit, health, scans, sources, tokens, AppState, ROUTES};
         scans::list, scans::get, scans::history,
         tokens::list, tokens::create, tokens::revoke,
         audit::list,
+        feature_sets::list, feature_sets::add, feature_sets::get, feature_sets::put, feature_sets::remove, feature_sets::findings,
+        feature_sets::gate, feature_sets::gate_rescan, feature_sets::attestation, feature_sets::attestation_key,
+        alerts::list, alerts::get, alerts::acknowledge,
+        reviews::list, reviews::add,
+        webhooks::list, webhooks::put, webhooks::remove,
         apply::apply,
     ),
     components(schemas(super::ErrorBody, super::error::ErrorDetail, crate::store::Role, crate::store::AuditEntry)),

@@ -142,9 +142,16 @@ pub async fn add(State(st): State<AppState>, Extension(caller): Extension<Caller
     Ok((StatusCode::CREATED, Audited, Json(row.into())))
 }
 
-/// Removes a source; its scans and findings stay.
-#[utoipa::path(delete, path = "/api/v1/sources/{name}", tag = "sources", params(("name" = String, Path)), responses((status = 204), (status = 404, body = super::ErrorBody)))]
+/// Removes a source; its scans and findings stay. 409 while a feature set has it as a member.
+#[utoipa::path(delete, path = "/api/v1/sources/{name}", tag = "sources", params(("name" = String, Path)), responses((status = 204), (status = 404, body = super::ErrorBody), (status = 409, body = super::ErrorBody)))]
 pub async fn remove(State(st): State<AppState>, Extension(caller): Extension<Caller>, Path(name): Path<String>) -> Result<(StatusCode, Audited, ()), ApiError> {
+    // A member would point at nothing: the gate of its feature set could never pass.
+    if let Some(src) = st.store.source(&name).await? {
+        let using = st.store.feature_sets_using(src.id).await?;
+        if !using.is_empty() {
+            return Err(ApiError::conflict(format!("source `{name}` is a member of feature set(s) {}; remove it from them first", using.join(", "))));
+        }
+    }
     let mut tx = st.store.begin().await?;
     if !tx.remove_source(&name, st.store.now().await?).await? {
         return Err(ApiError::not_found(format!("no source named `{name}`")));

@@ -180,6 +180,8 @@ pub struct Engine {
     max_value_len: usize,
     /// The key of the HMAC-SHA256 fingerprints kept of matched values (none without it).
     fingerprint_key: Option<[u8; 32]>,
+    /// SHA-256 of the rule files it was loaded from (`loader::digest`).
+    rules_digest: String,
 }
 
 /// Splits a column name into lowercase words: `customerEmail` → [customer, email].
@@ -245,7 +247,14 @@ impl Engine {
         let rules = loader::load_rules(src)?;
         let dict = loader::load_dictionaries(src)?;
         let placeholders = loader::load_placeholders(src)?;
-        Engine::compile(rules, dict, placeholders)
+        let mut engine = Engine::compile(rules, dict, placeholders)?;
+        engine.rules_digest = loader::digest(src)?;
+        Ok(engine)
+    }
+
+    /// SHA-256 of the rule files this engine was loaded from.
+    pub fn rules_digest(&self) -> &str {
+        &self.rules_digest
     }
 
     /// The built-in classifier set.
@@ -430,6 +439,7 @@ impl Engine {
             placeholders,
             max_value_len: DEFAULT_MAX_VALUE_LEN,
             fingerprint_key: None,
+            rules_digest: String::new(),
         })
     }
 

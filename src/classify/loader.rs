@@ -120,6 +120,20 @@ fn parse_yaml<T: serde::de::DeserializeOwned>(f: &SourceFile) -> Result<T, LoadE
     })
 }
 
+/// The SHA-256 of every rule, dictionary and placeholder file (path and content, in path
+/// order): which rule set produced a finding, for attestations.
+pub fn digest(src: &RuleSource) -> Result<String, LoadError> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for f in src.files("", &[".yaml", ".yml", ".txt"])? {
+        h.update(f.path.as_bytes());
+        h.update([0]);
+        h.update(f.text.as_bytes());
+        h.update([0]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
 /// Parses and checks every rule file (`pii/`, `secrets/`, and any other category folder).
 pub fn load_rules(src: &RuleSource) -> Result<Vec<(String, RuleFile)>, LoadError> {
     let mut rules: Vec<(String, RuleFile)> = Vec::new();

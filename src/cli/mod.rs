@@ -5,6 +5,8 @@
 
 pub mod apply;
 pub mod client;
+pub mod feature_sets;
+pub mod gate;
 pub mod scan;
 pub mod serve;
 pub mod sources;

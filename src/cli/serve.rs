@@ -16,7 +16,9 @@ use assay::config::{format_duration, ServeConfig};
 use assay::schedule::{ScanNowResult, Scheduler, SchedulerConfig};
 use assay::sources::location::redact;
 use assay::sources::policy::LocationPolicy;
-use assay::store::{generate_token, Role, SourceRow, Store};
+use assay::sources::location::resolve_reference;
+use assay::store::{generate_token, AlertPolicy, FeatureSetSpec, MemberSpec, Role, SourceRow, Store, FINGERPRINT_KEY};
+use sha2::Digest;
 
 /// `serve`'s flags: each overrides the same setting from `assay.toml` and `ASSAY_*`.
 #[derive(Args, Serialize, Default)]
@@ -69,6 +71,22 @@ pub struct ServeFlags {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scan_queue: Option<String>,
+    /// The dashboard's address as users reach it, for links in webhook bodies [default http://LISTEN].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    /// Consecutive clean scans of a column after which its alert resolves [default 1].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolve_after: Option<u32>,
+    /// A dismissed finding alerts again at this many times its dismissed match rate [default 3].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lapse_factor: Option<f64>,
+    /// The key of finding fingerprints as env:NAME or file:/path [default: generated once into the store].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint_key: Option<String>,
     /// text or json (one object per line); the level is RUST_LOG (default info).
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -113,17 +131,34 @@ pub fn serve(src: &assay::classify::RuleSource, flags: ServeFlags) -> anyhow::Re
     } else {
         None
     };
-    let engine = Arc::new(Engine::load(src).context("loading classifiers")?);
+    let engine = Engine::load(src).context("loading classifiers")?;
     super::runtime()?.block_on(run(cfg, engine, example_dir))
 }
 
 /// Migrate the store, run the scheduler and the API until SIGTERM/SIGINT, then stop
 /// claiming and let the scans in flight finish.
-async fn run(cfg: ServeConfig, engine: Arc<Engine>, example: Option<PathBuf>) -> anyhow::Result<()> {
+async fn run(cfg: ServeConfig, engine: Engine, example: Option<PathBuf>) -> anyhow::Result<()> {
     let database_url = cfg.database_url.resolve()?;
     let store = Store::open(&database_url).await?;
     store.migrate().await?;
-    let mut sched = SchedulerConfig { concurrency: cfg.concurrency, lease: cfg.lease.0, shutdown_grace: cfg.shutdown_grace.0, ..Default::default() };
+    let alerts = AlertPolicy {
+        resolve_after: cfg.resolve_after,
+        lapse_factor: cfg.lapse_factor,
+        public_url: cfg.public_url.clone().unwrap_or_else(|| format!("http://{}", cfg.listen)),
+        ..AlertPolicy::default()
+    };
+    let mut sched = SchedulerConfig { concurrency: cfg.concurrency, lease: cfg.lease.0, shutdown_grace: cfg.shutdown_grace.0, alerts, ..Default::default() };
+    // Every worker fingerprints matched values with the same key, so that a dismissal made
+    // from one worker's scan is recognised in another's.
+    let key = match &cfg.fingerprint_key {
+        Some(reference) => {
+            let held = resolve_reference(reference).map_err(|e| anyhow::anyhow!("fingerprint_key: {e}"))?;
+            let digest: [u8; 32] = sha2::Sha256::digest(held.trim().as_bytes()).into();
+            digest
+        }
+        None => store.key(FINGERPRINT_KEY).await?,
+    };
+    let engine = Arc::new(engine.with_fingerprint_key(key));
     if let Some(w) = &cfg.worker {
         sched.worker = w.clone();
     }
@@ -205,8 +240,24 @@ async fn example_source(store: &Store, dir: &std::path::Path) -> anyhow::Result<
         return Ok(src);
     }
     let new = assay::store::NewSource { name: "example".into(), location: dir.display().to_string(), tables: Vec::new(), interval: std::time::Duration::from_secs(3600), sample_rows: 1000 };
-    Ok(store.add_source(&new, chrono::Utc::now()).await?)
+    let src = store.add_source(&new, chrono::Utc::now()).await?;
+    // A feature set declared clean over three customer columns: its free-text notes hold a
+    // few phone numbers, which is what the gate is there to catch.
+    let spec = FeatureSetSpec {
+        name: EXAMPLE_FEATURE_SET.into(),
+        description: "Features of the example churn model".into(),
+        owner: "ml-platform".into(),
+        webhooks: Vec::new(),
+        members: vec![MemberSpec { source: "example".into(), columns: Some(vec!["segment".into(), "notes".into(), "created_at".into()]), allow: Vec::new() }],
+    };
+    let mut tx = store.begin().await?;
+    tx.put_feature_set(&spec, chrono::Utc::now()).await?;
+    tx.commit().await?;
+    Ok(src)
 }
+
+/// The feature set `serve --example` declares.
+const EXAMPLE_FEATURE_SET: &str = "churn";
 
 /// A fresh local admin token for the example (the previous one is revoked: a token is
 /// shown once, and this is the only place it can be shown).
@@ -229,13 +280,22 @@ async fn show_example(scheduler: &Scheduler, store: &Store, src: SourceRow, list
     };
     let columns = store.source_columns(&src).await?;
     let report = assay::report::Report { scanned_at: outcome.report.scanned_at, columns, errors: outcome.report.errors };
+    let gate = store.gate(EXAMPLE_FEATURE_SET, std::time::Duration::from_secs(24 * 3600), store.now().await?).await?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "\nSource `example` ({}), scan {}:\n", src.location, outcome.status.as_str())?;
     report.write_table(&mut out)?;
+    if let Some(gate) = &gate {
+        writeln!(out, "\nFeature set `{EXAMPLE_FEATURE_SET}` (example: segment, notes, created_at; no label allowed): gate {}", gate.status.to_uppercase())?;
+        for r in &gate.reasons {
+            writeln!(out, "  {}: {}", r.kind, assay::report::printable(&r.message))?;
+        }
+    }
     writeln!(out, "\nAssay keeps scanning it every {}. The API is on http://{listen}.", format_duration(src.interval))?;
     writeln!(out, "A local admin token (valid one day, replaced at each `serve --example`):\n\n  export ASSAY_TOKEN={token}\n")?;
     writeln!(out, "Then, in another terminal:")?;
     writeln!(out, "  cargo run --release -- sources list")?;
+    writeln!(out, "  cargo run --release -- gate {EXAMPLE_FEATURE_SET}            # exit 0 pass, 1 fail, 2 cannot decide")?;
+    writeln!(out, "  cargo run --release -- feature-sets show {EXAMPLE_FEATURE_SET}")?;
     writeln!(out, "  cargo run --release -- sources add <name> <s3://…, postgres://…, env:ASSAY_SOURCE_…> --interval 1h")?;
     writeln!(out, "  curl -H \"Authorization: Bearer $ASSAY_TOKEN\" http://{listen}/api/v1/openapi.json")?;
     writeln!(out, "Stop it with Ctrl-C.")?;

@@ -24,6 +24,8 @@ use super::location::resolve_reference;
 
 /// The default variables `env:` references may name.
 pub const DEFAULT_ENV_ALLOW: &str = "ASSAY_SOURCE_*";
+/// The default variables webhook secrets may name, besides those of `DEFAULT_ENV_ALLOW`.
+pub const WEBHOOK_ENV_ALLOW: &str = "ASSAY_WEBHOOK_*";
 
 /// Query parameters that carry credentials in a URL.
 const SECRET_PARAMS: [&str; 8] = ["password", "sslpassword", "passwd", "pwd", "secret", "sig", "token", "access_key"];
@@ -52,6 +54,8 @@ pub enum PolicyError {
     Reference { reference: String, why: String },
     #[error("`{reference}` points to a local path outside the directories this server may read")]
     ReferencedPathNotAllowed { reference: String },
+    #[error("a secret must be given as a reference (`env:NAME` or `file:/path`), never written out, so that no secret is stored")]
+    NotAReference,
     #[error("the location holds a credential ({what}); register it as a reference instead (`env:NAME` or `file:/path` holding the DSN or URL), so that no secret is stored")]
     InlineCredential { what: &'static str },
 }
@@ -87,6 +91,23 @@ impl LocationPolicy {
             return self.check_resolved(given);
         }
         self.check_direct(given)
+    }
+
+    /// Checks a secret given as a reference (a webhook's signing secret): it must be an
+    /// `env:`/`file:` reference the operator allows, and resolvable. What it holds is the
+    /// secret itself, so it is neither checked as a location nor ever quoted.
+    pub fn check_secret(&self, given: &str) -> Result<(), PolicyError> {
+        let given = given.trim();
+        if let Some(name) = given.strip_prefix("env:") {
+            if !self.env_allowed(name) {
+                return Err(PolicyError::EnvNotAllowed { name: name.to_string() });
+            }
+        } else if let Some(path) = given.strip_prefix("file:").filter(|p| !p.starts_with("//")) {
+            self.path_allowed(path)?;
+        } else {
+            return Err(PolicyError::NotAReference);
+        }
+        resolve_reference(given).map(|_| ()).map_err(|e| PolicyError::Reference { reference: given.to_string(), why: reference_failure(&e) })
     }
 
     /// A location written out (not a reference).

@@ -189,10 +189,17 @@ impl Store {
 
     /// The live feature set called `name`.
     pub async fn feature_set(&self, name: &str) -> Result<Option<FeatureSet>, StoreError> {
-        let mut tx = self.begin().await?;
-        let set = tx.feature_set(name).await?;
-        tx.commit().await?;
-        Ok(set)
+        let sets = match self {
+            Store::Postgres(p) => {
+                let mut c = p.acquire().await.map_err(query_err("reading a feature set"))?;
+                read_sets!(c, "feature_set", "AND name = $1 AND $2 = $2", name, 0i64)
+            }
+            Store::Sqlite(p) => {
+                let mut c = p.acquire().await.map_err(query_err("reading a feature set"))?;
+                read_sets!(c, "feature_set", "AND name = $1 AND $2 = $2", name, 0i64)
+            }
+        };
+        Ok(sets.into_iter().next())
     }
 
     /// The feature sets that have a member on `source_id` (for refusing its removal).

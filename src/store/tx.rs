@@ -37,7 +37,11 @@ impl Store {
         count_query("begin");
         match self {
             Store::Postgres(p) => p.begin().await.map(Tx::Postgres),
-            Store::Sqlite(p) => p.begin().await.map(Tx::Sqlite),
+            // IMMEDIATE: take the write lock up front. A deferred transaction that reads
+            // first cannot upgrade to a writer once another connection has committed in
+            // between (SQLITE_BUSY at once, whatever the busy timeout), and every
+            // transaction here writes.
+            Store::Sqlite(p) => p.begin_with("BEGIN IMMEDIATE").await.map(Tx::Sqlite),
         }
         .map_err(query_err("opening a transaction"))
     }

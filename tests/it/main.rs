@@ -6,6 +6,7 @@ mod common;
 
 mod auth;
 mod faults;
+mod feature_sets;
 mod limits;
 mod national_ids;
 mod objectstore;

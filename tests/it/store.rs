@@ -170,6 +170,58 @@ async fn postgres_store() {
     leases(&store).await;
 }
 
+/// The two dialects' migrations describe one schema: the same tables with the same
+/// columns, and the same named indexes (the query texts are shared, so a column or an
+/// index missing on one side is a bug there only).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_and_sqlite_schemas_stay_in_step() {
+    use sqlx::Row;
+    use std::collections::BTreeSet;
+    common::pg::install_crypto();
+    let db = common::pg::TestDb::new().await;
+    let pg = Store::open(db.dsn()).await.unwrap();
+    pg.migrate().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let lite = Store::open(&format!("sqlite://{}", dir.path().join("s.db").display())).await.unwrap();
+    lite.migrate().await.unwrap();
+    let (Store::Postgres(pg), Store::Sqlite(lite)) = (pg, lite) else { unreachable!() };
+    let pg_columns: BTreeSet<(String, String)> = sqlx::query("SELECT table_name::text, column_name::text FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> '_sqlx_migrations'")
+        .fetch_all(&pg)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let lite_columns: BTreeSet<(String, String)> = sqlx::query(
+        "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'",
+    )
+    .fetch_all(&lite)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect();
+    assert!(pg_columns.len() > 50, "{pg_columns:?}");
+    assert_eq!(pg_columns.symmetric_difference(&lite_columns).collect::<Vec<_>>(), Vec::<&(String, String)>::new(), "columns on one side only");
+    // Named indexes (those CREATE INDEX makes; constraint indexes are named by each engine).
+    let pg_indexes: BTreeSet<(String, String)> = sqlx::query("SELECT tablename::text, indexname::text FROM pg_indexes WHERE schemaname = 'public' AND indexname NOT LIKE '%_pkey' AND indexname NOT LIKE '%_key'")
+        .fetch_all(&pg)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let lite_indexes: BTreeSet<(String, String)> = sqlx::query("SELECT tbl_name, name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+        .fetch_all(&lite)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert!(pg_indexes.len() > 10, "{pg_indexes:?}");
+    assert_eq!(pg_indexes.symmetric_difference(&lite_indexes).collect::<Vec<_>>(), Vec::<&(String, String)>::new(), "indexes on one side only");
+}
+
 #[test]
 fn migrate_command_on_both_backends() {
     let dir = tempfile::tempdir().unwrap();
