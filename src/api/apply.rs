@@ -68,7 +68,9 @@ pub async fn apply(State(st): State<AppState>, Extension(caller): Extension<Call
     let registered = Registered::of(&state);
     let document = &req.document;
     let mut problems = doc::check(document, &Known { labels: &labels, registered: Some(&registered), prune: req.prune });
-    let changes = if problems.is_empty() { doc::plan(document, &state, req.prune) } else { Vec::new() };
+    // Planned even when the document has problems: which sources and webhooks are new or
+    // changed says which need the checks below, so that every problem is told at once.
+    let changes = doc::plan(document, &state, req.prune);
     // A location the server is to start reading passes its operator's policy. One it
     // already reads is not checked again: a document that changes nothing about a source
     // keeps applying even if, say, the variable a reference names is unset meanwhile.
