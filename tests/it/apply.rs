@@ -358,3 +358,63 @@ fn only_admins_and_engineers_may_apply_and_other_failures_exit_2() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     svc.stop();
 }
+
+/// Runs `program args…` against `svc` with `token`, as a pipeline would: exit code,
+/// stdout, stderr.
+fn pipeline(svc: &Service, token: &str, program: &str, args: &[&str], marker: &std::path::Path) -> (i32, String, String) {
+    let out = Command::new(program)
+        .args(args)
+        .env("ASSAY", env!("CARGO_BIN_EXE_assay"))
+        .env("ASSAY_URL", &svc.url)
+        .env("ASSAY_TOKEN", token)
+        .env("MARKER", marker)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("running {program}: {e}"));
+    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn the_example_document_matches_serve_example_and_the_pipeline_scripts_gate_training() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("assay.db").display());
+    let svc = Service::start(&db, "apply-example", &["--example"], &[]);
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/assay.yaml");
+    // `serve --example` declared the source and `churn` as the file does: only `traffic` is new.
+    assert_eq!(ok(apply(&svc, example, &[])), "+ feature_set traffic\napplied 1 change\n");
+    assert_eq!(ok(apply(&svc, example, &[])), "no changes\n");
+    let out = svc.cli(&["sources", "scan", "example"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let token = create_token(&db, "pipeline", "retrain");
+    let marker = dir.path().join("trained");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/pipeline/gate.sh");
+    let train = ["sh", "-c", "echo done > \"$MARKER\""];
+    let run = |feature_set: &str| {
+        let _ = std::fs::remove_file(&marker);
+        let mut args = vec![script, feature_set];
+        args.extend_from_slice(&train);
+        let r = pipeline(&svc, &token, "sh", &args, &marker);
+        (r.0, r.2, marker.exists())
+    };
+    let (code, err, trained) = run("traffic");
+    assert_eq!((code, trained), (0, true), "{err}");
+    let (code, err, trained) = run("churn");
+    assert_eq!((code, trained), (1, false), "{err}");
+    assert!(err.contains("training stopped"), "{err}");
+    let (code, err, trained) = run("nosuch");
+    assert_eq!((code, trained), (2, false), "{err}");
+    assert!(err.contains("could not decide"), "{err}");
+
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/pipeline/gate.py");
+    let (code, out, err) = pipeline(&svc, &token, "python3", &[script, "traffic"], &marker);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.starts_with("training on traffic"), "{out}");
+    let (code, out, err) = pipeline(&svc, &token, "python3", &[script, "churn"], &marker);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(!out.contains("training on") && err.contains("contaminated:") && err.contains("training stopped"), "{out}\n{err}");
+    let (code, out, err) = pipeline(&svc, &token, "python3", &[script, "nosuch"], &marker);
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(!out.contains("training on"), "{out}");
+    svc.stop();
+}
