@@ -78,12 +78,12 @@ pub async fn run(rules: &RuleSource, args: ApplyArgs) -> anyhow::Result<ExitCode
                 for line in listed {
                     match doc::split_problem(line) {
                         Some((path, _)) => report(&shown, &parsed.lines, path, line),
-                        None => eprintln!("{shown}: {line}"),
+                        None => eprintln!("{shown}: {}", assay::report::printable(line)),
                     }
                     n += 1;
                 }
                 if n == 0 {
-                    eprintln!("{shown}: {head}");
+                    eprintln!("{shown}: {}", assay::report::printable(head));
                 }
                 return Ok(refused(&shown, n.max(1)));
             }
@@ -141,6 +141,8 @@ fn anchored(location: &str, base: &Path) -> String {
 
 /// Prints one problem at its line (or at the file when it has none).
 fn report(shown: &str, lines: &Lines, path: &str, text: &str) {
+    // A problem may quote the document, which is free text.
+    let text = assay::report::printable(text);
     match lines.line(path) {
         Some(line) => eprintln!("{shown}:{line}: {text}"),
         None => eprintln!("{shown}: {text}"),
