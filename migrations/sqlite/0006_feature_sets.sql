@@ -107,6 +107,7 @@ CREATE TABLE alerts (
     label          TEXT NOT NULL,
     status         TEXT NOT NULL CHECK (status IN ('open', 'acknowledged', 'resolved')),
     severity       TEXT NOT NULL,
+    -- The evidence when it (re)opened; the latest is in finding_state.
     matches        BIGINT NOT NULL,
     match_rate     REAL NOT NULL,
     evidence_json  TEXT NOT NULL,
@@ -122,6 +123,23 @@ CREATE TABLE alerts (
 CREATE INDEX alerts_feature_set ON alerts (feature_set_id, status);
 CREATE INDEX alerts_source ON alerts (source_id);
 CREATE INDEX alerts_status ON alerts (status, id);
+
+-- The latest evidence of each finding that alerts, shared by the alerts of every feature
+-- set on it: a scan writes one row per finding, not one per alert (with a thousand
+-- feature sets over a column, a thousand). Alerts read their current match rate,
+-- evidence and last sighting from here.
+CREATE TABLE finding_state (
+    dataset_id    BIGINT NOT NULL REFERENCES datasets (id),
+    column_name   TEXT NOT NULL,
+    label         TEXT NOT NULL,
+    source_id     BIGINT NOT NULL REFERENCES sources (id),
+    matches       BIGINT NOT NULL,
+    match_rate    REAL NOT NULL,
+    evidence_json TEXT NOT NULL,
+    last_seen_ms  BIGINT NOT NULL,
+    scan_id       BIGINT NOT NULL,
+    PRIMARY KEY (dataset_id, column_name, label)
+);
 
 -- Every state change of an alert: who (a token name, or `scan:ID`), when, why.
 CREATE TABLE alert_events (

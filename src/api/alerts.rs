@@ -30,8 +30,8 @@ pub async fn list(State(st): State<AppState>, Query(q): Query<AlertQuery>) -> Re
     if q.status.as_deref().is_some_and(|s| !matches!(s, "open" | "acknowledged" | "resolved")) {
         return Err(ApiError::bad_request("status must be open, acknowledged or resolved"));
     }
-    let before = q.cursor.as_deref().map(|c| c.parse::<i64>().map_err(|_| ApiError::bad_request("cursor: not a cursor from this list"))).transpose()?;
-    let limit = PageQuery { limit: q.limit, cursor: None }.limit();
+    let page = PageQuery { limit: q.limit, cursor: q.cursor.clone() };
+    let (before, limit) = (page.id_cursor()?, page.limit());
     let filter = AlertFilter { status: q.status, feature_set: q.feature_set, source: q.source, label: q.label, before, limit: limit + 1 };
     let mut items = st.store.alerts(&filter).await?;
     let more = items.len() as i64 > limit;

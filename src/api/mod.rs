@@ -197,6 +197,11 @@ impl PageQuery {
     pub fn limit(&self) -> i64 {
         i64::from(self.limit.unwrap_or(100).clamp(1, MAX_PAGE))
     }
+
+    /// The cursor of a list paged by id, newest first (the id to read below).
+    pub fn id_cursor(&self) -> Result<Option<i64>, ApiError> {
+        self.cursor.as_deref().map(|c| c.parse::<i64>().map_err(|_| ApiError::bad_request(format!("cursor `{c}` is not one this API gave")))).transpose()
+    }
 }
 
 /// Checks a name given to the API (sources, tokens): 1-100 letters, digits, `-`, `_` or

@@ -80,8 +80,8 @@ pub struct ReviewQuery {
 /// The review history, newest first.
 #[utoipa::path(get, path = "/api/v1/reviews", tag = "reviews", params(ReviewQuery), responses((status = 200, body = Page<Review>)))]
 pub async fn list(State(st): State<AppState>, Query(q): Query<ReviewQuery>) -> Result<Json<Page<Review>>, ApiError> {
-    let before = q.cursor.as_deref().map(|c| c.parse::<i64>().map_err(|_| ApiError::bad_request("cursor: not a cursor from this list"))).transpose()?;
-    let limit = PageQuery { limit: q.limit, cursor: None }.limit();
+    let page = PageQuery { limit: q.limit, cursor: q.cursor.clone() };
+    let (before, limit) = (page.id_cursor()?, page.limit());
     let filter = ReviewFilter { source: q.source, label: q.label, verdict: q.verdict, before, limit: limit + 1 };
     let mut items = st.store.reviews(&filter).await?;
     let more = items.len() as i64 > limit;

@@ -44,16 +44,13 @@ fn view(s: ScanSummary, source: &str) -> ScanView {
 }
 
 /// Parses a numeric cursor.
-fn id_cursor(q: &PageQuery) -> Result<Option<i64>, ApiError> {
-    q.cursor.as_deref().map(|c| c.parse::<i64>().map_err(|_| ApiError::bad_request(format!("cursor `{c}` is not one this API gave")))).transpose()
-}
 
 /// A source's scans, newest first.
 #[utoipa::path(get, path = "/api/v1/sources/{name}/scans", tag = "scans", params(("name" = String, Path), PageQuery), responses((status = 200, body = Page<ScanView>)))]
 pub async fn list(State(st): State<AppState>, Path(name): Path<String>, Query(q): Query<PageQuery>) -> Result<Json<Page<ScanView>>, ApiError> {
     let src = find(&st, &name).await?;
     let limit = q.limit();
-    let mut rows = st.store.scans_page(src.id, id_cursor(&q)?, limit + 1).await?;
+    let mut rows = st.store.scans_page(src.id, q.id_cursor()?, limit + 1).await?;
     let next_cursor = (rows.len() as i64 > limit).then(|| {
         rows.truncate(limit as usize);
         rows.last().map(|s| s.id.to_string()).unwrap_or_default()
@@ -128,7 +125,7 @@ pub async fn history(State(st): State<AppState>, Path(name): Path<String>, Query
         .into_iter()
         .map(|(label, first, last, scans)| LabelSpan { label, first_seen: time(first), last_seen: time(last), scans })
         .collect();
-    let mut rows = st.store.column_findings(src.id, &q.column, q.label.as_deref(), id_cursor(&page)?, limit + 1).await?;
+    let mut rows = st.store.column_findings(src.id, &q.column, q.label.as_deref(), page.id_cursor()?, limit + 1).await?;
     let next_cursor = (rows.len() as i64 > limit).then(|| {
         rows.truncate(limit as usize);
         rows.last().map(|f| f.id.to_string()).unwrap_or_default()

@@ -7,8 +7,8 @@ use axum::{Extension, Json};
 
 use super::auth::{Audited, Caller};
 use super::error::ApiError;
-use super::extract::{Body, Path};
-use super::{check_name, AppState};
+use super::extract::{Body, Path, Query};
+use super::{check_name, AppState, Page, PageQuery};
 use crate::sources::policy::LocationPolicy;
 use crate::store::{Webhook, WebhookSpec};
 
@@ -33,10 +33,17 @@ pub fn check_spec(spec: &WebhookSpec, policy: &LocationPolicy, at: &str) -> Resu
     Ok(())
 }
 
-/// Lists the webhooks (URLs and secret references, never secrets).
-#[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks", responses((status = 200, body = Vec<Webhook>)))]
-pub async fn list(State(st): State<AppState>) -> Result<Json<Vec<Webhook>>, ApiError> {
-    Ok(Json(st.store.webhooks().await?))
+/// Lists the webhooks by name (URLs and secret references, never secrets).
+#[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks", params(PageQuery), responses((status = 200, body = Page<Webhook>)))]
+pub async fn list(State(st): State<AppState>, Query(q): Query<PageQuery>) -> Result<Json<Page<Webhook>>, ApiError> {
+    // Webhooks are few: paged in memory, by name.
+    let limit = q.limit() as usize;
+    let mut items: Vec<Webhook> = st.store.webhooks().await?.into_iter().filter(|w| q.cursor.as_ref().is_none_or(|c| w.spec.name.as_str() > c.as_str())).collect();
+    let next_cursor = (items.len() > limit).then(|| {
+        items.truncate(limit);
+        items.last().map(|w| w.spec.name.clone()).unwrap_or_default()
+    });
+    Ok(Json(Page { items, next_cursor }))
 }
 
 /// Creates or replaces a webhook by name.

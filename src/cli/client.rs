@@ -53,6 +53,25 @@ impl Client {
         self.send(self.http.post(self.url(path)).json(body)).await
     }
 
+    /// Every item of a paged list (`path` without `limit`/`cursor`), following cursors.
+    pub async fn all_pages<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<Vec<T>> {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut all = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page_path = match &cursor {
+                Some(c) => format!("{path}{sep}limit=1000&cursor={}", segment(c)),
+                None => format!("{path}{sep}limit=1000"),
+            };
+            let page: assay::api::Page<T> = self.get(&page_path).await?;
+            all.extend(page.items);
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => return Ok(all),
+            }
+        }
+    }
+
     /// A POST without a body.
     pub async fn post_empty<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
         self.send(self.http.post(self.url(path))).await

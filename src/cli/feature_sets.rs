@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use clap::Subcommand;
 
-use assay::api::Page;
 use assay::report::printable;
 use assay::store::{FeatureSet, FeatureSetSpec, MemberSpec};
 
@@ -59,20 +58,7 @@ pub async fn run(server: &str, command: FeatureSetsCommand) -> anyhow::Result<Ex
             print_members(&set);
         }
         FeatureSetsCommand::List { format } => {
-            let mut all: Vec<FeatureSet> = Vec::new();
-            let mut cursor: Option<String> = None;
-            loop {
-                let path = match &cursor {
-                    Some(c) => format!("/api/v1/feature-sets?limit=1000&cursor={}", segment(c)),
-                    None => "/api/v1/feature-sets?limit=1000".to_string(),
-                };
-                let page: Page<FeatureSet> = client.get(&path).await?;
-                all.extend(page.items);
-                match page.next_cursor {
-                    Some(c) => cursor = Some(c),
-                    None => break,
-                }
-            }
+            let all: Vec<FeatureSet> = client.all_pages("/api/v1/feature-sets").await?;
             match OutputFormat::or_default(format) {
                 OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&all)?),
                 OutputFormat::Table => {

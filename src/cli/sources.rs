@@ -7,7 +7,6 @@ use std::time::Duration;
 use clap::Subcommand;
 
 use assay::api::sources::{AddSource, ScanNow, SourceView};
-use assay::api::Page;
 
 use super::client::{segment, Client};
 use super::OutputFormat;
@@ -54,20 +53,7 @@ pub async fn run(server: &str, command: SourcesCommand) -> anyhow::Result<ExitCo
             println!("added source {} (next scan {})", v.name, v.next_due_at);
         }
         SourcesCommand::List { format } => {
-            let mut all = Vec::new();
-            let mut cursor: Option<String> = None;
-            loop {
-                let path = match &cursor {
-                    Some(c) => format!("/api/v1/sources?limit=1000&cursor={}", segment(c)),
-                    None => "/api/v1/sources?limit=1000".to_string(),
-                };
-                let page: Page<SourceView> = client.get(&path).await?;
-                all.extend(page.items);
-                match page.next_cursor {
-                    Some(c) => cursor = Some(c),
-                    None => break,
-                }
-            }
+            let all: Vec<SourceView> = client.all_pages("/api/v1/sources").await?;
             match OutputFormat::or_default(format) {
                 OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&all)?),
                 OutputFormat::Table => {

@@ -93,9 +93,11 @@ pub struct AlertFilter {
     pub limit: i64,
 }
 
-pub(super) const SELECT_ALERTS: &str = "SELECT a.id, f.name, s.name, d.name, a.column_name, a.label, a.status, a.severity, a.matches, a.match_rate, \
-     a.evidence_json, a.first_seen_ms, a.last_seen_ms, a.first_scan_id, a.scan_id, a.episode, a.clean_scans, a.updated_ms \
-     FROM alerts a JOIN feature_sets f ON f.id = a.feature_set_id JOIN sources s ON s.id = a.source_id JOIN datasets d ON d.id = a.dataset_id";
+pub(super) const SELECT_ALERTS: &str = "SELECT a.id, f.name, s.name, d.name, a.column_name, a.label, a.status, a.severity, \
+     COALESCE(e.matches, a.matches), COALESCE(e.match_rate, a.match_rate), COALESCE(e.evidence_json, a.evidence_json), a.first_seen_ms, \
+     COALESCE(e.last_seen_ms, a.last_seen_ms), a.first_scan_id, COALESCE(e.scan_id, a.scan_id), a.episode, a.clean_scans, a.updated_ms \
+     FROM alerts a JOIN feature_sets f ON f.id = a.feature_set_id JOIN sources s ON s.id = a.source_id JOIN datasets d ON d.id = a.dataset_id \
+     LEFT JOIN finding_state e ON e.dataset_id = a.dataset_id AND e.column_name = a.column_name AND e.label = a.label";
 
 pub(super) fn alert_row<R: Row>(r: &R) -> Alert
 where
@@ -206,6 +208,8 @@ struct Rule {
     member_id: i64,
     columns: Option<Vec<String>>,
     allow: HashSet<String>,
+    /// The missing columns as stored (JSON), rewritten only when they change.
+    missing: String,
 }
 
 impl Rule {
@@ -258,7 +262,7 @@ impl Tx {
         let columns_now: HashMap<i64, HashSet<String>> = now.iter().filter(|(d, _)| touched_ds.contains(d)).map(|(d, cols)| (*d, cols.keys().cloned().collect())).collect();
         let changes = self.sync_columns(src.id, scan_id, &touched_ds, &columns_now).await?;
 
-        const MEMBERS: &str = "SELECT m.feature_set_id, m.id, m.columns_json, m.allow_json FROM feature_set_members m \
+        const MEMBERS: &str = "SELECT m.feature_set_id, m.id, m.columns_json, m.allow_json, m.missing_json FROM feature_set_members m \
                                JOIN feature_sets f ON f.id = m.feature_set_id WHERE m.source_id = $1 AND f.removed_ms IS NULL ORDER BY m.id";
         let rules: Vec<Rule> = on_tx!(self, "contamination", |c| sqlx::query(MEMBERS)
             .bind(src.id)
@@ -271,6 +275,7 @@ impl Tx {
                 member_id: r.get(1),
                 columns: r.get::<Option<String>, _>(2).and_then(|s| serde_json::from_str(&s).ok()),
                 allow: serde_json::from_str::<Vec<String>>(&r.get::<String, _>(3)).unwrap_or_default().into_iter().collect(),
+                missing: r.get(4),
             })
             .collect());
         if rules.is_empty() || touched_ds.is_empty() {
@@ -280,8 +285,12 @@ impl Tx {
         for r in &rules {
             if let Some(cols) = &r.columns {
                 let missing: Vec<&String> = cols.iter().filter(|c| !changes.present.contains(c.as_str())).collect();
+                let missing = serde_json::to_string(&missing).unwrap_or_else(|_| "[]".into());
+                if missing == r.missing {
+                    continue;
+                }
                 on_tx!(self, "contamination", |c| sqlx::query("UPDATE feature_set_members SET missing_json = $1 WHERE id = $2")
-                    .bind(serde_json::to_string(&missing).unwrap_or_else(|_| "[]".into()))
+                    .bind(&missing)
                     .bind(r.member_id)
                     .execute(c)
                     .await
@@ -291,24 +300,27 @@ impl Tx {
         }
 
         // What should be alerting: (feature set, dataset, column, label) → what it holds.
-        let mut wanted: BTreeMap<(i64, i64, String, String), Held> = BTreeMap::new();
+        let removed_held = Held { matches: 0, match_rate: 0.0, evidence: Vec::new(), fingerprints: Vec::new() };
+        let mut wanted: BTreeMap<(i64, i64, String, String), &Held> = BTreeMap::new();
         for r in &rules {
             for d in &touched_ds {
-                for (column, labels) in now.get(d).into_iter().flatten() {
-                    if !r.covers(column) {
-                        continue;
-                    }
+                let Some(cols) = now.get(d) else { continue };
+                // A member names a few columns of a wide dataset: look those up.
+                let covered: Box<dyn Iterator<Item = (&String, &HashMap<String, Held>)>> = match &r.columns {
+                    Some(names) => Box::new(names.iter().filter_map(|n| cols.get_key_value(n))),
+                    None => Box::new(cols.iter()),
+                };
+                for (column, labels) in covered {
                     for (label, held) in labels {
                         if !r.allow.contains(label) {
-                            wanted.insert((r.feature_set_id, *d, column.clone(), label.clone()), held.clone());
+                            wanted.insert((r.feature_set_id, *d, column.clone(), label.clone()), held);
                         }
                     }
                 }
             }
             for (d, column) in &changes.removed {
                 if r.covers(column) && !r.allow.contains(COLUMN_REMOVED) {
-                    let held = Held { matches: 0, match_rate: 0.0, evidence: Vec::new(), fingerprints: Vec::new() };
-                    wanted.insert((r.feature_set_id, *d, column.clone(), COLUMN_REMOVED.to_string()), held);
+                    wanted.insert((r.feature_set_id, *d, column.clone(), COLUMN_REMOVED.to_string()), &removed_held);
                 }
             }
         }
@@ -346,26 +358,20 @@ impl Tx {
         let actor = format!("scan:{scan_id}");
         let mut announce: Vec<Announce> = Vec::new();
         let mut changed_sets: HashSet<i64> = HashSet::new();
+        // Per finding that alerts: its evidence, and the open alerts to reset.
+        let mut still: BTreeMap<(i64, String, String), (&Held, Vec<i64>)> = BTreeMap::new();
         for (key, held) in &wanted {
             let (fs, d, column, label) = key;
             if held_back.contains(&(*d, column.clone(), label.clone())) {
                 continue;
             }
+            still.entry((*d, column.clone(), label.clone())).or_insert_with(|| (held, Vec::new()));
             let evidence = serde_json::to_string(&held.evidence).unwrap_or_else(|_| "[]".into());
             match existing.get(key) {
                 Some(e) if e.status != "resolved" => {
-                    const UPDATE: &str = "UPDATE alerts SET matches = $1, match_rate = $2, evidence_json = $3, last_seen_ms = $4, scan_id = $5, clean_scans = 0, updated_ms = $4 WHERE id = $6";
-                    on_tx!(self, "contamination", |c| sqlx::query(UPDATE)
-                        .bind(held.matches)
-                        .bind(held.match_rate)
-                        .bind(&evidence)
-                        .bind(ms(at))
-                        .bind(scan_id)
-                        .bind(e.id)
-                        .execute(c)
-                        .await
-                        .map(|_| ())
-                        .map_err(query_err("updating an alert"))?);
+                    if e.clean_scans != 0 {
+                        still.entry((*d, column.clone(), label.clone())).or_insert_with(|| (held, Vec::new())).1.push(e.id);
+                    }
                 }
                 Some(e) => {
                     const REOPEN: &str = "UPDATE alerts SET status = 'open', matches = $1, match_rate = $2, evidence_json = $3, last_seen_ms = $4, scan_id = $5, \
@@ -411,6 +417,34 @@ impl Tx {
                     announce.push(Announce::Alert("alert.opened", id));
                     changed_sets.insert(*fs);
                 }
+            }
+        }
+        // The latest evidence of every finding that alerts: one row per finding, however
+        // many feature sets alert on it; open alerts read it from there.
+        for ((d, column, label), (held, reset)) in &still {
+            const STATE: &str = "INSERT INTO finding_state (dataset_id, column_name, label, source_id, matches, match_rate, evidence_json, last_seen_ms, scan_id) \
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dataset_id, column_name, label) DO UPDATE SET \
+                                 matches = excluded.matches, match_rate = excluded.match_rate, evidence_json = excluded.evidence_json, \
+                                 last_seen_ms = excluded.last_seen_ms, scan_id = excluded.scan_id";
+            on_tx!(self, "contamination", |c| sqlx::query(STATE)
+                .bind(d)
+                .bind(column)
+                .bind(label)
+                .bind(src.id)
+                .bind(held.matches)
+                .bind(held.match_rate)
+                .bind(serde_json::to_string(&held.evidence).unwrap_or_else(|_| "[]".into()))
+                .bind(ms(at))
+                .bind(scan_id)
+                .execute(c)
+                .await
+                .map(|_| ())
+                .map_err(query_err("recording a finding's evidence"))?);
+            // Alerts that had counted clean scans start again.
+            if !reset.is_empty() {
+                let ids = reset.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                let sql = format!("UPDATE alerts SET clean_scans = 0, updated_ms = $1 WHERE id IN ({ids})");
+                on_tx!(self, "contamination", |c| sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(ms(at)).execute(c).await.map(|_| ()).map_err(query_err("updating alerts"))?);
             }
         }
         // Open alerts of the columns this scan looked at that no longer hold their label.

@@ -74,8 +74,9 @@ impl Store {
             .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6), r.get(7), r.get(8), r.get(9)))
             .collect());
         let Some(fs_id) = rows.first().map(|r| r.0) else { return Ok(None) };
-        const ALERTS: &str = "SELECT a.id, s.name, d.name, a.column_name, a.label, a.severity, a.match_rate, a.status FROM alerts a \
+        const ALERTS: &str = "SELECT a.id, s.name, d.name, a.column_name, a.label, a.severity, COALESCE(e.match_rate, a.match_rate), a.status FROM alerts a \
                               JOIN sources s ON s.id = a.source_id JOIN datasets d ON d.id = a.dataset_id \
+                              LEFT JOIN finding_state e ON e.dataset_id = a.dataset_id AND e.column_name = a.column_name AND e.label = a.label \
                               WHERE a.feature_set_id = $1 AND a.status <> 'resolved' ORDER BY a.id";
         let alerts: Vec<(i64, String, String, String, String, String, f64, String)> = on_pool!(self, "gate", |p| sqlx::query(ALERTS)
             .bind(fs_id)

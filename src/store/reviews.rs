@@ -312,3 +312,30 @@ impl Tx {
         Ok((review_id, events))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn held(rate: f64, fingerprints: &[&str]) -> Held {
+        Held { matches: 1, match_rate: rate, evidence: Vec::new(), fingerprints: fingerprints.iter().map(|f| f.to_string()).collect() }
+    }
+
+    #[test]
+    fn a_dismissal_lapses_only_when_the_evidence_changes_materially() {
+        let s = Suppression { match_rate: 0.02, fingerprints: vec!["a1".into(), "b2".into(), "c3".into()] };
+        // The same values, a rate that moves with sampling: still suppressed.
+        assert_eq!(lapse_reason(&s, &held(0.02, &["a1", "b2"]), 3.0), None);
+        assert_eq!(lapse_reason(&s, &held(0.05, &["a1", "c3", "d4"]), 3.0), None, "some new values among seen ones");
+        // Three times the rate, or only values never seen when it was dismissed: lapsed.
+        assert!(lapse_reason(&s, &held(0.06, &["a1"]), 3.0).unwrap().contains("match rate"));
+        assert!(lapse_reason(&s, &held(0.02, &["e5", "f6"]), 3.0).unwrap().contains("none of which"));
+        // A removed column has neither rate nor values: its dismissal holds.
+        let removed = Suppression { match_rate: 0.0, fingerprints: Vec::new() };
+        assert_eq!(lapse_reason(&removed, &held(0.0, &[]), 3.0), None);
+        // Dismissed without fingerprints (an engine without a key): the rate still counts.
+        let bare = Suppression { match_rate: 0.01, fingerprints: Vec::new() };
+        assert_eq!(lapse_reason(&bare, &held(0.02, &["x"]), 3.0), None);
+        assert!(lapse_reason(&bare, &held(0.1, &["x"]), 3.0).is_some());
+    }
+}

@@ -191,6 +191,13 @@ fn story(db: &str, pg: &common::pg::TestDb, rt: &tokio::runtime::Runtime) {
     std::fs::write(&file, std::fs::read_to_string(&file).unwrap().replace("\"fail\"", "\"pass\"")).unwrap();
     assert_eq!(svc.cli_as(&pipeline, &["verify", file.to_str().unwrap()]).status.code(), Some(1));
 
+    // --rescan scans the members now and answers from those scans.
+    let before: Value = serde_json::from_str(&svc.get("/api/v1/feature-sets/churn/gate")).unwrap();
+    let out = svc.cli_as(&pipeline, &["gate", "churn", "--rescan", "--format", "json", "--timeout", "2m"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let after = json(&out);
+    assert!(after["scans"].as_array().unwrap().iter().zip(before["scans"].as_array().unwrap()).all(|(a, b)| a.as_i64() > b.as_i64()), "{before}\n{after}");
+
     // Cannot decide: an unknown feature set, a bad token, the server down.
     assert_eq!(svc.cli(&["gate", "no-such-set"]).status.code(), Some(2));
     assert_eq!(svc.cli_as("assay_0000", &["gate", "churn"]).status.code(), Some(2));
