@@ -110,7 +110,7 @@ fn snapshot(svc: &Service) -> Value {
             m.as_object_mut().unwrap().remove("not_seen");
         }
     }
-    serde_json::json!({ "sources": sources, "webhooks": json(svc, "/api/v1/webhooks"), "feature_sets": sets })
+    serde_json::json!({ "sources": sources, "webhooks": json(svc, "/api/v1/webhooks?limit=1000")["items"], "feature_sets": sets })
 }
 
 fn names(v: &Value, kind: &str) -> Vec<String> {
@@ -218,6 +218,29 @@ fn story(db: &str) {
     assert_eq!(names(&snapshot(&svc), "sources"), ["lake", "scratch"]);
     // Without --prune it may: the source stays registered.
     assert!(ok(apply(&svc, &keeps, &[])).ends_with("applied 1 change\n"));
+
+    // Applies at once are serialized: one makes the changes, the others find nothing to do
+    // (without the lock, two would plan the same creation and one would fail on it).
+    let race = repo.write("race.yaml", "sources:\n  - name: raced\n    location: data\nfeature_sets:\n  - name: raced\n    members:\n      - source: raced\n");
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_assay"))
+                .args(["apply", "-f", &race])
+                .env("ASSAY_URL", &svc.url)
+                .env("ASSAY_TOKEN", &svc.token)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outs: Vec<Output> = runs.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+    for o in &outs {
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    let mut said: Vec<String> = outs.iter().map(|o| text(&o.stdout)).collect();
+    said.sort();
+    assert_eq!(said, ["+ source raced\n+ feature_set raced\napplied 2 changes\n", "no changes\n", "no changes\n", "no changes\n"]);
     svc.stop();
 }
 
