@@ -107,6 +107,9 @@ enum Command {
         #[arg(long, env = "ASSAY_URL", default_value = "http://127.0.0.1:8080")]
         server: String,
     },
+    /// Make a running `assay serve` hold the sources, webhooks and feature sets a file
+    /// declares (exit 0 applied, 1 the file is refused, 2 any other error).
+    Apply(cli::apply::ApplyArgs),
     /// API tokens: create (in the store directly), list and revoke (on a running serve).
     Tokens {
         #[command(subcommand)]
@@ -162,6 +165,7 @@ fn run() -> anyhow::Result<ExitCode> {
             Ok(cli::runtime()?.block_on(cli::gate::gate(&server, args)))
         }
         Command::Verify { file, public_key, server } => Ok(cli::runtime()?.block_on(cli::gate::verify(&server, &file, public_key))),
+        Command::Apply(args) => cli::runtime()?.block_on(cli::apply::run(&src, args)),
         Command::Tokens { command } => cli::runtime()?.block_on(cli::tokens::run(command)),
         Command::Migrate { database_url } => cli::runtime()?.block_on(cli::serve::migrate(&database_url)).map(|()| ExitCode::SUCCESS),
         Command::Rules { command: RulesCommand::Check } => cli::scan::rules_check(&src),

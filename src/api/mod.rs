@@ -10,6 +10,7 @@
 //! Never here: a raw matched value (the store holds masked evidence only) or what a
 //! credential reference points to (`sources::policy` decides what may be read).
 
+pub mod apply;
 pub mod audit;
 pub mod auth;
 pub mod error;
@@ -145,6 +146,7 @@ routes! {
     get    "/api/v1/webhooks"                          ENGINEERS "webhooks.list"   => webhooks::list;
     put    "/api/v1/webhooks/{name}"                   ENGINEERS "webhooks.put"    => webhooks::put;
     delete "/api/v1/webhooks/{name}"                   ENGINEERS "webhooks.remove" => webhooks::remove;
+    post   "/api/v1/apply"                             ENGINEERS "apply"           => apply::apply;
 }
 
 /// The API's routes, each behind its guard.

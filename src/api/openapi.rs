@@ -9,7 +9,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::OpenApi;
 
-use super::{alerts, audit, feature_sets, health, reviews, scans, sources, tokens, webhooks, AppState, ROUTES};
+use super::{alerts, apply, audit, feature_sets, health, reviews, scans, sources, tokens, webhooks, AppState, ROUTES};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -25,6 +25,7 @@ use super::{alerts, audit, feature_sets, health, reviews, scans, sources, tokens
         alerts::list, alerts::get, alerts::acknowledge,
         reviews::list, reviews::add,
         webhooks::list, webhooks::put, webhooks::remove,
+        apply::apply,
     ),
     components(schemas(super::ErrorBody, super::error::ErrorDetail, crate::store::Role, crate::store::AuditEntry)),
 )]

@@ -13,6 +13,7 @@ use super::{check_name, AppState, Page, PageQuery};
 use crate::config::{format_duration, parse_duration};
 use crate::schedule::ScanNowResult;
 use crate::sources::location::{redact, Location};
+use crate::sources::policy::LocationPolicy;
 use crate::store::{NewSource, SourceRow};
 
 /// Most `tables` selectors a source may carry, and the longest one.
@@ -132,29 +133,8 @@ pub async fn get(State(st): State<AppState>, Path(name): Path<String>) -> Result
 #[utoipa::path(post, path = "/api/v1/sources", tag = "sources", request_body = AddSource,
     responses((status = 201, body = SourceView), (status = 400, body = super::ErrorBody), (status = 403, body = super::ErrorBody), (status = 409, body = super::ErrorBody)))]
 pub async fn add(State(st): State<AppState>, Extension(caller): Extension<Caller>, Body(req): Body<AddSource>) -> Result<(StatusCode, Audited, Json<SourceView>), ApiError> {
-    check_name("source", &req.name)?;
-    if req.location.len() > MAX_LOCATION_LEN {
-        return Err(ApiError::bad_request(format!("the location is longer than {MAX_LOCATION_LEN} bytes")));
-    }
-    if req.tables.len() > MAX_TABLES || req.tables.iter().any(|t| t.is_empty() || t.len() > MAX_TABLE_LEN || t.chars().any(char::is_control)) {
-        return Err(ApiError::bad_request(format!("tables: at most {MAX_TABLES} selectors of 1-{MAX_TABLE_LEN} printable characters")));
-    }
-    // The policy first: nothing is resolved or opened before the operator's rules allow it.
-    st.settings.policy.check(&req.location).map_err(|e| ApiError::forbidden(e.to_string()))?;
-    Location::parse(&req.location).map_err(|e| {
-        // What a reference holds is never quoted back, not even redacted.
-        if req.location.starts_with("env:") || req.location.starts_with("file:") && !req.location.starts_with("file://") {
-            ApiError::bad_request(format!("`{}` does not hold a supported location (a path, s3://, gs://, az://, abfs[s]:// URL or postgres:// DSN)", req.location))
-        } else {
-            ApiError::bad_request(e.to_string())
-        }
-    })?;
-    let interval = parse_duration(req.interval.as_deref().unwrap_or("1h")).map_err(ApiError::bad_request)?;
-    let sample_rows = req.sample_rows.unwrap_or(1000);
-    if !(1..=MAX_SAMPLE_ROWS).contains(&sample_rows) {
-        return Err(ApiError::bad_request(format!("sample_rows must be between 1 and {MAX_SAMPLE_ROWS}")));
-    }
-    let new = NewSource { name: req.name, location: req.location, tables: req.tables, interval, sample_rows };
+    let new = check_source(&req)?;
+    check_location(&st.settings.policy, &new.location)?;
     let mut tx = st.store.begin().await?;
     let row = tx.add_source(&new, st.store.now().await?).await?;
     tx.audit(&caller.audit(StatusCode::CREATED, format!("source:{}", row.name), Some(format!("location {}", redact(&row.location))))).await?;
@@ -237,4 +217,53 @@ pub async fn columns(State(st): State<AppState>, Path(name): Path<String>) -> Re
 /// The live source called `name`, or 404.
 pub async fn find(st: &AppState, name: &str) -> Result<SourceRow, ApiError> {
     st.store.source(name).await?.ok_or_else(|| ApiError::not_found(format!("no source named `{name}`")))
+}
+
+/// A fault in a requested source, naming the field it is in (`assay apply` reports it at
+/// that field's line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> ApiError {
+        ApiError::bad_request(e.message)
+    }
+}
+
+/// Checks a requested source's name, location length, tables, interval and sample size,
+/// with the defaults filled in. No I/O: clients run it too (`assay apply` before sending).
+pub fn check_source(req: &AddSource) -> Result<NewSource, FieldError> {
+    let fault = |field, message: String| FieldError { field, message };
+    check_name("source", &req.name).map_err(|e| fault("name", e.message))?;
+    if req.location.len() > MAX_LOCATION_LEN {
+        return Err(fault("location", format!("the location is longer than {MAX_LOCATION_LEN} bytes")));
+    }
+    if req.tables.len() > MAX_TABLES || req.tables.iter().any(|t| t.is_empty() || t.len() > MAX_TABLE_LEN || t.chars().any(char::is_control)) {
+        return Err(fault("tables", format!("tables: at most {MAX_TABLES} selectors of 1-{MAX_TABLE_LEN} printable characters")));
+    }
+    let interval = parse_duration(req.interval.as_deref().unwrap_or("1h")).map_err(|e| fault("interval", e))?;
+    let sample_rows = req.sample_rows.unwrap_or(1000);
+    if !(1..=MAX_SAMPLE_ROWS).contains(&sample_rows) {
+        return Err(fault("sample_rows", format!("sample_rows must be between 1 and {MAX_SAMPLE_ROWS}")));
+    }
+    Ok(NewSource { name: req.name.clone(), location: req.location.clone(), tables: req.tables.clone(), interval, sample_rows })
+}
+
+/// Checks that this server may read `location` (its operator's policy, which also refuses a
+/// credential written into it: 403) and that it is a location at all (400).
+pub fn check_location(policy: &LocationPolicy, location: &str) -> Result<(), ApiError> {
+    // The policy first: nothing is resolved or opened before the operator's rules allow it.
+    policy.check(location).map_err(|e| ApiError::forbidden(e.to_string()))?;
+    Location::parse(location).map_err(|e| {
+        // What a reference holds is never quoted back, not even redacted.
+        if location.starts_with("env:") || location.starts_with("file:") && !location.starts_with("file://") {
+            ApiError::bad_request(format!("`{location}` does not hold a supported location (a path, s3://, gs://, az://, abfs[s]:// URL or postgres:// DSN)"))
+        } else {
+            ApiError::bad_request(e.to_string())
+        }
+    })?;
+    Ok(())
 }

@@ -19,6 +19,17 @@ pub fn segment(name: &str) -> String {
     utf8_percent_encode(name, SEGMENT).to_string()
 }
 
+/// The server's refusal of a request: its status and the API error's code and message
+/// (a command that tells refusals apart downcasts the `anyhow::Error` to it).
+#[derive(Debug, thiserror::Error)]
+#[error("{status}: {message}{hint}")]
+pub struct Refused {
+    pub status: reqwest::StatusCode,
+    pub code: String,
+    pub message: String,
+    hint: &'static str,
+}
+
 /// A client of a running `assay serve`.
 pub struct Client {
     base: String,
@@ -88,12 +99,12 @@ impl Client {
         let status = resp.status();
         let bytes = resp.bytes().await.with_context(|| format!("reading the answer of {}", self.base))?;
         if !status.is_success() {
-            let message = serde_json::from_slice::<ErrorBody>(&bytes).map(|b| b.error.message).unwrap_or_else(|_| "request failed".into());
+            let (code, message) = serde_json::from_slice::<ErrorBody>(&bytes).map(|b| (b.error.code, b.error.message)).unwrap_or_else(|_| (String::new(), "request failed".into()));
             let hint = match (status.as_u16(), self.token.is_some()) {
                 (401, false) => " (set ASSAY_TOKEN to a token from `assay tokens create`)",
                 _ => "",
             };
-            anyhow::bail!("{status}: {message}{hint}");
+            return Err(Refused { status, code, message, hint }.into());
         }
         Ok(bytes)
     }

@@ -3,6 +3,7 @@
 //! clients of a running `assay serve` (`client.rs`), so they go through the same roles and
 //! audit log as every other client.
 
+pub mod apply;
 pub mod client;
 pub mod feature_sets;
 pub mod gate;

@@ -181,7 +181,7 @@ fn reference_failure(e: &super::location::LocationError) -> String {
 }
 
 /// The kind of credential written into a URL-shaped location, if any.
-fn inline_credential(given: &str) -> Option<&'static str> {
+pub fn inline_credential(given: &str) -> Option<&'static str> {
     if let Ok(url) = url::Url::parse(given) {
         if url.password().is_some() {
             return Some("a password in the URL");

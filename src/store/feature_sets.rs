@@ -229,6 +229,15 @@ impl Tx {
         Ok(sets.into_iter().next())
     }
 
+    /// Every live feature set, by name, read through this transaction.
+    pub async fn all_feature_sets(&mut self) -> Result<Vec<FeatureSet>, StoreError> {
+        let sets = match self {
+            Tx::Postgres(t) => read_sets!(&mut **t, "feature_sets", "AND $1 = $1 AND $2 = $2 ORDER BY name", "", 0i64),
+            Tx::Sqlite(t) => read_sets!(&mut **t, "feature_sets", "AND $1 = $1 AND $2 = $2 ORDER BY name", "", 0i64),
+        };
+        Ok(sets)
+    }
+
     /// Creates the feature set, or replaces the one with its name (description, owner,
     /// members and webhooks all become what `spec` says). Members name live sources and
     /// webhooks live webhooks, else `Unknown`. Returns the stored set and whether it is new.

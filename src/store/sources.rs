@@ -119,4 +119,62 @@ impl Tx {
             .rows_affected());
         Ok(n > 0)
     }
+
+    /// The live sources, by name, read through this transaction.
+    pub async fn list_sources(&mut self) -> Result<Vec<SourceRow>, StoreError> {
+        const SQL: &str = "SELECT id, name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms, consecutive_failures \
+                           FROM sources WHERE removed_ms IS NULL ORDER BY name";
+        let rows = on_tx!(self, "list_sources", |c| sqlx::query(SQL).fetch_all(c).await.map_err(query_err("listing sources"))?.iter().map(source_row).collect::<Vec<_>>());
+        Ok(rows)
+    }
+
+    /// Changes a live source's location, tables, interval and sample size (its id, and so
+    /// its history and the feature-set members on it, stay). A new location or tables are a
+    /// new thing to read, so it is due at once; a new interval makes it due no later than
+    /// one interval from now. Returns whether it existed.
+    pub async fn update_source(&mut self, new: &NewSource, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        const SQL: &str = "UPDATE sources SET \
+                             next_due_ms = CASE WHEN location <> $1 OR tables_json <> $2 THEN $5 \
+                                                WHEN next_due_ms > $6 THEN $6 ELSE next_due_ms END, \
+                             location = $1, tables_json = $2, interval_secs = $3, sample_rows = $4 \
+                           WHERE name = $7 AND removed_ms IS NULL";
+        let tables = serde_json::to_string(&new.tables).unwrap_or_else(|_| "[]".into());
+        let n = on_tx!(self, "update_source", |c| sqlx::query(SQL)
+            .bind(&new.location)
+            .bind(&tables)
+            .bind(new.interval.as_secs() as i64)
+            .bind(new.sample_rows)
+            .bind(ms(now))
+            .bind(ms_after(now, new.interval))
+            .bind(&new.name)
+            .execute(c)
+            .await
+            .map_err(query_err(format!("updating source `{}`", new.name)))?
+            .rows_affected());
+        Ok(n > 0)
+    }
+
+    /// Serializes this transaction with every other one that takes this lock (`assay
+    /// apply`), so that what it reads of the registry is still so when it writes.
+    ///
+    /// # Transactions, locks, and timeouts
+    /// Postgres: a transaction-scoped advisory lock, released at commit or rollback; a
+    /// second caller waits for it. SQLite: the database's write lock, taken now rather than
+    /// at the first write (where a writer that committed in between would make the upgrade
+    /// fail); a second writer waits up to the pool's busy timeout.
+    pub async fn lock_registry(&mut self) -> Result<(), StoreError> {
+        /// The advisory lock's key: "assay-ap" in ASCII, so that it names what holds it.
+        const KEY: i64 = 0x6173_7361_792d_6170;
+        match self {
+            Tx::Postgres(t) => {
+                count_query("lock_registry");
+                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(KEY).execute(&mut **t).await.map(|_| ()).map_err(query_err("locking the registry"))
+            }
+            Tx::Sqlite(t) => {
+                count_query("lock_registry");
+                // Any write statement takes the write lock, even one that changes no row.
+                sqlx::query("UPDATE sources SET id = id WHERE 0 = 1").execute(&mut **t).await.map(|_| ()).map_err(query_err("locking the registry"))
+            }
+        }
+    }
 }

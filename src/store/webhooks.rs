@@ -163,4 +163,11 @@ impl Tx {
             .map_err(query_err("dead-lettering a removed webhook's deliveries"))?);
         Ok(true)
     }
+
+    /// Every live webhook, by name, read through this transaction.
+    pub async fn webhooks(&mut self) -> Result<Vec<Webhook>, StoreError> {
+        let sql = format!("{SELECT} ORDER BY name");
+        let rows = on_tx!(self, "webhooks", |c| sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).fetch_all(c).await.map_err(query_err("listing webhooks"))?.iter().map(webhook_row).collect::<Vec<_>>());
+        Ok(rows)
+    }
 }

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod apply;
 mod auth;
 mod faults;
 mod feature_sets;
