@@ -103,11 +103,17 @@ impl Setup {
         Setup { rt, dir, db, store, _pg: pg }
     }
 
-    /// Writes the data: a directory with one CSV file whose `contact_1..=columns` hold
-    /// e-mail addresses.
-    fn data(&self, columns: usize) -> std::path::PathBuf {
+    /// The source's directory (created empty).
+    fn lake(&self) -> std::path::PathBuf {
         let data = self.dir.path().join("lake");
         std::fs::create_dir_all(&data).unwrap();
+        data
+    }
+
+    /// Writes the data: one CSV file in [`Setup::lake`] whose `contact_1..=columns` hold
+    /// e-mail addresses.
+    fn data(&self, columns: usize) {
+        let data = self.lake();
         let mut csv = String::from("id");
         for c in 1..=columns {
             csv.push_str(&format!(",contact_{c}"));
@@ -121,16 +127,19 @@ impl Setup {
             csv.push('\n');
         }
         std::fs::write(data.join("customers.csv"), csv).unwrap();
-        data
     }
 
-    /// Through `svc`, as users do: registers the source `customers` over [`Setup::data`],
+    /// Through `svc`, as users do: registers the source `customers` over [`Setup::lake`],
     /// declares the webhooks (global, or linked to `fs1`) and `feature_sets` feature sets
-    /// (`fs1`…) each declaring every column free of labels, then scans the source. Every
-    /// (feature set, contact column) becomes an alert, and every gate fails.
+    /// (`fs1`…) each declaring every column free of labels, writes the data
+    /// ([`Setup::data`]) and scans the source. Every (feature set, contact column) becomes
+    /// an alert, and every gate fails.
+    ///
+    /// The data comes last: a scan skips files it has read unchanged, so had the scheduled
+    /// scan that follows registration read the file before the feature sets existed, no
+    /// later scan would look at its columns again.
     fn contaminate(&self, svc: &Service, columns: usize, feature_sets: usize, hooks: &[Hook], receiver: &Receiver) {
-        let data = self.data(columns);
-        svc.add("customers", &data.display().to_string(), &["--interval", "1h"]);
+        svc.add("customers", &self.lake().display().to_string(), &["--interval", "1h"]);
         for h in hooks {
             let spec = WebhookSpec { name: h.name.into(), url: receiver.url(h.path), secret: h.secret.clone(), format: h.format, global: h.global };
             let (code, body) = svc.call("PUT", &format!("/api/v1/webhooks/{}", h.name), &serde_json::to_vec(&spec).unwrap());
@@ -148,6 +157,7 @@ impl Setup {
             let (code, body) = svc.call("POST", "/api/v1/feature-sets", &serde_json::to_vec(&spec).unwrap());
             assert_eq!(code, 201, "declaring feature set fs{f}: {body}");
         }
+        self.data(columns);
         let out = svc.cli(&["sources", "scan", "customers"]);
         assert!(out.status.success(), "scanning: {}", String::from_utf8_lossy(&out.stderr));
     }
