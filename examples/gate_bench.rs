@@ -91,7 +91,7 @@ async fn main() {
             members: vec![member(0, vec![f % COLUMNS, 7, 27]), member(1 + f % 98, vec![f % COLUMNS, (f + 1) % COLUMNS]), member(1 + (f * 7) % 98, vec![(f * 3) % COLUMNS])],
         };
         let mut tx = store.begin().await.unwrap();
-        tx.put_feature_set(&spec, Utc::now()).await.unwrap();
+        tx.put_feature_set(&spec, Utc::now(), &policy).await.unwrap();
         tx.commit().await.unwrap();
     }
     let first = record(&store, &sources[0], &policy).await;

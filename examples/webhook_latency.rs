@@ -100,7 +100,7 @@ async fn main() {
             webhooks: vec![],
             members: vec![MemberSpec { source: source.clone(), columns: Some(vec!["plan".into(), "notes".into()]), allow: vec![] }],
         };
-        tx.put_feature_set(&spec, now).await.unwrap();
+        tx.put_feature_set(&spec, now, &assay::store::AlertPolicy::default()).await.unwrap();
     }
     tx.commit().await.unwrap();
 

@@ -74,3 +74,13 @@ pub async fn acknowledge(State(st): State<AppState>, Extension(caller): Extensio
     tx.commit().await?;
     Ok((Audited, Json(alert)))
 }
+
+/// The webhook deliveries of an alert's events: attempts, status codes, next retry, and
+/// why one was dead-lettered.
+#[utoipa::path(get, path = "/api/v1/alerts/{id}/deliveries", tag = "alerts", params(("id" = i64, Path)), responses((status = 200, body = Vec<crate::store::Delivery>), (status = 404, body = super::ErrorBody)))]
+pub async fn deliveries(State(st): State<AppState>, Path(id): Path<i64>) -> Result<Json<Vec<crate::store::Delivery>>, ApiError> {
+    if st.store.alert(id).await?.is_none() {
+        return Err(ApiError::not_found(format!("no alert {id}")));
+    }
+    Ok(Json(st.store.deliveries(id).await?))
+}

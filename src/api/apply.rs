@@ -109,7 +109,7 @@ pub async fn apply(State(st): State<AppState>, Extension(caller): Extension<Call
         return Err(refusal(&problems));
     }
     if !req.dry_run {
-        make(&mut tx, document, &changes, &caller.name, now).await.map_err(|e| match e {
+        make(&mut tx, document, &changes, &caller.name, now, st.scheduler.alert_policy()).await.map_err(|e| match e {
             // Checked above under the lock; seen only if the store disagrees with the check.
             StoreError::Unknown { .. } => ApiError::conflict(e.to_string()),
             e => e.into(),
@@ -117,6 +117,8 @@ pub async fn apply(State(st): State<AppState>, Extension(caller): Extension<Call
     }
     tx.audit(&caller.audit(StatusCode::OK, "document", Some(doc::summary(&changes, req.dry_run)))).await?;
     tx.commit().await?;
+    // Declarations over data already scanned may have opened alerts.
+    st.scheduler.notify_outbox();
     Ok((Audited, Json(ApplyAnswer { dry_run: req.dry_run, changes })))
 }
 
@@ -143,7 +145,7 @@ fn refusal(problems: &[Problem]) -> ApiError {
 }
 
 /// Makes `changes` (a plan of `document`) in `tx`, in the plan's order.
-async fn make(tx: &mut Tx, document: &Document, changes: &[Change], actor: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+async fn make(tx: &mut Tx, document: &Document, changes: &[Change], actor: &str, now: DateTime<Utc>, policy: &crate::store::AlertPolicy) -> Result<(), StoreError> {
     for c in changes {
         match (c.kind, c.op) {
             (Kind::Source, Op::Create | Op::Update) => {
@@ -161,7 +163,7 @@ async fn make(tx: &mut Tx, document: &Document, changes: &[Change], actor: &str,
             }
             (Kind::FeatureSet, Op::Create | Op::Update) => {
                 if let Some(f) = document.feature_sets.iter().find(|f| f.name == c.name) {
-                    tx.put_feature_set(f, now).await?;
+                    tx.put_feature_set(f, now, policy).await?;
                 }
             }
             (Kind::FeatureSet, Op::Delete) => {

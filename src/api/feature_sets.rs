@@ -106,9 +106,12 @@ pub async fn add(State(st): State<AppState>, Extension(caller): Extension<Caller
     if tx.feature_set(&spec.name).await?.is_some() {
         return Err(ApiError::conflict(format!("a feature set named `{}` already exists (PUT replaces it)", spec.name)));
     }
-    let (set, _) = tx.put_feature_set(&spec, st.store.now().await?).await?;
+    let (set, _, events) = tx.put_feature_set(&spec, st.store.now().await?, st.scheduler.alert_policy()).await?;
     tx.audit(&caller.audit(StatusCode::CREATED, format!("feature_set:{}", set.name), Some(summary(&spec)))).await?;
     tx.commit().await?;
+    if events > 0 {
+        st.scheduler.notify_outbox();
+    }
     Ok((StatusCode::CREATED, Audited, Json(set)))
 }
 
@@ -123,10 +126,13 @@ pub async fn put(State(st): State<AppState>, Extension(caller): Extension<Caller
     }
     check_spec(&spec, &known_labels(&st), "")?;
     let mut tx = st.store.begin().await?;
-    let (set, created) = tx.put_feature_set(&spec, st.store.now().await?).await?;
+    let (set, created, events) = tx.put_feature_set(&spec, st.store.now().await?, st.scheduler.alert_policy()).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     tx.audit(&caller.audit(status, format!("feature_set:{}", set.name), Some(summary(&spec)))).await?;
     tx.commit().await?;
+    if events > 0 {
+        st.scheduler.notify_outbox();
+    }
     Ok((status, Audited, Json(set)))
 }
 

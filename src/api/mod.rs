@@ -141,6 +141,7 @@ routes! {
     get    "/api/v1/alerts"                            READERS   "alerts.list"     => alerts::list;
     get    "/api/v1/alerts/{id}"                       READERS   "alerts.get"      => alerts::get;
     post   "/api/v1/alerts/{id}/acknowledge"           REVIEWERS "alerts.acknowledge" => alerts::acknowledge;
+    get    "/api/v1/alerts/{id}/deliveries"            READERS   "alerts.deliveries" => alerts::deliveries;
     get    "/api/v1/reviews"                           READERS   "reviews.list"    => reviews::list;
     post   "/api/v1/reviews"                           REVIEWERS "reviews.add"     => reviews::add;
     get    "/api/v1/webhooks"                          ENGINEERS "webhooks.list"   => webhooks::list;

@@ -183,7 +183,7 @@ async fn run(cfg: ServeConfig, engine: Engine, example: Option<PathBuf>) -> anyh
     let delivery_task = tokio::spawn(deliverer.run(outbox, stopped.clone()));
     let loop_task = tokio::spawn(scheduler.clone().run(cfg.poll.0, stopped));
     if let Some(dir) = example {
-        let src = example_source(&store, &dir).await?;
+        let src = example_source(&store, &dir, scheduler.alert_policy()).await?;
         let token = example_token(&store).await?;
         let (scheduler, store, listen) = (scheduler.clone(), store.clone(), cfg.listen.clone());
         tokio::spawn(async move {
@@ -240,7 +240,7 @@ async fn run(cfg: ServeConfig, engine: Engine, example: Option<PathBuf>) -> anyh
 }
 
 /// The bundled example source, registered on first use.
-async fn example_source(store: &Store, dir: &std::path::Path) -> anyhow::Result<SourceRow> {
+async fn example_source(store: &Store, dir: &std::path::Path, policy: &AlertPolicy) -> anyhow::Result<SourceRow> {
     if let Some(src) = store.source("example").await? {
         return Ok(src);
     }
@@ -256,7 +256,7 @@ async fn example_source(store: &Store, dir: &std::path::Path) -> anyhow::Result<
         members: vec![MemberSpec { source: "example".into(), columns: Some(vec!["segment".into(), "notes".into(), "created_at".into()]), allow: Vec::new() }],
     };
     let mut tx = store.begin().await?;
-    tx.put_feature_set(&spec, chrono::Utc::now()).await?;
+    tx.put_feature_set(&spec, chrono::Utc::now(), policy).await?;
     tx.commit().await?;
     Ok(src)
 }

@@ -226,10 +226,16 @@ pub(super) enum Announce {
 
 impl Tx {
     /// The contamination check of a recorded scan (see the module). `touched`: the objects
-    /// the scan read or saw gone. Returns the number of events written to the outbox.
-    pub(super) async fn after_scan(&mut self, src: &SourceRow, scan_id: i64, at: DateTime<Utc>, touched: &[&str], policy: &AlertPolicy) -> Result<usize, StoreError> {
+    /// the scan read or saw gone; `None` re-checks the whole source as its last scan
+    /// `scan_id` left it, because a declaration changed rather than the data. Returns the
+    /// number of events written to the outbox.
+    pub(super) async fn after_scan(&mut self, src: &SourceRow, scan_id: i64, at: DateTime<Utc>, touched: Option<&[&str]>, policy: &AlertPolicy) -> Result<usize, StoreError> {
         let datasets: Datasets = self.sync_datasets(src, at).await?;
-        let touched_ds: HashSet<i64> = touched.iter().filter_map(|o| datasets.of(o)).collect();
+        let recheck = touched.is_none();
+        let touched_ds: HashSet<i64> = match touched {
+            Some(objects) => objects.iter().filter_map(|o| datasets.of(o)).collect(),
+            None => datasets.names.keys().copied().collect(),
+        };
         // The source's columns now, pooled per dataset.
         let mut now: HashMap<i64, BTreeMap<String, HashMap<String, Held>>> = HashMap::new();
         for c in self.current_columns(src.id).await? {
@@ -278,7 +284,7 @@ impl Tx {
                 missing: r.get(4),
             })
             .collect());
-        if rules.is_empty() || touched_ds.is_empty() {
+        if touched_ds.is_empty() {
             return Ok(0);
         }
         // Named columns no dataset of the source has now.
@@ -355,7 +361,7 @@ impl Tx {
             .iter()
             .map(|r| ((r.get(1), r.get(2), r.get(3), r.get(4)), Existing { id: r.get(0), status: r.get(5), clean_scans: r.get(6), episode: r.get(7) }))
             .collect());
-        let actor = format!("scan:{scan_id}");
+        let actor = if recheck { "declaration".to_string() } else { format!("scan:{scan_id}") };
         let mut announce: Vec<Announce> = Vec::new();
         let mut changed_sets: HashSet<i64> = HashSet::new();
         // Per finding that alerts: its evidence, and the open alerts to reset.
@@ -447,16 +453,24 @@ impl Tx {
                 on_tx!(self, "contamination", |c| sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(ms(at)).execute(c).await.map(|_| ()).map_err(query_err("updating alerts"))?);
             }
         }
-        // Open alerts of the columns this scan looked at that no longer hold their label.
+        // Open alerts of the columns this scan looked at that no longer hold their label
+        // count a clean scan; those no declaration covers any more resolve at once.
         let live_sets: HashSet<i64> = rules.iter().map(|r| r.feature_set_id).collect();
         for (key, e) in &existing {
             let (fs, d, _, _) = key;
-            if e.status == "resolved" || wanted.contains_key(key) || !touched_ds.contains(d) || !live_sets.contains(fs) {
+            if e.status == "resolved" || wanted.contains_key(key) || !touched_ds.contains(d) {
                 continue;
             }
+            let uncovered = if !live_sets.contains(fs) {
+                Some("the source is no longer a member of the feature set")
+            } else if recheck {
+                Some("the feature set's declaration no longer covers it")
+            } else {
+                None
+            };
             let clean = e.clean_scans + 1;
-            if clean >= i64::from(policy.resolve_after.max(1)) {
-                self.resolve_alert(e.id, e.episode, &actor, "clean scans", Some(scan_id), at).await?;
+            if uncovered.is_some() || clean >= i64::from(policy.resolve_after.max(1)) {
+                self.resolve_alert(e.id, e.episode, &actor, uncovered.unwrap_or("clean scans"), (!recheck).then_some(scan_id), at).await?;
                 announce.push(Announce::Alert("alert.resolved", e.id));
                 changed_sets.insert(*fs);
             } else {
@@ -474,6 +488,23 @@ impl Tx {
             announce.push(Announce::GateFailed(fs));
         }
         self.announce(&announce, &policy.public_url, at).await
+    }
+
+    /// Re-checks the sources `source_ids` as their last scans left them (a feature set was
+    /// declared or changed): alerts open for data already there, and resolve where the
+    /// declaration no longer covers them. Returns the number of outbox events written.
+    pub async fn recheck_sources(&mut self, source_ids: &[i64], at: DateTime<Utc>, policy: &AlertPolicy) -> Result<usize, StoreError> {
+        let mut events = 0;
+        for id in source_ids {
+            const SQL: &str = "SELECT id, name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms, consecutive_failures, last_ok_scan_id \
+                               FROM sources WHERE id = $1 AND removed_ms IS NULL";
+            let found: Option<(SourceRow, Option<i64>)> =
+                on_tx!(self, "recheck", |c| sqlx::query(SQL).bind(id).fetch_optional(c).await.map_err(query_err("reading a source to re-check"))?.map(|r| (super::sources::source_row(&r), r.get(9))));
+            if let Some((src, Some(scan_id))) = found {
+                events += self.after_scan(&src, scan_id, at, None, policy).await?;
+            }
+        }
+        Ok(events)
     }
 
     /// Records one state change of an alert.

@@ -240,8 +240,11 @@ impl Tx {
 
     /// Creates the feature set, or replaces the one with its name (description, owner,
     /// members and webhooks all become what `spec` says). Members name live sources and
-    /// webhooks live webhooks, else `Unknown`. Returns the stored set and whether it is new.
-    pub async fn put_feature_set(&mut self, spec: &FeatureSetSpec, now: DateTime<Utc>) -> Result<(FeatureSet, bool), StoreError> {
+    /// webhooks live webhooks, else `Unknown`. The member sources (old and new) are then
+    /// re-checked as their last scans left them, so that data already there alerts at once
+    /// (a later scan may not read it again: unchanged files are skipped). Returns the stored
+    /// set, whether it is new, and the outbox events written.
+    pub async fn put_feature_set(&mut self, spec: &FeatureSetSpec, now: DateTime<Utc>, policy: &AlertPolicy) -> Result<(FeatureSet, bool, usize), StoreError> {
         let mut sources = Vec::with_capacity(spec.members.len());
         for m in &spec.members {
             let id = self.live_id("sources", "source", &m.source).await?;
@@ -258,8 +261,12 @@ impl Tx {
             .await
             .map_err(query_err(format!("looking up feature set `{}`", spec.name)))?
             .map(|r| r.get(0)));
+        let mut recheck: Vec<i64> = sources.clone();
         let id = match existing {
             Some(id) => {
+                const OLD: &str = "SELECT source_id FROM feature_set_members WHERE feature_set_id = $1";
+                let old: Vec<i64> = on_tx!(self, "put_feature_set", |c| sqlx::query(OLD).bind(id).fetch_all(c).await.map_err(query_err("reading a feature set's members"))?.iter().map(|r| r.get::<i64, _>(0)).collect());
+                recheck.extend(old);
                 const UPDATE: &str = "UPDATE feature_sets SET description = $1, owner = $2, updated_ms = $3 WHERE id = $4";
                 on_tx!(self, "put_feature_set", |c| sqlx::query(UPDATE)
                     .bind(&spec.description)
@@ -310,8 +317,11 @@ impl Tx {
             const LINK: &str = "INSERT INTO feature_set_webhooks (feature_set_id, webhook_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
             on_tx!(self, "put_feature_set", |c| sqlx::query(LINK).bind(id).bind(hook).execute(c).await.map(|_| ()).map_err(query_err("linking a webhook"))?);
         }
+        recheck.sort_unstable();
+        recheck.dedup();
+        let events = self.recheck_sources(&recheck, now, policy).await?;
         let set = self.feature_set(&spec.name).await?.ok_or_else(|| StoreError::Unknown { kind: "feature set", name: spec.name.clone() })?;
-        Ok((set, existing.is_none()))
+        Ok((set, existing.is_none(), events))
     }
 
     /// Removes a feature set; its alerts resolve (history stays). Returns whether it existed.

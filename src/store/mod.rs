@@ -83,6 +83,7 @@ pub use feature_sets::{FeatureSet, FeatureSetSpec, Member, MemberSpec};
 pub use gate::{GateAnswer, GateMember, GateReason};
 pub use history::FindingAt;
 pub use keys::{ATTESTATION_KEY, FINGERPRINT_KEY};
+pub use outbox::{Delivery, DeliveryAttempt, OutboxStats};
 pub use reviews::{Review, ReviewFilter, Verdict};
 pub use scans::{Recorded, ScanRecord};
 pub use webhooks::{Webhook, WebhookFormat, WebhookSpec};

@@ -144,7 +144,7 @@ impl Store {
             0
         } else {
             let touched: Vec<&str> = rec.read.iter().map(|o| o.shown.as_str()).chain(rec.removed.iter().map(String::as_str)).collect();
-            tx.after_scan(rec.source, scan_id, rec.finished, &touched, policy).await?
+            tx.after_scan(rec.source, scan_id, rec.finished, Some(&touched), policy).await?
         };
         tx.commit().await?;
         Ok(Some(Recorded { scan_id, status, events }))

@@ -70,7 +70,13 @@ fn story(db: &str, pg: &common::pg::TestDb, rt: &tokio::runtime::Runtime) {
     rt.block_on(pg.exec("ANALYZE public.orders"));
     let lake = tempfile::tempdir().unwrap();
     write_features(lake.path(), 0);
-    let svc = Service::start(db, "story", &["--resolve-after", "1"], &[("ASSAY_SOURCE_ORDERS", pg.dsn().to_string())]);
+    let mut receiver = common::receiver::Receiver::new();
+    receiver.start();
+    let secret = format!("whsec-{:016x}", rand::random::<u64>());
+    let svc = Service::start(db, "story", &["--resolve-after", "1"], &[("ASSAY_SOURCE_ORDERS", pg.dsn().to_string()), ("ASSAY_WEBHOOK_STORY", secret.clone())]);
+    let hook = serde_json::json!({"name": "ml-alerts", "url": receiver.url("/assay"), "secret": "env:ASSAY_WEBHOOK_STORY"});
+    let (status, body) = svc.call("PUT", "/api/v1/webhooks/ml-alerts", hook.to_string().as_bytes());
+    assert_eq!(status, 201, "{body}");
     let reviewer = create_token(db, "reviewer", "compliance");
     let pipeline = create_token(db, "pipeline", "retrain");
 
@@ -111,6 +117,28 @@ fn story(db: &str, pg: &common::pg::TestDb, rt: &tokio::runtime::Runtime) {
     keys.sort();
     assert_eq!(keys, [("features".into(), "notes".into(), "pii.email".into()), ("orders".into(), "memo".into(), "pii.credit_card".into())], "one alert per (column, label) however many scans: {alerts:?}");
     let email = alerts.iter().find(|a| a["label"] == "pii.email").unwrap().clone();
+    // The webhook hears of each alert once, signed with its secret.
+    receiver.wait_until(std::time::Duration::from_secs(20), "both alerts delivered", |r| r.accepted().iter().filter(|m| m.json()["event"] == "alert.opened").count() >= 2);
+    let opened: Vec<_> = receiver.accepted().into_iter().filter(|m| m.json()["event"] == "alert.opened").collect();
+    assert_eq!(opened.len(), 2, "{:?}", receiver.summary());
+    let mut heard: Vec<(String, String)> = opened.iter().map(|m| (m.json()["alert"]["column"].as_str().unwrap().into(), m.json()["alert"]["label"].as_str().unwrap().into())).collect();
+    heard.sort();
+    assert_eq!(heard, [("memo".into(), "pii.credit_card".into()), ("notes".into(), "pii.email".into())]);
+    for m in &opened {
+        use hmac::Mac;
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(&m.body);
+        assert_eq!(m.headers["x-assay-signature"], format!("sha256={}", hex::encode(mac.finalize().into_bytes())));
+        assert!(!String::from_utf8_lossy(&m.body).contains("customer3.smith"), "masked evidence only");
+    }
+    let deliveries: Value = serde_json::from_str(&svc.get(&format!("/api/v1/alerts/{}/deliveries", email["id"]))).unwrap();
+    assert_eq!(deliveries[0]["status"], "delivered", "{deliveries}");
+
+    // A feature set declared over data already scanned alerts at once, without a scan.
+    ok(svc.cli(&["feature-sets", "add", "late", "--source", "features", "--columns", "notes"]));
+    let late: Value = serde_json::from_str(&svc.get("/api/v1/alerts?feature_set=late")).unwrap();
+    assert_eq!(late["items"].as_array().unwrap().len(), 1, "{late}");
+    ok(svc.cli(&["feature-sets", "remove", "late"]));
     assert!((email["match_rate"].as_f64().unwrap() - 0.01).abs() < 0.002, "{email}");
     assert!(email["evidence"][0].as_str().unwrap().contains('*'), "masked evidence only: {email}");
     let (code, answer) = gate(&svc);
@@ -142,6 +170,7 @@ fn story(db: &str, pg: &common::pg::TestDb, rt: &tokio::runtime::Runtime) {
     let history: Value = serde_json::from_str(&svc.get(&format!("/api/v1/alerts/{}", email["id"]))).unwrap();
     let kinds: Vec<&str> = history["history"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["opened", "dismissed"], "{history}");
+    receiver.wait_until(std::time::Duration::from_secs(20), "both alerts resolved", |r| r.accepted().iter().filter(|m| m.json()["event"] == "alert.resolved" && m.json()["alert"]["feature_set"] == "churn").count() >= 2);
     assert_eq!(history["history"][1]["actor"], "compliance");
 
     // The dismissed finding comes back at ten times the rate: the same alert reopens.
@@ -154,6 +183,12 @@ fn story(db: &str, pg: &common::pg::TestDb, rt: &tokio::runtime::Runtime) {
     assert_eq!(reviews["items"][0]["verdict"], "lapsed", "{reviews}");
     let (code, _) = gate(&svc);
     assert_eq!(code, 1);
+    receiver.wait_until(std::time::Duration::from_secs(20), "the reopening and the gate failing delivered", |r| {
+        let events: Vec<String> = r.accepted().iter().map(|m| m.json()["event"].as_str().unwrap_or("").to_string()).collect();
+        events.iter().any(|e| e == "alert.reopened") && events.iter().filter(|e| *e == "gate.failed").count() >= 2
+    });
+    // Every event delivered exactly once.
+    assert!(receiver.accepted_by_key().values().all(|n| *n == 1), "{:?}", receiver.accepted_by_key());
 
     // Acknowledging keeps it failing the gate; the audit log has every review and change.
     let (status, body) = svc.call_as(&reviewer, "POST", &format!("/api/v1/alerts/{}/acknowledge", email["id"]), br#"{"reason":"owner notified"}"#);
