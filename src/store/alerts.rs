@@ -93,9 +93,14 @@ pub struct AlertFilter {
     pub limit: i64,
 }
 
+/// An alert's latest evidence is its finding's (`finding_state`); one still seen (open or
+/// acknowledged, no clean scan since) was last seen by its source's last successful scan.
 pub(super) const SELECT_ALERTS: &str = "SELECT a.id, f.name, s.name, d.name, a.column_name, a.label, a.status, a.severity, \
      COALESCE(e.matches, a.matches), COALESCE(e.match_rate, a.match_rate), COALESCE(e.evidence_json, a.evidence_json), a.first_seen_ms, \
-     COALESCE(e.last_seen_ms, a.last_seen_ms), a.first_scan_id, COALESCE(e.scan_id, a.scan_id), a.episode, a.clean_scans, a.updated_ms \
+     CASE WHEN a.status <> 'resolved' AND a.clean_scans = 0 AND s.last_ok_ms IS NOT NULL THEN s.last_ok_ms ELSE COALESCE(e.last_seen_ms, a.last_seen_ms) END, \
+     a.first_scan_id, \
+     CASE WHEN a.status <> 'resolved' AND a.clean_scans = 0 AND s.last_ok_scan_id IS NOT NULL THEN s.last_ok_scan_id ELSE COALESCE(e.scan_id, a.scan_id) END, \
+     a.episode, a.clean_scans, a.updated_ms \
      FROM alerts a JOIN feature_sets f ON f.id = a.feature_set_id JOIN sources s ON s.id = a.source_id JOIN datasets d ON d.id = a.dataset_id \
      LEFT JOIN finding_state e ON e.dataset_id = a.dataset_id AND e.column_name = a.column_name AND e.label = a.label";
 
@@ -426,26 +431,45 @@ impl Tx {
             }
         }
         // The latest evidence of every finding that alerts: one row per finding, however
-        // many feature sets alert on it; open alerts read it from there.
-        for ((d, column, label), (held, reset)) in &still {
-            const STATE: &str = "INSERT INTO finding_state (dataset_id, column_name, label, source_id, matches, match_rate, evidence_json, last_seen_ms, scan_id) \
-                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dataset_id, column_name, label) DO UPDATE SET \
-                                 matches = excluded.matches, match_rate = excluded.match_rate, evidence_json = excluded.evidence_json, \
-                                 last_seen_ms = excluded.last_seen_ms, scan_id = excluded.scan_id";
-            on_tx!(self, "contamination", |c| sqlx::query(STATE)
-                .bind(d)
-                .bind(column)
-                .bind(label)
+        // many feature sets alert on it, written only when it changed (an open alert with
+        // no clean scan was seen by the source's last scan: see SELECT_ALERTS).
+        let stored: HashMap<(i64, String, String), (i64, f64, String)> = if still.is_empty() {
+            HashMap::new()
+        } else {
+            const STORED: &str = "SELECT dataset_id, column_name, label, matches, match_rate, evidence_json FROM finding_state WHERE source_id = $1";
+            on_tx!(self, "contamination", |c| sqlx::query(STORED)
                 .bind(src.id)
-                .bind(held.matches)
-                .bind(held.match_rate)
-                .bind(serde_json::to_string(&held.evidence).unwrap_or_else(|_| "[]".into()))
-                .bind(ms(at))
-                .bind(scan_id)
-                .execute(c)
+                .fetch_all(c)
                 .await
-                .map(|_| ())
-                .map_err(query_err("recording a finding's evidence"))?);
+                .map_err(query_err("reading findings' evidence"))?
+                .iter()
+                .map(|r| ((r.get(0), r.get(1), r.get(2)), (r.get(3), r.get(4), r.get(5))))
+                .collect())
+        };
+        for (key, (held, reset)) in &still {
+            let (d, column, label) = key;
+            let evidence = serde_json::to_string(&held.evidence).unwrap_or_else(|_| "[]".into());
+            let unchanged = stored.get(key).is_some_and(|(m, r, e)| *m == held.matches && *r == held.match_rate && *e == evidence);
+            if !unchanged {
+                const STATE: &str = "INSERT INTO finding_state (dataset_id, column_name, label, source_id, matches, match_rate, evidence_json, last_seen_ms, scan_id) \
+                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dataset_id, column_name, label) DO UPDATE SET \
+                                     matches = excluded.matches, match_rate = excluded.match_rate, evidence_json = excluded.evidence_json, \
+                                     last_seen_ms = excluded.last_seen_ms, scan_id = excluded.scan_id";
+                on_tx!(self, "contamination", |c| sqlx::query(STATE)
+                    .bind(d)
+                    .bind(column)
+                    .bind(label)
+                    .bind(src.id)
+                    .bind(held.matches)
+                    .bind(held.match_rate)
+                    .bind(&evidence)
+                    .bind(ms(at))
+                    .bind(scan_id)
+                    .execute(c)
+                    .await
+                    .map(|_| ())
+                    .map_err(query_err("recording a finding's evidence"))?);
+            }
             // Alerts that had counted clean scans start again.
             if !reset.is_empty() {
                 let ids = reset.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
@@ -469,6 +493,11 @@ impl Tx {
                 None
             };
             let clean = e.clean_scans + 1;
+            if uncovered.is_none() && e.clean_scans == 0 {
+                // Seen until now, and no more: its last sighting is the scan before this one,
+                // which the alert could read off the source until this scan replaced it.
+                self.pin_last_seen(src.id, scan_id, key).await?;
+            }
             if uncovered.is_some() || clean >= i64::from(policy.resolve_after.max(1)) {
                 self.resolve_alert(e.id, e.episode, &actor, uncovered.unwrap_or("clean scans"), (!recheck).then_some(scan_id), at).await?;
                 announce.push(Announce::Alert("alert.resolved", e.id));
@@ -505,6 +534,25 @@ impl Tx {
             }
         }
         Ok(events)
+    }
+
+    /// Sets a finding's last sighting to the source's last successful scan before `scan_id`
+    /// (it held the finding then; `scan_id` no longer does).
+    async fn pin_last_seen(&mut self, source_id: i64, scan_id: i64, key: &(i64, i64, String, String)) -> Result<(), StoreError> {
+        let (_, d, column, label) = key;
+        const SQL: &str = "UPDATE finding_state SET (last_seen_ms, scan_id) = (SELECT COALESCE(MAX(finished_ms), finding_state.last_seen_ms), COALESCE(MAX(id), finding_state.scan_id) \
+                           FROM scans WHERE source_id = $1 AND id < $2 AND status <> 'failed') WHERE dataset_id = $3 AND column_name = $4 AND label = $5";
+        on_tx!(self, "contamination", |c| sqlx::query(SQL)
+            .bind(source_id)
+            .bind(scan_id)
+            .bind(d)
+            .bind(column)
+            .bind(label)
+            .execute(c)
+            .await
+            .map(|_| ())
+            .map_err(query_err("recording a finding's last sighting"))?);
+        Ok(())
     }
 
     /// Records one state change of an alert.

@@ -140,6 +140,10 @@ fn story(db: &str, pg: &common::pg::TestDb, rt: &tokio::runtime::Runtime) {
     assert_eq!(late["items"].as_array().unwrap().len(), 1, "{late}");
     ok(svc.cli(&["feature-sets", "remove", "late"]));
     assert!((email["match_rate"].as_f64().unwrap() - 0.01).abs() < 0.002, "{email}");
+    // Seen by both scans: first by one, last by the latest.
+    let latest: Value = serde_json::from_str(&svc.get("/api/v1/sources/features/scans?limit=1")).unwrap();
+    assert_eq!(email["scan_id"], latest["items"][0]["id"], "{email} {latest}");
+    assert!(email["first_scan_id"].as_i64() < email["scan_id"].as_i64(), "{email}");
     assert!(email["evidence"][0].as_str().unwrap().contains('*'), "masked evidence only: {email}");
     let (code, answer) = gate(&svc);
     assert_eq!(code, 1);
