@@ -5,6 +5,7 @@
 mod common;
 
 mod auth;
+mod breadth;
 mod faults;
 mod limits;
 mod national_ids;

@@ -6,7 +6,9 @@
 //! is a pure function of the matched text, so the engine stays free of I/O and state.
 
 mod national_ids;
+mod secrets;
 pub use national_ids::*;
+pub use secrets::*;
 
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
@@ -101,6 +103,8 @@ pub const VALIDATORS: &[&str] = &[
     "gr_amka",
     "mrz_td3",
     "passport",
+    "pem_base64",
+    "config_secret",
 ];
 
 /// Runs validator `name` on `value`. Unknown names never reach here (rules are checked at load).
@@ -166,6 +170,8 @@ pub fn validate(name: &str, value: &str) -> Check {
         "gr_amka" => gr_amka(value).into(),
         "mrz_td3" => mrz_td3(value).into(),
         "passport" => passport(value).into(),
+        "pem_base64" => pem_base64(value).into(),
+        "config_secret" => config_secret(value),
         _ => Check::Invalid,
     }
 }
