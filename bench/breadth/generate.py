@@ -20,6 +20,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import netaddr  # noqa: E402
 from tokens import Gen, negatives as secret_negatives  # noqa: E402
 
 SECRET_FAMILIES = ["slack", "stripe", "github", "gitlab", "azure", "gcp", "twilio", "sendgrid", "mailgun", "openai",
@@ -56,7 +57,13 @@ def secrets_cases(g, per_family=60):
     return out
 
 
-SECTIONS = [secrets_cases]
+def ip_cases(g):
+    out = [{"value": v, "label": "pii.ip_address", "family": f, "column": c, "expect": "found"} for f, v, c in netaddr.positives(g.r)]
+    out += [{"value": v, "label": "pii.ip_address", "family": "ip_not_" + f, "column": c, "expect": "not"} for f, v, c in netaddr.negatives(g.r)]
+    return out
+
+
+SECTIONS = [secrets_cases, ip_cases]
 
 
 def main():

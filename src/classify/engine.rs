@@ -779,6 +779,7 @@ impl Engine {
                 let start = i;
                 let (mut hex, mut seps, mut end) = (0usize, 0usize, i);
                 let (mut letters, mut colon_or_dot, mut double_colon) = (false, false, false);
+                let mut colons = 0usize;
                 while i < n {
                     let d = b[i];
                     if d.is_ascii_hexdigit() {
@@ -794,16 +795,18 @@ impl Engine {
                         seps += 1;
                         colon_or_dot |= d != b'-';
                         double_colon |= d == b':' && seps == 2;
+                        colons += (d == b':') as usize;
                     } else {
                         break;
                     }
                     i += 1;
                 }
                 // Addresses (IPv6, MAC) are groups joined by ':' or '.', or exactly 12 hex
-                // digits (bare or dashed MAC). Runs of decimal digits with colons are times,
-                // and dash-joined runs of other lengths are UUIDs.
+                // digits (bare or dashed MAC). Runs of decimal digits with up to two colons
+                // are times, and dash-joined runs of other lengths are UUIDs; five colons or
+                // more is an address even in decimal digits only (`2001:4860:0:0:0:0:0:8888`).
                 let whole_word = i >= n || !b[i].is_ascii_alphanumeric();
-                let addressy = (colon_or_dot && (letters || double_colon)) || hex == 12;
+                let addressy = (colon_or_dot && (letters || double_colon)) || hex == 12 || colons >= 5;
                 if whole_word && addressy {
                     fire(s, &self.hex_rules, hex, start, end);
                 }

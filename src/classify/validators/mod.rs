@@ -342,21 +342,51 @@ pub fn us_ssn(s: &str) -> Check {
     }
 }
 
-/// Real IPv4/IPv6 parsing. Dotted quads whose parts are all small look like version
-/// numbers (10.2.3.4), so they count only with context.
+/// Real IPv4/IPv6 parsing, in every written form the rules pass on: brackets, a zone id
+/// (`fe80::1%eth0`, `%25en0` in URLs, RFC 4007/6874), a CIDR prefix length (RFC 4632),
+/// IPv4-mapped and -embedded IPv6 (`::ffff:192.0.2.1`, RFC 4291/6052). Dotted quads whose
+/// parts are all small look like version numbers (10.2.3.4), so they count only with
+/// context, unless a prefix length says they are a network. A match that carries a
+/// version marker (`v10.2.3.4`, `release 4.18.2.114`: the IPv4 rule captures it) is a
+/// version string, not an address: `Other`.
 pub fn ip(s: &str) -> Check {
     let s = s.trim_matches(|c| c == '[' || c == ']');
-    if let Ok(v4) = s.parse::<std::net::Ipv4Addr>() {
+    // IPv6 text starts with a hex digit or `:`; a letter before a dotted quad is a marker.
+    if s.starts_with(['v', 'V']) || s.contains(' ') || (s.starts_with(|c: char| c.is_ascii_alphabetic()) && !s.contains(':')) {
+        return Check::Other;
+    }
+    let (addr, prefix) = match s.split_once('/') {
+        Some((a, p)) => match p.parse::<u8>() {
+            Ok(p) => (a, Some(p)),
+            Err(_) => return Check::Invalid,
+        },
+        None => (s, None),
+    };
+    let (addr, zone) = match addr.split_once('%') {
+        Some((a, z)) => (a, !z.is_empty()),
+        None => (addr, false),
+    };
+    if let Ok(v4) = addr.parse::<std::net::Ipv4Addr>() {
+        if let Some(p) = prefix {
+            return if p <= 32 && !v4.is_unspecified() { Check::Valid } else { Check::Invalid };
+        }
         let o = v4.octets();
         if o.iter().all(|&x| x < 32) || v4.is_unspecified() || v4.is_broadcast() {
             return Check::Weak;
         }
         return Check::Valid;
     }
-    if let Ok(v6) = s.parse::<std::net::Ipv6Addr>() {
-        // `::`-only or tiny addresses (e.g. "1::2") are likely not addresses in data.
-        let groups = s.split(':').filter(|g| !g.is_empty()).count();
-        if v6.is_unspecified() || groups < 3 {
+    if let Ok(v6) = addr.parse::<std::net::Ipv6Addr>() {
+        if prefix.is_some_and(|p| p > 128) {
+            return Check::Invalid;
+        }
+        if v6.is_unspecified() || v6.is_loopback() {
+            return Check::Weak;
+        }
+        // Tiny addresses (`1::2`) are likely not addresses in data; a zone id, a prefix
+        // length or an embedded IPv4 address says they are.
+        let groups = addr.split(':').filter(|g| !g.is_empty()).map(|g| if g.contains('.') { 2 } else { 1 }).sum::<usize>();
+        if groups < 3 && !zone && prefix.is_none() {
             return Check::Weak;
         }
         return Check::Valid;
@@ -752,6 +782,16 @@ mod tests {
         assert_eq!(ip("2001:db8:85a3::8a2e:370:7334"), Check::Valid);
         assert_eq!(ip("300.1.2.3"), Check::Invalid);
         assert_eq!(ip("10.2.3.4"), Check::Weak);
+        assert_eq!(ip("10.0.0.0/8"), Check::Valid);
+        assert_eq!(ip("10.0.0.0/33"), Check::Invalid);
+        assert_eq!(ip("2001:db8::/32"), Check::Valid);
+        assert_eq!(ip("fe80::1%eth0"), Check::Valid);
+        assert_eq!(ip("::ffff:192.0.2.128"), Check::Valid);
+        assert_eq!(ip("[2001:db8::1]"), Check::Valid);
+        assert_eq!(ip("::1"), Check::Weak);
+        assert_eq!(ip("v10.2.3.40"), Check::Other);
+        assert_eq!(ip("release 4.18.2.114"), Check::Other);
+        assert_eq!(ip("firmware=2.0.1.155"), Check::Other);
     }
 
     #[test]
