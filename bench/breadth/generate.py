@@ -21,6 +21,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import netaddr  # noqa: E402
+import pii  # noqa: E402
 from tokens import Gen, negatives as secret_negatives  # noqa: E402
 
 SECRET_FAMILIES = ["slack", "stripe", "github", "gitlab", "azure", "gcp", "twilio", "sendgrid", "mailgun", "openai",
@@ -63,7 +64,19 @@ def ip_cases(g):
     return out
 
 
-SECTIONS = [secrets_cases, ip_cases]
+def pii_cases(g):
+    out = []
+    ipos, ineg, countries = pii.iban_cases(g.r)
+    assert countries >= 89, f"the IBAN registry has {countries} countries"
+    cpos, cneg = pii.card_cases(g.r)
+    epos, eneg = pii.email_cases(g.r)
+    for label, pos, neg in [("pii.iban", ipos, ineg), ("pii.credit_card", cpos, cneg), ("pii.email", epos, eneg)]:
+        out += [{"value": v, "label": label, "family": f, "column": c, "expect": "found"} for f, v, c in pos]
+        out += [{"value": v, "label": label, "family": f, "column": c, "expect": "not"} for f, v, c in neg]
+    return out
+
+
+SECTIONS = [secrets_cases, ip_cases, pii_cases]
 
 
 def main():
