@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Value-level fixture for detection breadth (issue 15), from sources that are not our
-rules: providers' documented token formats (tokens.py, fake tokens only), RFC 4291 /
+rules: providers' documented token formats (tokens.py, fake tokens only), libphonenumber's
+example number of every region and type (phones.py, the `phonenumbers` package), RFC 4291 /
 RFC 5952 address forms, the SWIFT IBAN registry's lengths and python-stdnum's IBAN
 check, card networks' published IIN ranges and lengths with the Luhn digit computed
 here, and IDNA (Python's `encodings.idna`) for internationalised mail domains.
 
-    pip install python-stdnum
+    pip install python-stdnum phonenumbers
     python3 bench/breadth/generate.py --out tests/data/breadth.jsonl
 
 Each line: {"value", "label", "family", "column", "expect"}. `expect` is "found" (a
@@ -21,6 +22,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import netaddr  # noqa: E402
+import phones  # noqa: E402
 import pii  # noqa: E402
 from tokens import Gen, negatives as secret_negatives  # noqa: E402
 
@@ -76,7 +78,13 @@ def pii_cases(g):
     return out
 
 
-SECTIONS = [secrets_cases, ip_cases, pii_cases]
+def phone_cases(g):
+    out = [{"value": v, "label": "pii.phone_number", "family": f, "column": c, "expect": "found"} for f, v, c, _, _ in phones.cases()]
+    out += [{"value": v, "label": "pii.phone_number", "family": f, "column": c, "expect": "not"} for f, v, c in phones.negatives(g.r)]
+    return out
+
+
+SECTIONS = [secrets_cases, ip_cases, pii_cases, phone_cases]
 
 
 def main():
