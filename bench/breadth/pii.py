@@ -174,4 +174,10 @@ def email_cases(r, n=240):
               "pkg:npm/%40angular/core@16.2.0", "react@18.2.0", "requests@2.31.0", "name@host",
               "user@münchen", "node@20.11.1 (lts)"]:
         neg.append(("email_not", v, "value"))
+    pkgs = ["lodash", "react", "requests", "numpy", "@types/node", "express", "serde", "tokio", "left-pad", "vue"]
+    for _ in range(60):
+        ver = f"{r.randint(0, 20)}.{r.randint(0, 40)}.{r.randint(0, 30)}"
+        neg.append(("email_not_package", f"{r.choice(pkgs)}@{ver}", r.choice(["dependency", "value", "notes"])))
+        neg.append(("email_not_git_remote", f"git@{r.choice(['github.com', 'gitlab.example.org', 'bitbucket.org'])}:{r.choice(pkgs).strip('@/')}/{r.choice(pkgs).strip('@/')}.git", "remote"))
+        neg.append(("email_not_asset", f"{r.choice(['logo', 'icon', 'hero', 'avatar'])}@{r.randint(2, 4)}x.{r.choice(['png', 'jpg', 'webp', 'svg'])}", "asset"))
     return pos, neg
