@@ -19,7 +19,7 @@ use super::dictionary::{DictHit, DictScratch, Dictionaries};
 use super::gate::{self, Grams};
 use super::loader::{self, LoadError, Placeholders, RuleSource};
 use super::masks::{Block, Masks};
-use super::rule::{KeywordMode, RuleFile, Scope, Severity};
+use super::rule::{ColumnVeto, KeywordMode, RuleFile, Scope, Severity};
 use super::split::Split;
 use super::trie::Trie;
 use super::validators::{self, Check};
@@ -52,6 +52,8 @@ pub struct CompiledRule {
     pub path: String,
     /// The identifier scheme (`scheme:` in the rule file), reported with the label.
     pub scheme: Option<String>,
+    /// A column shape that withdraws the label (`column_veto:` in the rule file).
+    pub column_veto: Option<ColumnVeto>,
     keyword_mode: KeywordMode,
     scope: Scope,
     validator: Option<String>,
@@ -345,6 +347,7 @@ impl Engine {
                 min_rate: f.min_rate,
                 path,
                 scheme: f.scheme,
+                column_veto: f.column_veto,
                 keyword_mode: f.keyword_mode,
                 scope: f.scope,
                 validator: f.validator,
