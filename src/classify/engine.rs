@@ -1176,6 +1176,15 @@ mod tests {
 
     /// In a long value rules search windows around their triggers; a window must hold
     /// the rule's longest match, or a spaced IBAN whose first group is the trigger is cut.
+    /// The literal pass compares the first bytes of non-word literals (`@`, `://`, `-----`)
+    /// exactly only when there are at most four of them; a fifth makes every punctuation
+    /// byte of every value a trie walk. A rule file must not tip the built-in set over.
+    #[test]
+    fn builtin_non_word_literals_keep_the_exact_first_byte_test() {
+        let e = Engine::builtin().unwrap();
+        assert!(e.literal_nonword_first.is_some(), "more than four first bytes of non-word literals");
+    }
+
     #[test]
     fn long_values_find_matches_longer_than_the_default_slack() {
         let e = Engine::builtin().expect("built-in rules");
