@@ -6,7 +6,7 @@ RFC 5952 address forms, the SWIFT IBAN registry's lengths and python-stdnum's IB
 check, card networks' published IIN ranges and lengths with the Luhn digit computed
 here, and IDNA (Python's `encodings.idna`) for internationalised mail domains.
 
-    pip install python-stdnum phonenumbers
+    pip install python-stdnum==2.2 phonenumbers==9.0.43   # the fixture was built with these
     python3 bench/breadth/generate.py --out tests/data/breadth.jsonl
 
 Each line: {"value", "label", "family", "column", "expect"}. `expect` is "found" (a
