@@ -19,10 +19,10 @@ const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/breadth.j
 const MIN_RECALL: f64 = 0.97;
 /// Families below the 97 % target today, with the recall they must at least keep (a floor
 /// a little under the measured figure, so the test fails when they get worse). National
-/// phone formats: 83 % measured; the misses are 5–6-digit plans of small territories
-/// (below the 7-digit prefilter), trunk-0 numbers of 8 or 13 digits and groupings only a
-/// numbering plan's metadata can tell (libphonenumber, issue 15's open part).
-const KNOWN_GAPS: &[(&str, f64)] = &[("phone_national", 0.80), ("phone_national_text", 0.80), ("pii.phone_number", 0.92)];
+/// phone formats: 85.7 % measured; the misses are 5–6-digit plans of small territories
+/// (below the 7-digit prefilter) and groupings only a numbering plan's metadata can tell
+/// (libphonenumber, issue 15's open part).
+const KNOWN_GAPS: &[(&str, f64)] = &[("phone_national", 0.84), ("phone_national_text", 0.84), ("pii.phone_number", 0.94)];
 const MAX_FP_RATE: f64 = 0.01;
 
 struct Case {

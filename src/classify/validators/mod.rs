@@ -703,8 +703,15 @@ pub fn phone(s: &str) -> Check {
         return if s.contains(['-', '/', '.']) { Check::Other } else { Check::Valid };
     }
     if s.starts_with('0') {
-        // Fewer or more digits: a postcode and house number, a tracking number.
-        return if (9..=12).contains(&d.len()) { Check::Valid } else { Check::Other };
+        // 9–12 digits after a trunk 0 are a national number. 8 (`02 123 456`, small plans)
+        // and 13 (`011 15-2345-6789`, Argentine mobiles) are too, but also a postcode and
+        // house number or a tracking number: weak, a phone keyword decides. Fewer or more
+        // are other things.
+        return match d.len() {
+            9..=12 => Check::Valid,
+            8 | 13 => Check::Weak,
+            _ => Check::Other,
+        };
     }
     // Without a trunk 0 national numbers have 9–11 digits (before an `x` extension);
     // 732 829 320 00074 is a SIRET.
@@ -823,13 +830,15 @@ mod tests {
         for valid in ["+44 20 7946 0958", "(030) 1234567", "06 12 34 56 78", "0470/12.34.56", "06-12345678", "0044 20 7946 0958", "0033 1 23 45 67 89", "912 34 56 78", "815.899.3314", "815.899.3314x12"] {
             assert_eq!(phone(valid), Check::Valid, "{valid}");
         }
-        // Ambiguous alone: ids, amounts, SIRENs; they count with a keyword.
-        for weak in ["2532440468", "612 345 678", "333 1234567"] {
+        // Ambiguous alone: ids, amounts, SIRENs, and trunk-0 numbers of 8 or 13 digits (a
+        // national number of a small plan or an Argentine mobile, or a postcode and house
+        // number); they count with a keyword.
+        for weak in ["2532440468", "612 345 678", "333 1234567", "01234 567", "02 123 456", "011 15-2345-6789"] {
             assert_eq!(phone(weak), Check::Weak, "{weak}");
         }
         // Other things: dates with a time, an SSN, a trunk 0 with too few or too many digits
         // for a national number, a dashed reference after 00, too few digits, one digit.
-        for other in ["05.01.2024 10", "2024-05-01 12", "057-32-5608", "01234 567", "05 1234 5678 9012", "0012-3456-7890", "732 829 320 00074", "123456", "+1", "1111111"] {
+        for other in ["05.01.2024 10", "2024-05-01 12", "057-32-5608", "0123 456", "05 1234 5678 9012", "0012-3456-7890", "732 829 320 00074", "123456", "+1", "1111111"] {
             assert_eq!(phone(other), Check::Other, "{other}");
         }
     }
