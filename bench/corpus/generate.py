@@ -22,6 +22,7 @@ import binascii
 import csv
 import datetime as dt
 import hashlib
+import ipaddress
 import io
 import json
 import os
@@ -1381,7 +1382,11 @@ PLACEHOLDERS = [
 def gen_placeholder(rng):
     r = rng.random()
     if r < 0.15:
-        return "sk_test_" + rchars(rng, ALNUM, 24)
+        # Stripe's own documentation key. A random sk_test_ key is no placeholder: test-mode
+        # keys are reported since issue 15 (secret.stripe_key.test). The draw is kept so the
+        # rest of the corpus stays byte-identical.
+        rchars(rng, ALNUM, 24)
+        return "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
     if r < 0.22:
         return "pk_test_" + rchars(rng, ALNUM, 24)
     return rng.choice(PLACEHOLDERS)
@@ -2244,10 +2249,79 @@ def t_agenda_es_it(rng, L):
     ], "es_ES")
 
 
+def gen_platform_token(rng, kind):
+    """Fake tokens in providers' documented formats (issue 15's new secret families)."""
+    if kind == "openai":
+        return f"sk-proj-{rchars(rng, ALNUM + '-_', 74)}T3BlbkFJ{rchars(rng, ALNUM + '-_', 74)}"
+    if kind == "hf":
+        return "hf_" + rchars(rng, string.ascii_letters, 34)
+    if kind == "npm":
+        return "npm_" + rchars(rng, ALNUM, 36)
+    key = base64.b64encode(rng.getrandbits(512).to_bytes(64, "big")).decode()
+    acct = rchars(rng, string.ascii_lowercase, 10)
+    return f"DefaultEndpointsProtocol=https;AccountName={acct};AccountKey={key};EndpointSuffix=core.windows.net"
+
+
+def gen_config_line(rng):
+    """One line of an application config: mostly settings, references and placeholders,
+    and in one line of eight a real-looking password."""
+    if rng.random() < 0.125:
+        pw = rchars(rng, ALNUM, rng.randint(10, 16)) + rng.choice("!#%&*") + rchars(rng, string.digits, 2)
+        return rng.choice([f"db_password: {pw}", f"DB_PASSWORD={pw}", f'spring.datasource.password={pw}', f'  password: "{pw}"'])
+    return rng.choice([
+        "password: ${DB_PASSWORD}", "password_min_length: 12", "DB_PASSWORD=<password>", "password: changeme",
+        "password_file: /run/secrets/db_password", "smtp_pass: ${SMTP_PASS}", "pool_size: 20", "log_level: info",
+        "password_policy: strong", "token_ttl: 3600", "secret: true", "timeout_ms: 2500", "host: db.internal",
+    ])
+
+
+def gen_ipv6_any(rng):
+    groups = [0x2000 | rng.getrandbits(12)] + [rng.getrandbits(16) for _ in range(7)]
+    if rng.random() < 0.5:
+        i = rng.randint(2, 5)
+        for k in range(i, i + 2):
+            groups[k] = 0
+    full = ":".join(f"{g:04x}" for g in groups)
+    short = str(ipaddress.IPv6Address(full))
+    v4 = f"{rng.randint(32, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+    return rng.choice([short, full, f"[{short}]:{rng.randint(1024, 65535)}", f"::ffff:{v4}",
+                       f"fe80::{rng.getrandbits(16):x}:{rng.getrandbits(16):x}%eth0", f"{short}/64"])
+
+
+def gen_idn_email(rng):
+    dom = rng.choice(["münchen.de", "bücher.example", "пример.рф", "köln-bonn.de", "zürich.ch", "räksmörgås.se"])
+    local = rng.choice(["info", "kontakt", "anna.schmidt", "support", "müller", "josé"])
+    return f"{local}@{dom}" if rng.random() < 0.5 else f"{local.encode('ascii', 'ignore').decode() or 'info'}@{dom.encode('idna').decode()}"
+
+
+def t_platform_ops_us(rng, L):
+    """Issue 15's families as columns: the new secret providers, a config column where one
+    line in eight holds a password, IPv6 in its written forms beside a column of 4-part
+    firmware versions and one of OIDs, IDN e-mail, dashed IBANs."""
+    n = 2000
+    versions = sorted((rng.randint(1, 9), rng.randint(0, 40), rng.randint(0, 60), rng.randint(0, 250)) for _ in range(n))
+    return Table("platform_ops_us", "parquet", [
+        Col("llm_key", column(rng, n, lambda: gen_platform_token(rng, "openai"), null=0.3), ["secret.openai_key"]),
+        Col("hub_token", column(rng, n, lambda: gen_platform_token(rng, "hf"), null=0.3), ["secret.huggingface_token"]),
+        Col("publish_token", column(rng, n, lambda: gen_platform_token(rng, "npm"), null=0.3), ["secret.npm_token"]),
+        Col("storage_conn", column(rng, n, lambda: gen_platform_token(rng, "azure"), null=0.2), ["secret.azure_storage_key"]),
+        Col("app_config", [gen_config_line(rng) for _ in range(n)], ["secret.password"]),
+        Col("peer", [gen_ipv6_any(rng) for _ in range(n)], ["pii.ip_address"]),
+        Col("firmware_version", [".".join(map(str, v)) for v in versions]),
+        # The same history under an uninformative name: only its shape (few first parts,
+        # small middles, in order) says it is not a column of addresses.
+        Col("rel", [".".join(map(str, v)) for v in versions]),
+        Col("snmp_oid", ["1.3.6.1.4.1." + ".".join(str(rng.randint(1, 400)) for _ in range(rng.randint(2, 5))) for _ in range(n)]),
+        Col("contact", [gen_idn_email(rng) for _ in range(n)], ["pii.email"]),
+        Col("payout_account", [group(gen_iban(rng, rng.choice(["DE", "FR", "NL", "AT", "BE"]), "plain")).replace(" ", "-") for _ in range(n)], ["pii.iban"]),
+    ], "en_US")
+
+
 TABLE_BUILDERS = [t_patients_fr, t_clientes_es, t_fatture_it, t_leden_nl, t_contribuintes_pt, t_pedidos_br, t_hr_staff_gb,
                   t_mitarbeiter_at, t_grenzgaenger_ch, t_service_configs_us, t_ci_builds_nl, t_webhooks_es,
                   t_network_inventory_it, t_wallets_pt, t_livraisons_fr, t_sessions_us, t_call_center_gb,
-                  t_datasources_at, t_catalogo_it, t_transactions_be, t_keyvault_us, t_kontakte_at, t_agenda_es_it]
+                  t_datasources_at, t_catalogo_it, t_transactions_be, t_keyvault_us, t_kontakte_at, t_agenda_es_it,
+                  t_platform_ops_us]
 
 
 # =============================================================================================

@@ -19,7 +19,7 @@ use super::dictionary::{DictHit, DictScratch, Dictionaries};
 use super::gate::{self, Grams};
 use super::loader::{self, LoadError, Placeholders, RuleSource};
 use super::masks::{Block, Masks};
-use super::rule::{KeywordMode, RuleFile, Scope, Severity};
+use super::rule::{ColumnVeto, KeywordMode, RuleFile, Scope, Severity};
 use super::split::Split;
 use super::trie::Trie;
 use super::validators::{self, Check};
@@ -52,6 +52,8 @@ pub struct CompiledRule {
     pub path: String,
     /// The identifier scheme (`scheme:` in the rule file), reported with the label.
     pub scheme: Option<String>,
+    /// A column shape that withdraws the label (`column_veto:` in the rule file).
+    pub column_veto: Option<ColumnVeto>,
     keyword_mode: KeywordMode,
     scope: Scope,
     validator: Option<String>,
@@ -356,6 +358,7 @@ impl Engine {
                 min_rate: f.min_rate,
                 path,
                 scheme: f.scheme,
+                column_veto: f.column_veto,
                 keyword_mode: f.keyword_mode,
                 scope: f.scope,
                 validator: f.validator,
@@ -814,6 +817,7 @@ impl Engine {
                 let start = i;
                 let (mut hex, mut seps, mut end) = (0usize, 0usize, i);
                 let (mut letters, mut colon_or_dot, mut double_colon) = (false, false, false);
+                let mut colons = 0usize;
                 while i < n {
                     let d = b[i];
                     if d.is_ascii_hexdigit() {
@@ -829,16 +833,18 @@ impl Engine {
                         seps += 1;
                         colon_or_dot |= d != b'-';
                         double_colon |= d == b':' && seps == 2;
+                        colons += (d == b':') as usize;
                     } else {
                         break;
                     }
                     i += 1;
                 }
                 // Addresses (IPv6, MAC) are groups joined by ':' or '.', or exactly 12 hex
-                // digits (bare or dashed MAC). Runs of decimal digits with colons are times,
-                // and dash-joined runs of other lengths are UUIDs.
+                // digits (bare or dashed MAC). Runs of decimal digits with up to two colons
+                // are times, and dash-joined runs of other lengths are UUIDs; five colons or
+                // more is an address even in decimal digits only (`2001:4860:0:0:0:0:0:8888`).
                 let whole_word = i >= n || !b[i].is_ascii_alphanumeric();
-                let addressy = (colon_or_dot && (letters || double_colon)) || hex == 12;
+                let addressy = (colon_or_dot && (letters || double_colon)) || hex == 12 || colons >= 5;
                 if whole_word && addressy {
                     fire(s, &self.hex_rules, hex, start, end);
                 }
@@ -1205,6 +1211,15 @@ mod tests {
 
     /// In a long value rules search windows around their triggers; a window must hold
     /// the rule's longest match, or a spaced IBAN whose first group is the trigger is cut.
+    /// The literal pass compares the first bytes of non-word literals (`@`, `://`, `-----`)
+    /// exactly only when there are at most four of them; a fifth makes every punctuation
+    /// byte of every value a trie walk. A rule file must not tip the built-in set over.
+    #[test]
+    fn builtin_non_word_literals_keep_the_exact_first_byte_test() {
+        let e = Engine::builtin().unwrap();
+        assert!(e.literal_nonword_first.is_some(), "more than four first bytes of non-word literals");
+    }
+
     #[test]
     fn long_values_find_matches_longer_than_the_default_slack() {
         let e = Engine::builtin().expect("built-in rules");

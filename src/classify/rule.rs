@@ -93,6 +93,16 @@ pub enum KeywordMode {
     ColumnRequired,
 }
 
+/// A shape of a whole column that says its matches are something else, judged over the
+/// matched parts of all its values (see `verdict.rs`).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnVeto {
+    /// Dotted quads that read as a version history: few distinct first parts, small middle
+    /// parts, in non-decreasing order (`4.18.2.114`, `4.18.3.7`, `4.19.0.12`, …).
+    Versions,
+}
+
 /// Which part of the value a pattern must cover.
 #[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -171,6 +181,8 @@ pub struct RuleFile {
     /// them covers the same part of the value (a card-like digit group inside an IBAN).
     #[serde(default)]
     pub yields_to: Vec<String>,
+    /// A column shape that withdraws the label from the whole column (`versions`).
+    pub column_veto: Option<ColumnVeto>,
     /// Values that must always match.
     pub examples: Vec<String>,
     /// Values that must never match.

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use super::engine::{ColumnContext, Engine, Hit, Scratch, Strength};
+use super::rule::ColumnVeto;
 
 /// Validator rejections needed before the chance-match test applies.
 const CHANCE_MIN_REJECTED: usize = 10;
@@ -56,6 +57,65 @@ struct RuleTally {
     rejected: usize,
     evidence: Vec<String>,
     fingerprints: Vec<String>,
+    /// Only for rules with `column_veto: versions`.
+    versions: VersionShape,
+}
+
+/// Fewest dotted quads before a column can read as a version history.
+const VERSIONS_MIN: usize = 10;
+/// Most distinct first parts (major versions) a version history has.
+const VERSIONS_MAX_FIRSTS: usize = 16;
+
+/// What decides whether a column's dotted quads are a version history rather than
+/// addresses (issue 15: `10.2.3.4` in a `version` column). Addresses of one network share
+/// their first part too (`10.x.x.x`), and their middle parts can be small, so order is
+/// what tells: a release history is kept in order, addresses are not. All three must hold,
+/// over at least `VERSIONS_MIN` quads: at most `VERSIONS_MAX_FIRSTS` distinct first parts
+/// (major versions; public addresses have hundreds), nine in ten quads with both middle
+/// parts below 64 (a sorted list of public addresses fails here), nine in ten steps that
+/// do not go down.
+#[derive(Default, Clone)]
+struct VersionShape {
+    quads: usize,
+    firsts: Vec<u8>,
+    many_firsts: bool,
+    small_middles: usize,
+    steps_up: usize,
+    last: Option<[u8; 4]>,
+}
+
+impl VersionShape {
+    fn add(&mut self, text: &str) {
+        let mut q = [0u8; 4];
+        let mut parts = text.split('.');
+        for slot in &mut q {
+            match parts.next().and_then(|p| p.trim().parse::<u8>().ok()) {
+                Some(x) => *slot = x,
+                None => return,
+            }
+        }
+        if parts.next().is_some() {
+            return;
+        }
+        self.quads += 1;
+        if !self.firsts.contains(&q[0]) {
+            if self.firsts.len() < VERSIONS_MAX_FIRSTS {
+                self.firsts.push(q[0]);
+            } else {
+                self.many_firsts = true;
+            }
+        }
+        self.small_middles += usize::from(q[1] < 64 && q[2] < 64);
+        if self.last.is_some_and(|l| l <= q) {
+            self.steps_up += 1;
+        }
+        self.last = Some(q);
+    }
+
+    fn is_versions(&self) -> bool {
+        let n = self.quads;
+        n >= VERSIONS_MIN && !self.many_firsts && self.small_middles * 10 >= n * 9 && self.steps_up * 10 >= (n - 1) * 9
+    }
 }
 
 /// Accumulates the hits of one column's values.
@@ -162,6 +222,9 @@ impl<'e> ColumnAccumulator<'e> {
                 pool_fingerprints(&mut t.fingerprints, [f]);
             }
         }
+        if self.engine.rules()[h.rule as usize].column_veto == Some(ColumnVeto::Versions) {
+            t.versions.add(&value[h.start..h.end]);
+        }
         if t.evidence.len() < MAX_EVIDENCE && (h.strength == Strength::Strong || t.evidence.is_empty()) {
             let m = mask(&value[h.start..h.end]);
             if !t.evidence.contains(&m) {
@@ -187,7 +250,10 @@ impl<'e> ColumnAccumulator<'e> {
             // Checksums pass by chance (Luhn: 1 in 10): in a column full of look-alikes
             // that mostly fail, the few that pass are noise, not contamination.
             let chance = t.rejected >= CHANCE_MIN_REJECTED && (total as f64) < CHANCE_SHARE * (total + t.rejected) as f64;
-            if !(by_strong || by_rate) || chance {
+            // A column of release numbers is not a column of addresses, however many of
+            // them parse as one.
+            let vetoed = rule.column_veto == Some(ColumnVeto::Versions) && t.versions.is_versions();
+            if !(by_strong || by_rate) || chance || vetoed {
                 continue;
             }
             passing[i] = true;
@@ -428,5 +494,48 @@ mod tests {
     fn masks_are_printable() {
         assert_eq!(mask("ab\u{1b}]0;x\u{7}cdef"), "*** ]***;*** c***");
         assert_eq!(mask("12\u{202e}34"), "***?***");
+    }
+}
+
+#[cfg(test)]
+mod version_columns {
+    use super::super::{ColumnAccumulator, Engine, Scratch};
+
+    fn labels(column: &str, values: &[String]) -> Vec<String> {
+        let engine = Engine::builtin().expect("built-in rules load");
+        let mut scratch = Scratch::default();
+        let mut acc = ColumnAccumulator::new(&engine, column);
+        for v in values {
+            acc.add(v, &mut scratch);
+        }
+        acc.finish(0.0).into_iter().map(|l| l.label).collect()
+    }
+
+    /// A release history in an uninformative column: 4-part versions whose build parts are
+    /// large enough to parse as addresses, in order.
+    fn history() -> Vec<String> {
+        let mut v = Vec::new();
+        for minor in 0..6u32 {
+            for patch in 0..5u32 {
+                v.push(format!("4.{minor}.{patch}.{}", 40 + minor * 30 + patch * 7));
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn a_column_of_ordered_versions_is_not_an_address_column() {
+        assert!(!labels("c7", &history()).contains(&"pii.ip_address".to_string()));
+    }
+
+    #[test]
+    fn the_same_quads_out_of_order_and_real_addresses_are_addresses() {
+        // Order is what tells a history from one network's addresses (10.x.x.x), so
+        // shuffled versions are judged as addresses: the veto is only for histories.
+        let mut shuffled = history();
+        shuffled.reverse();
+        assert!(labels("c7", &shuffled).contains(&"pii.ip_address".to_string()));
+        let internal: Vec<String> = (0..30u32).map(|i| format!("10.{}.{}.{}", (i * 7) % 50, (i * 13) % 40, 40 + (i * 37) % 200)).collect();
+        assert!(labels("c7", &internal).contains(&"pii.ip_address".to_string()));
     }
 }

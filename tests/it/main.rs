@@ -6,6 +6,7 @@ mod common;
 
 mod apply;
 mod auth;
+mod breadth;
 mod faults;
 mod feature_sets;
 mod limits;

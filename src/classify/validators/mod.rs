@@ -6,7 +6,9 @@
 //! is a pure function of the matched text, so the engine stays free of I/O and state.
 
 mod national_ids;
+mod secrets;
 pub use national_ids::*;
+pub use secrets::*;
 
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
@@ -101,6 +103,8 @@ pub const VALIDATORS: &[&str] = &[
     "gr_amka",
     "mrz_td3",
     "passport",
+    "pem_base64",
+    "config_secret",
 ];
 
 /// Runs validator `name` on `value`. Unknown names never reach here (rules are checked at load).
@@ -166,6 +170,8 @@ pub fn validate(name: &str, value: &str) -> Check {
         "gr_amka" => gr_amka(value).into(),
         "mrz_td3" => mrz_td3(value).into(),
         "passport" => passport(value).into(),
+        "pem_base64" => pem_base64(value).into(),
+        "config_secret" => config_secret(value),
         _ => Check::Invalid,
     }
 }
@@ -232,28 +238,69 @@ pub fn luhn(s: &str) -> bool {
     sum.is_multiple_of(10)
 }
 
-/// A payment card number: Luhn, a length its brand issues, and an issuer prefix (IIN) of a
-/// real scheme. 13-digit numbers are weak: old Visa only, and the length of every EAN-13.
+/// Issuer ranges of the card networks, as (first six digits low, high, allowed lengths
+/// as a bit set over 12..=19, weak): the networks' published IIN ranges (Visa,
+/// Mastercard 51–55 and 2221–2720, Maestro 50/56–69, American Express 34/37, JCB
+/// 3528–3589, Diners Club 300–305/3095/36/38–39, Discover 6011/622126–622925/644–65,
+/// UnionPay 62/81, Mir 2200–2204, BORICA 2205, RuPay 60/65/81–82/508, Troy 9792, Verve,
+/// Elo, Hipercard, Dankort, InterPayment/InstaPayment 636–639, GPN 1946, Humo 9860,
+/// UzCard 8600, UATP 1). Overlapping rows are fine: any row accepts.
+const CARD_RANGES: &[(u32, u32, u8, bool)] = &[
+    (400_000, 499_999, len(&[13, 16, 19]), false),            // Visa (13: old cards)
+    (510_000, 559_999, len(&[16]), false),                    // Mastercard
+    (222_100, 272_099, len(&[16]), false),                    // Mastercard 2-series
+    (500_000, 599_999, len(&[12, 13, 14, 15, 16, 17, 18, 19]), false), // Maestro 50/56–58, Verve, Elo, Dankort, RuPay 508
+    (600_000, 659_999, len(&[16, 17, 18, 19]), false),        // RuPay/Hipercard 60, Discover, UnionPay 62, 636–639, 644–65
+    (670_000, 679_999, len(&[16, 17, 18, 19]), false),        // Maestro (UK) 67
+    (630_400, 630_499, len(&[12, 13, 14, 15, 16, 17, 18, 19]), false), // Maestro 6304
+    (675_900, 675_999, len(&[12, 13, 14, 15, 16, 17, 18, 19]), false), // Maestro 6759
+    (676_100, 676_399, len(&[12, 13, 14, 15, 16, 17, 18, 19]), false), // Maestro 6761–6763
+    (340_000, 349_999, len(&[15]), false),                    // American Express
+    (370_000, 379_999, len(&[15]), false),                    // American Express
+    (352_800, 358_999, len(&[16, 17, 18, 19]), false),        // JCB, RuPay-JCB 353/356, LankaPay
+    (300_000, 305_999, len(&[14, 15, 16, 17, 18, 19]), false), // Diners Club
+    (309_500, 309_599, len(&[14, 15, 16, 17, 18, 19]), false), // Diners Club
+    (360_000, 369_999, len(&[14, 15, 16, 17, 18, 19]), false), // Diners Club
+    (380_000, 399_999, len(&[14, 15, 16, 17, 18, 19]), false), // Diners Club
+    (220_000, 220_599, len(&[16, 17, 18, 19]), false),        // Mir, BORICA
+    (810_000, 829_999, len(&[16, 17, 18, 19]), false),        // UnionPay 81, RuPay 81–82
+    (979_200, 979_299, len(&[16]), false),                    // Troy
+    (194_600, 194_699, len(&[16, 17, 18, 19]), false),        // GPN
+    (986_000, 986_099, len(&[16]), false),                    // Humo
+    (860_000, 860_099, len(&[16]), false),                    // UzCard
+    (100_000, 199_999, len(&[15]), true),                     // UATP: any 15 digits after a 1
+];
+
+const fn len(ls: &[u8]) -> u8 {
+    let mut bits = 0u8;
+    let mut i = 0;
+    while i < ls.len() {
+        bits |= 1 << (ls[i] - 12);
+        i += 1;
+    }
+    bits
+}
+
+/// A payment card number: Luhn, an issuer prefix (IIN) of a real network and a length
+/// that network issues (`CARD_RANGES`). Bare 13-digit numbers are weak: old Visa and
+/// Maestro, and the length of every EAN-13; so is UATP, whose range is every 15-digit number after a 1.
 pub fn card(s: &str) -> Check {
     if !luhn(s) {
         return Check::Invalid;
     }
     let d = digits(s);
     let n = d.len();
-    let p2 = d[0] as u32 * 10 + d[1] as u32;
-    let p4 = p2 * 100 + d[2] as u32 * 10 + d[3] as u32;
-    let ok = match d[0] {
-        4 => matches!(n, 13 | 16 | 19),
-        5 => (51..=55).contains(&p2) && n == 16 || (50..=59).contains(&p2) && (12..=19).contains(&n),
-        2 => (2221..=2720).contains(&p4) && n == 16,
-        3 => (matches!(p2, 34 | 37) && n == 15) || (p2 == 35 && (16..=19).contains(&n)) || (matches!(p2, 30 | 36 | 38 | 39) && (14..=19).contains(&n)),
-        6 => (p4 == 6011 || p2 == 65 || (644..=649).contains(&(p4 / 10)) || p2 == 62 || p2 == 63 || p2 == 67) && (16..=19).contains(&n),
-        1 => false,
-        _ => false,
+    if !(12..=19).contains(&n) {
+        return Check::Invalid;
+    }
+    let p6 = d[..6].iter().fold(0u32, |a, &x| a * 10 + x as u32);
+    let bit = 1u8 << (n - 12);
+    let Some(&(_, _, _, weak)) = CARD_RANGES.iter().filter(|r| (r.0..=r.1).contains(&p6) && r.2 & bit != 0).min_by_key(|r| r.3) else {
+        return Check::Invalid;
     };
-    if !ok {
-        Check::Invalid
-    } else if n == 13 {
+    // A barcode is never written in groups of four: grouped, 13 digits are a card.
+    let grouped = s.contains([' ', '-']);
+    if (n == 13 && !grouped) || weak {
         Check::Weak
     } else {
         Check::Valid
@@ -271,7 +318,8 @@ pub fn email(s: &str) -> bool {
     !local.eq_ignore_ascii_case("git") && !FILE_EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(tld))
 }
 
-/// IBAN lengths per country (ISO 13616 registry).
+/// IBAN lengths per country: the SWIFT IBAN registry (release 101, via python-stdnum's
+/// iban.dat), all 89 countries.
 const IBAN_LENGTHS: &[(&str, usize)] = &[
     ("AD", 24), ("AE", 23), ("AL", 28), ("AT", 20), ("AZ", 28), ("BA", 20), ("BE", 16),
     ("BG", 22), ("BH", 22), ("BR", 29), ("BY", 28), ("CH", 21), ("CR", 22), ("CY", 28),
@@ -284,6 +332,8 @@ const IBAN_LENGTHS: &[(&str, usize)] = &[
     ("PL", 28), ("PS", 29), ("PT", 25), ("QA", 29), ("RO", 24), ("RS", 22), ("SA", 24),
     ("SC", 31), ("SE", 24), ("SI", 19), ("SK", 24), ("SM", 27), ("ST", 25), ("SV", 28),
     ("TL", 23), ("TN", 24), ("TR", 26), ("UA", 29), ("VA", 22), ("VG", 24), ("XK", 20),
+    ("BI", 27), ("DJ", 27), ("FK", 18), ("HN", 28), ("LY", 25), ("MN", 20), ("NI", 28),
+    ("OM", 23), ("RU", 33), ("SD", 18), ("SO", 23), ("YE", 30),
 ];
 
 /// ISO 13616: known country, that country's length, and the mod-97 check equal to 1.
@@ -336,21 +386,51 @@ pub fn us_ssn(s: &str) -> Check {
     }
 }
 
-/// Real IPv4/IPv6 parsing. Dotted quads whose parts are all small look like version
-/// numbers (10.2.3.4), so they count only with context.
+/// Real IPv4/IPv6 parsing, in every written form the rules pass on: brackets, a zone id
+/// (`fe80::1%eth0`, `%25en0` in URLs, RFC 4007/6874), a CIDR prefix length (RFC 4632),
+/// IPv4-mapped and -embedded IPv6 (`::ffff:192.0.2.1`, RFC 4291/6052). Dotted quads whose
+/// parts are all small look like version numbers (10.2.3.4), so they count only with
+/// context, unless a prefix length says they are a network. A match that carries a
+/// version marker (`v10.2.3.4`, `release 4.18.2.114`: the IPv4 rule captures it) is a
+/// version string, not an address: `Other`.
 pub fn ip(s: &str) -> Check {
     let s = s.trim_matches(|c| c == '[' || c == ']');
-    if let Ok(v4) = s.parse::<std::net::Ipv4Addr>() {
+    // IPv6 text starts with a hex digit or `:`; a letter before a dotted quad is a marker.
+    if s.starts_with(['v', 'V']) || s.contains(' ') || (s.starts_with(|c: char| c.is_ascii_alphabetic()) && !s.contains(':')) {
+        return Check::Other;
+    }
+    let (addr, prefix) = match s.split_once('/') {
+        Some((a, p)) => match p.parse::<u8>() {
+            Ok(p) => (a, Some(p)),
+            Err(_) => return Check::Invalid,
+        },
+        None => (s, None),
+    };
+    let (addr, zone) = match addr.split_once('%') {
+        Some((a, z)) => (a, !z.is_empty()),
+        None => (addr, false),
+    };
+    if let Ok(v4) = addr.parse::<std::net::Ipv4Addr>() {
+        if let Some(p) = prefix {
+            return if p <= 32 && !v4.is_unspecified() { Check::Valid } else { Check::Invalid };
+        }
         let o = v4.octets();
         if o.iter().all(|&x| x < 32) || v4.is_unspecified() || v4.is_broadcast() {
             return Check::Weak;
         }
         return Check::Valid;
     }
-    if let Ok(v6) = s.parse::<std::net::Ipv6Addr>() {
-        // `::`-only or tiny addresses (e.g. "1::2") are likely not addresses in data.
-        let groups = s.split(':').filter(|g| !g.is_empty()).count();
-        if v6.is_unspecified() || groups < 3 {
+    if let Ok(v6) = addr.parse::<std::net::Ipv6Addr>() {
+        if prefix.is_some_and(|p| p > 128) {
+            return Check::Invalid;
+        }
+        if v6.is_unspecified() || v6.is_loopback() {
+            return Check::Weak;
+        }
+        // Tiny addresses (`1::2`) are likely not addresses in data; a zone id, a prefix
+        // length or an embedded IPv4 address says they are.
+        let groups = addr.split(':').filter(|g| !g.is_empty()).map(|g| if g.contains('.') { 2 } else { 1 }).sum::<usize>();
+        if groups < 3 && !zone && prefix.is_none() {
             return Check::Weak;
         }
         return Check::Valid;
@@ -623,8 +703,15 @@ pub fn phone(s: &str) -> Check {
         return if s.contains(['-', '/', '.']) { Check::Other } else { Check::Valid };
     }
     if s.starts_with('0') {
-        // Fewer or more digits: a postcode and house number, a tracking number.
-        return if (9..=12).contains(&d.len()) { Check::Valid } else { Check::Other };
+        // 9–12 digits after a trunk 0 are a national number. 8 (`02 123 456`, small plans)
+        // and 13 (`011 15-2345-6789`, Argentine mobiles) are too, but also a postcode and
+        // house number or a tracking number: weak, a phone keyword decides. Fewer or more
+        // are other things.
+        return match d.len() {
+            9..=12 => Check::Valid,
+            8 | 13 => Check::Weak,
+            _ => Check::Other,
+        };
     }
     // Without a trunk 0 national numbers have 9–11 digits (before an `x` extension);
     // 732 829 320 00074 is a SIRET.
@@ -707,6 +794,30 @@ mod tests {
     }
 
     #[test]
+    fn card_networks_by_iin_and_length() {
+        // Published test numbers or Luhn-completed numbers in each network's range.
+        for (n, want) in [
+            ("4111111111111111", Check::Valid),
+            ("5555555555554444", Check::Valid),
+            ("2223003122003222", Check::Valid),
+            ("378282246310005", Check::Valid),
+            ("3530111333300000", Check::Valid),
+            ("36227206271667", Check::Valid),
+            ("6011111111111117", Check::Valid),
+            ("6200000000000005", Check::Valid),
+            ("2200000000000004", Check::Valid),
+            ("9792000000000003", Check::Valid),
+            ("4222222222222", Check::Weak),
+            ("4222 2222 2222 2", Check::Valid),
+            ("122000000000003", Check::Weak),
+            ("9111111111111110", Check::Invalid),
+            ("7111111111111114", Check::Invalid),
+        ] {
+            assert_eq!(card(n), want, "{n}");
+        }
+    }
+
+    #[test]
     fn iban_checks_length_and_mod97() {
         assert!(iban("GB82 WEST 1234 5698 7654 32"));
         assert!(iban("DE89370400440532013000"));
@@ -719,13 +830,15 @@ mod tests {
         for valid in ["+44 20 7946 0958", "(030) 1234567", "06 12 34 56 78", "0470/12.34.56", "06-12345678", "0044 20 7946 0958", "0033 1 23 45 67 89", "912 34 56 78", "815.899.3314", "815.899.3314x12"] {
             assert_eq!(phone(valid), Check::Valid, "{valid}");
         }
-        // Ambiguous alone: ids, amounts, SIRENs; they count with a keyword.
-        for weak in ["2532440468", "612 345 678", "333 1234567"] {
+        // Ambiguous alone: ids, amounts, SIRENs, and trunk-0 numbers of 8 or 13 digits (a
+        // national number of a small plan or an Argentine mobile, or a postcode and house
+        // number); they count with a keyword.
+        for weak in ["2532440468", "612 345 678", "333 1234567", "01234 567", "02 123 456", "011 15-2345-6789"] {
             assert_eq!(phone(weak), Check::Weak, "{weak}");
         }
         // Other things: dates with a time, an SSN, a trunk 0 with too few or too many digits
         // for a national number, a dashed reference after 00, too few digits, one digit.
-        for other in ["05.01.2024 10", "2024-05-01 12", "057-32-5608", "01234 567", "05 1234 5678 9012", "0012-3456-7890", "732 829 320 00074", "123456", "+1", "1111111"] {
+        for other in ["05.01.2024 10", "2024-05-01 12", "057-32-5608", "0123 456", "05 1234 5678 9012", "0012-3456-7890", "732 829 320 00074", "123456", "+1", "1111111"] {
             assert_eq!(phone(other), Check::Other, "{other}");
         }
     }
@@ -746,6 +859,16 @@ mod tests {
         assert_eq!(ip("2001:db8:85a3::8a2e:370:7334"), Check::Valid);
         assert_eq!(ip("300.1.2.3"), Check::Invalid);
         assert_eq!(ip("10.2.3.4"), Check::Weak);
+        assert_eq!(ip("10.0.0.0/8"), Check::Valid);
+        assert_eq!(ip("10.0.0.0/33"), Check::Invalid);
+        assert_eq!(ip("2001:db8::/32"), Check::Valid);
+        assert_eq!(ip("fe80::1%eth0"), Check::Valid);
+        assert_eq!(ip("::ffff:192.0.2.128"), Check::Valid);
+        assert_eq!(ip("[2001:db8::1]"), Check::Valid);
+        assert_eq!(ip("::1"), Check::Weak);
+        assert_eq!(ip("v10.2.3.40"), Check::Other);
+        assert_eq!(ip("release 4.18.2.114"), Check::Other);
+        assert_eq!(ip("firmware=2.0.1.155"), Check::Other);
     }
 
     #[test]

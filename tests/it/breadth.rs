@@ -1,0 +1,137 @@
+//! Detection breadth on values we did not write our rules from (issue 15): the fixture
+//! `tests/data/breadth.jsonl` is built by `bench/breadth/generate.py` from providers'
+//! documented token formats (fake tokens), RFC 4291/5952 address forms, the SWIFT IBAN
+//! registry with python-stdnum's check, card networks' IIN ranges and lengths, and IDNA.
+//! Each value is classified by the built-in engine in its column, as a scan would, and
+//! counts as reported when a rule of the label gives it a strong hit (evidence on its
+//! own). Per family, recall must be at least 97 % and at most 1 % of the negatives may be
+//! reported; the table printed with `--nocapture` is what BENCHMARKS.md records.
+//!
+//! The mutation check: for every checksummed scheme (IBAN mod 97, card Luhn), changing
+//! one digit of a valid value must stop it from being reported.
+
+use std::collections::BTreeMap;
+
+use assay::classify::engine::Strength;
+use assay::classify::{Engine, Scratch};
+
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/breadth.jsonl");
+const MIN_RECALL: f64 = 0.97;
+/// Families below the 97 % target today, with the recall they must at least keep (a floor
+/// a little under the measured figure, so the test fails when they get worse). National
+/// phone formats: 85.7 % measured; the misses are 5–6-digit plans of small territories
+/// (below the 7-digit prefilter) and groupings only a numbering plan's metadata can tell
+/// (libphonenumber, issue 15's open part).
+const KNOWN_GAPS: &[(&str, f64)] = &[("phone_national", 0.84), ("phone_national_text", 0.84), ("pii.phone_number", 0.94)];
+const MAX_FP_RATE: f64 = 0.01;
+
+struct Case {
+    value: String,
+    label: String,
+    family: String,
+    column: String,
+    found: bool,
+}
+
+fn cases() -> Vec<Case> {
+    let text = std::fs::read_to_string(FIXTURE).expect("the fixture is committed (bench/breadth/generate.py writes it)");
+    text.lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("fixture line is JSON");
+            let s = |k: &str| v[k].as_str().unwrap_or_else(|| panic!("{k} missing in {l}")).to_string();
+            Case { value: s("value"), label: s("label"), family: s("family"), column: s("column"), found: s("expect") == "found" }
+        })
+        .collect()
+}
+
+/// The labels of the strong hits on one value in its column.
+fn strong_labels(engine: &Engine, scratch: &mut Scratch, value: &str, column: &str) -> Vec<String> {
+    let ctx = engine.column_context(column);
+    let mut hits = Vec::new();
+    engine.scan_value(value, &ctx, scratch, &mut hits);
+    hits.iter()
+        .filter(|h| h.strength == Strength::Strong)
+        .map(|h| engine.rules()[h.rule as usize].label.clone())
+        .collect()
+}
+
+#[derive(Default)]
+struct Tally {
+    positives: usize,
+    found: usize,
+    negatives: usize,
+    reported: usize,
+}
+
+fn report(title: &str, per: &BTreeMap<String, Tally>) -> Vec<String> {
+    let mut failed = Vec::new();
+    eprintln!("{title}\n{:<34} {:>6} {:>8} {:>6} {:>8}", "", "pos", "recall", "neg", "FP rate");
+    for (name, t) in per {
+        let recall = t.found as f64 / t.positives.max(1) as f64;
+        let fp = t.reported as f64 / t.negatives.max(1) as f64;
+        eprintln!("{name:<34} {:>6} {:>7.1}% {:>6} {:>7.1}%", t.positives, recall * 100.0, t.negatives, fp * 100.0);
+        let floor = KNOWN_GAPS.iter().find(|g| g.0 == name).map_or(MIN_RECALL, |g| g.1);
+        if t.positives > 0 && recall < floor {
+            failed.push(format!("{name}: recall {:.1}% < {:.0}%", recall * 100.0, floor * 100.0));
+        }
+        if fp > MAX_FP_RATE {
+            failed.push(format!("{name}: false-positive rate {:.1}% > {:.0}%", fp * 100.0, MAX_FP_RATE * 100.0));
+        }
+    }
+    failed
+}
+
+#[test]
+fn breadth_per_family_and_label_recall_and_false_positives() {
+    let engine = Engine::builtin().expect("built-in rules load");
+    let mut scratch = Scratch::default();
+    let mut per_family: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut per_label: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut misses: Vec<String> = Vec::new();
+    for case in cases() {
+        let labels = strong_labels(&engine, &mut scratch, &case.value, &case.column);
+        let hit = if case.found { labels.contains(&case.label) } else { labels.iter().any(|l| l.starts_with(&case.label)) };
+        let key = if case.found { case.label.clone() } else { format!("{}* (negatives)", case.label) };
+        for t in [per_family.entry(case.family.clone()).or_default(), per_label.entry(key).or_default()] {
+            if case.found {
+                t.positives += 1;
+                t.found += hit as usize;
+            } else {
+                t.negatives += 1;
+                t.reported += hit as usize;
+            }
+        }
+        if case.found != hit {
+            let what = if case.found { "missed" } else { "false positive" };
+            misses.push(format!("{what} {} in `{}` ({:?}): {:?}", case.family, case.column, labels, case.value));
+        }
+    }
+    let mut failed = report("per family", &per_family);
+    failed.extend(report("per label", &per_label));
+    let (pos, found, neg, rep) = per_family.values().fold((0, 0, 0, 0), |a, t| (a.0 + t.positives, a.1 + t.found, a.2 + t.negatives, a.3 + t.reported));
+    eprintln!("all: recall {:.2}% of {pos}, false positives {:.2}% of {neg}", found as f64 * 100.0 / pos as f64, rep as f64 * 100.0 / neg.max(1) as f64);
+    assert!(failed.is_empty(), "{}\nfirst misses:\n{}", failed.join("\n"), misses.iter().take(40).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(pos >= 3000 && neg >= 1000, "the fixture is too small: {pos} positives, {neg} negatives");
+}
+
+/// Luhn and ISO 7064 mod 97-10 detect every single-digit substitution, so no mutant of a
+/// valid card number or IBAN may be reported: not 1 %, none.
+#[test]
+fn one_character_mutants_of_checksummed_values_are_never_reported() {
+    let engine = Engine::builtin().expect("built-in rules load");
+    let mut scratch = Scratch::default();
+    let mut per: BTreeMap<String, (usize, Vec<String>)> = BTreeMap::new();
+    for case in cases().into_iter().filter(|c| c.family.ends_with("_mutant")) {
+        let labels = strong_labels(&engine, &mut scratch, &case.value, &case.column);
+        let e = per.entry(case.family.clone()).or_default();
+        e.0 += 1;
+        if labels.iter().any(|l| l.starts_with(&case.label)) {
+            e.1.push(format!("{} in `{}`: {labels:?}", case.value, case.column));
+        }
+    }
+    for scheme in ["iban_mutant", "card_mutant"] {
+        assert!(per.get(scheme).is_some_and(|e| e.0 >= 100), "too few {scheme} cases: {:?}", per.get(scheme).map(|e| e.0));
+    }
+    let reported: Vec<_> = per.values().flat_map(|e| e.1.iter()).collect();
+    assert!(reported.is_empty(), "mutants reported:\n{reported:#?}");
+}
