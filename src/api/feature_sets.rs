@@ -241,7 +241,9 @@ fn max_age(given: Option<&str>) -> Result<Duration, ApiError> {
 }
 
 async fn answer(st: &AppState, name: &str, max_age: Duration) -> Result<GateAnswer, ApiError> {
-    let answer = st.store.gate(name, max_age, st.store.now().await?).await?.ok_or_else(|| ApiError::not_found(format!("no feature set named `{name}`")))?;
+    // This host's clock, not the store's: one round trip less per answer, and a skew of
+    // seconds is nothing against a freshness window of hours.
+    let answer = st.store.gate(name, max_age, chrono::Utc::now()).await?.ok_or_else(|| ApiError::not_found(format!("no feature set named `{name}`")))?;
     metrics::counter!("assay_gate_answers_total", "status" => answer.status.clone()).increment(1);
     Ok(answer)
 }
