@@ -125,6 +125,16 @@ run_server() {
     curl -sf "http://127.0.0.1:$mport/metrics" | grep -q '^assay_sources_overdue' || bad "$what: /metrics on --metrics-listen has no assay_sources_overdue"
   fi
   [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/metrics")" = 401 ] || bad "$what: /metrics on the API port answered without a token"
+  # The compose demo's document, as its assay-init applies it: accepted whole by this server.
+  local token plan
+  token=$(cd "$work/ro" && as_user env -i PATH=/usr/bin:/bin DATABASE_URL="$url" "$work/bin/assay" tokens create --role engineer --name "deploy-check-$what" --expires 1h) \
+    || bad "$what: tokens create"
+  cp deploy/compose/assay.yaml "$work/compose-assay.yaml" && chmod 644 "$work/compose-assay.yaml"
+  if plan=$(cd "$work/ro" && as_user env -i PATH=/usr/bin:/bin ASSAY_URL="http://127.0.0.1:$port" ASSAY_TOKEN="$token" "$work/bin/assay" apply --dry-run -f "$work/compose-assay.yaml" 2>&1); then
+    grep -q 'feature_set example-features' <<<"$plan" || bad "$what: the compose document's dry run plans no feature set: $plan"
+  else
+    bad "$what: assay apply --dry-run refused deploy/compose/assay.yaml: $plan"
+  fi
   kill -TERM "$server_pid"
   local code=0
   wait "$server_pid" || code=$?
