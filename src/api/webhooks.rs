@@ -57,7 +57,9 @@ pub async fn put(State(st): State<AppState>, Extension(caller): Extension<Caller
     let mut tx = st.store.begin().await?;
     let (hook, created) = tx.put_webhook(&spec, st.store.now().await?).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
-    let detail = format!("url {} format {} global {}", hook.spec.url, hook.spec.format.as_str(), hook.spec.global);
+    // The host only: incoming-webhook URLs (Slack's) carry their token in the path.
+    let host = reqwest::Url::parse(&hook.spec.url).ok().and_then(|u| u.host_str().map(|h| format!("{}://{h}", u.scheme()))).unwrap_or_default();
+    let detail = format!("url {host}/… format {} global {}", hook.spec.format.as_str(), hook.spec.global);
     tx.audit(&caller.audit(status, format!("webhook:{name}"), Some(detail))).await?;
     tx.commit().await?;
     Ok((status, Audited, Json(hook)))
