@@ -1,6 +1,7 @@
 //! The clean-data gate: is a feature set clean, as of now? Answered from state kept at
 //! scan time (each source's last scan, each member's missing columns, the unresolved
-//! alerts), never by walking history: three indexed reads whatever the history's size.
+//! alerts), never by walking history: one statement of indexed reads whatever the
+//! history's size.
 //!
 //! It fails closed: a member never scanned, scanned last before the freshness window,
 //! whose last scan failed, or with a named column missing fails it, as does any alert not
@@ -61,36 +62,48 @@ impl Store {
     /// The gate of the live feature set `name`, as of `now`, with members fresh within
     /// `max_age`. `None` when there is no such feature set.
     pub async fn gate(&self, name: &str, max_age: Duration, now: DateTime<Utc>) -> Result<Option<GateAnswer>, StoreError> {
-        const MEMBERS: &str = "SELECT f.id, s.name, m.columns_json, m.allow_json, m.missing_json, s.last_scan_id, s.last_scan_status, s.last_scan_ms, s.last_ok_ms, s.removed_ms \
-                               FROM feature_sets f LEFT JOIN feature_set_members m ON m.feature_set_id = f.id LEFT JOIN sources s ON s.id = m.source_id \
-                               WHERE f.name = $1 AND f.removed_ms IS NULL ORDER BY m.position";
-        type MemberRow = (i64, Option<String>, Option<String>, Option<String>, Option<String>, Option<i64>, Option<String>, Option<i64>, Option<i64>, Option<i64>);
-        let rows: Vec<MemberRow> = on_pool!(self, "gate", |p| sqlx::query(MEMBERS)
+        // One statement, so that the answer costs one round trip: the members with their
+        // sources' last scans (kind 0, in declaration order; a feature set without members
+        // still gives one row), then the unresolved alerts (kind 1).
+        const SQL: &str = "SELECT CAST(0 AS BIGINT), m.position, s.last_scan_id, s.last_scan_ms, s.last_ok_ms, s.removed_ms, \
+                                  s.name, m.columns_json, m.allow_json, m.missing_json, s.last_scan_status, CAST(NULL AS TEXT), CAST(NULL AS DOUBLE PRECISION) \
+                           FROM feature_sets f LEFT JOIN feature_set_members m ON m.feature_set_id = f.id LEFT JOIN sources s ON s.id = m.source_id \
+                           WHERE f.name = $1 AND f.removed_ms IS NULL \
+                           UNION ALL \
+                           SELECT CAST(1 AS BIGINT), a.id, a.id, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), \
+                                  s.name, d.name, a.column_name, a.label, a.severity, a.status, COALESCE(e.match_rate, a.match_rate) \
+                           FROM feature_sets f JOIN alerts a ON a.feature_set_id = f.id \
+                           JOIN sources s ON s.id = a.source_id JOIN datasets d ON d.id = a.dataset_id \
+                           LEFT JOIN finding_state e ON e.dataset_id = a.dataset_id AND e.column_name = a.column_name AND e.label = a.label \
+                           WHERE f.name = $1 AND f.removed_ms IS NULL AND a.status <> 'resolved' \
+                           ORDER BY 1, 2";
+        type Ints = (i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+        type Texts = (Option<String>, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>, Option<f64>);
+        let rows: Vec<(Ints, Texts)> = on_pool!(self, "gate", |p| sqlx::query(SQL)
             .bind(name)
             .fetch_all(p)
             .await
             .map_err(query_err(format!("reading feature set `{name}`")))?
             .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6), r.get(7), r.get(8), r.get(9)))
+            .map(|r| ((r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)), (r.get(6), r.get(7), r.get(8), r.get(9), r.get(10), r.get(11), r.get(12))))
             .collect());
-        let Some(fs_id) = rows.first().map(|r| r.0) else { return Ok(None) };
-        const ALERTS: &str = "SELECT a.id, s.name, d.name, a.column_name, a.label, a.severity, COALESCE(e.match_rate, a.match_rate), a.status FROM alerts a \
-                              JOIN sources s ON s.id = a.source_id JOIN datasets d ON d.id = a.dataset_id \
-                              LEFT JOIN finding_state e ON e.dataset_id = a.dataset_id AND e.column_name = a.column_name AND e.label = a.label \
-                              WHERE a.feature_set_id = $1 AND a.status <> 'resolved' ORDER BY a.id";
-        let alerts: Vec<(i64, String, String, String, String, String, f64, String)> = on_pool!(self, "gate", |p| sqlx::query(ALERTS)
-            .bind(fs_id)
-            .fetch_all(p)
-            .await
-            .map_err(query_err(format!("reading the alerts of feature set `{name}`")))?
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6), r.get(7)))
-            .collect());
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut member_rows = Vec::new();
+        let mut alerts = Vec::new();
+        for ((kind, _, i2, i3, i4, i5), (t1, t2, t3, t4, t5, t6, f1)) in rows {
+            if kind == 0 {
+                member_rows.push((t1, t2, t3, t4, i2, t5, i3, i4, i5));
+            } else if let (Some(id), Some(source), Some(dataset), Some(column), Some(label), Some(severity), Some(status)) = (i2, t1, t2, t3, t4, t5, t6) {
+                alerts.push((id, source, dataset, column, label, severity, f1.unwrap_or_default(), status));
+            }
+        }
         let window = chrono::Duration::from_std(max_age).unwrap_or(chrono::Duration::MAX);
         let mut reasons = Vec::new();
         let mut members = Vec::new();
         let mut scans = Vec::new();
-        for (_, source, columns, allow, missing, last_id, last_status, last_ms, last_ok_ms, removed_ms) in rows {
+        for (source, columns, allow, missing, last_id, last_status, last_ms, last_ok_ms, removed_ms) in member_rows {
             let Some(source) = source else { continue };
             let reason = |kind: &str, message: String| GateReason {
                 kind: kind.into(),
