@@ -129,11 +129,7 @@ pub fn merge_objects(columns: Vec<ColumnReport>, dataset: impl Fn(&str) -> Strin
                     }
                     x.schemes.sort_unstable();
                     crate::classify::verdict::pool_fingerprints(&mut x.fingerprints, l.fingerprints);
-                    for e in l.evidence {
-                        if x.evidence.len() < crate::classify::verdict::MAX_EVIDENCE && !x.evidence.contains(&e) {
-                            x.evidence.push(e);
-                        }
-                    }
+                    crate::classify::verdict::pool_evidence(&mut x.evidence, l.evidence);
                 }
                 None => m.labels.push(l),
             }

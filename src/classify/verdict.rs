@@ -38,6 +38,18 @@ pub struct LabelVerdict {
     pub fingerprints: Vec<String>,
 }
 
+/// Adds the masked values of `new` not already in `into`, keeping at most `MAX_EVIDENCE`.
+pub fn pool_evidence(into: &mut Vec<String>, new: impl IntoIterator<Item = String>) {
+    for e in new {
+        if into.len() >= MAX_EVIDENCE {
+            break;
+        }
+        if !into.contains(&e) {
+            into.push(e);
+        }
+    }
+}
+
 /// Adds `new` to the sorted set `into`, keeping at most `MAX_FINGERPRINTS`.
 pub fn pool_fingerprints(into: &mut Vec<String>, new: impl IntoIterator<Item = String>) {
     for f in new {
@@ -274,11 +286,7 @@ impl<'e> ColumnAccumulator<'e> {
                     e.2.push(s.clone());
                 }
             }
-            for ev in &t.evidence {
-                if e.1.len() < MAX_EVIDENCE && !e.1.contains(ev) {
-                    e.1.push(ev.clone());
-                }
-            }
+            pool_evidence(&mut e.1, t.evidence.iter().cloned());
         }
         let mut out = Vec::new();
         for (label, (conf, evidence, mut schemes, fingerprints)) in by_label {

@@ -199,12 +199,29 @@ struct Existing {
 }
 
 /// What a column holds of a label now, pooled over the dataset's objects.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(super) struct Held {
     pub matches: i64,
     pub match_rate: f64,
     pub evidence: Vec<String>,
     pub fingerprints: Vec<String>,
+}
+
+impl Held {
+    /// Adds one object's finding; its rate is weighted by the object's `non_null` values
+    /// until [`Held::finish`].
+    pub(super) fn add(&mut self, matches: i64, rate: f64, non_null: i64, evidence: Vec<String>, fingerprints: Vec<String>) {
+        self.matches += matches;
+        self.match_rate += rate * non_null as f64;
+        crate::classify::verdict::pool_evidence(&mut self.evidence, evidence);
+        crate::classify::verdict::pool_fingerprints(&mut self.fingerprints, fingerprints);
+    }
+
+    /// The pooled rate: over the `non_null` values of the column in every object of the
+    /// dataset, those without the finding included.
+    pub(super) fn finish(&mut self, non_null: i64) {
+        self.match_rate = ((self.match_rate / non_null.max(1) as f64) * 1000.0).round() / 1000.0;
+    }
 }
 
 /// A member as the check applies it.
@@ -243,31 +260,19 @@ impl Tx {
         };
         // The source's columns now, pooled per dataset.
         let mut now: HashMap<i64, BTreeMap<String, HashMap<String, Held>>> = HashMap::new();
+        let mut non_null: HashMap<(i64, String), i64> = HashMap::new();
         for c in self.current_columns(src.id).await? {
             let Some(d) = datasets.of(&c.source) else { continue };
             let col = now.entry(d).or_default().entry(c.column.clone()).or_default();
-            let non_null = c.non_null as f64;
             for l in c.labels {
-                let h = col.entry(l.label.clone()).or_insert(Held { matches: 0, match_rate: 0.0, evidence: Vec::new(), fingerprints: Vec::new() });
-                h.matches += l.matches as i64;
-                // Weighted back into a rate below, over the dataset's non-null values.
-                h.match_rate += l.match_rate * non_null;
-                for e in l.evidence {
-                    if h.evidence.len() < crate::classify::verdict::MAX_EVIDENCE && !h.evidence.contains(&e) {
-                        h.evidence.push(e);
-                    }
-                }
-                crate::classify::verdict::pool_fingerprints(&mut h.fingerprints, l.fingerprints);
+                col.entry(l.label).or_default().add(l.matches as i64, l.match_rate, c.non_null as i64, l.evidence, l.fingerprints);
             }
-            // Keep the column's non-null count beside its labels under an empty label.
-            col.entry(String::new()).or_insert(Held { matches: 0, match_rate: 0.0, evidence: Vec::new(), fingerprints: Vec::new() }).matches += c.non_null as i64;
+            *non_null.entry((d, c.column)).or_default() += c.non_null as i64;
         }
-        for cols in now.values_mut() {
-            for labels in cols.values_mut() {
-                let non_null = labels.remove("").map_or(0, |h| h.matches).max(1) as f64;
-                for h in labels.values_mut() {
-                    h.match_rate = ((h.match_rate / non_null) * 1000.0).round() / 1000.0;
-                }
+        for (d, cols) in &mut now {
+            for (column, labels) in cols.iter_mut() {
+                let n = non_null.get(&(*d, column.clone())).copied().unwrap_or(0);
+                labels.values_mut().for_each(|h| h.finish(n));
             }
         }
         let columns_now: HashMap<i64, HashSet<String>> = now.iter().filter(|(d, _)| touched_ds.contains(d)).map(|(d, cols)| (*d, cols.keys().cloned().collect())).collect();
@@ -311,7 +316,7 @@ impl Tx {
         }
 
         // What should be alerting: (feature set, dataset, column, label) → what it holds.
-        let removed_held = Held { matches: 0, match_rate: 0.0, evidence: Vec::new(), fingerprints: Vec::new() };
+        let removed_held = Held::default();
         let mut wanted: BTreeMap<(i64, i64, String, String), &Held> = BTreeMap::new();
         for r in &rules {
             for d in &touched_ds {

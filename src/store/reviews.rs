@@ -182,11 +182,14 @@ impl Tx {
     /// What a dataset's column holds of `label` now, pooled over its objects; `None` when
     /// it holds none.
     async fn held_now(&mut self, dataset_id: i64, column: &str, label: &str) -> Result<Option<Held>, StoreError> {
-        const SQL: &str = "SELECT f.matches, f.match_rate, sc.non_null, f.evidence_json, f.fingerprints_json FROM objects_seen o \
-                           JOIN findings f ON f.scan_id = o.scan_id AND f.object = o.object \
-                           JOIN scan_columns sc ON sc.scan_id = f.scan_id AND sc.object = f.object AND sc.column_name = f.column_name \
-                           WHERE o.dataset_id = $1 AND f.column_name = $2 AND f.label = $3";
-        let rows: Vec<(i64, f64, i64, String, Option<String>)> = on_tx!(self, "held_now", |c| sqlx::query(SQL)
+        // Every object's copy of the column, with the finding where it has it: the rate is
+        // over all of the column's values, as the contamination check pools it.
+        const SQL: &str = "SELECT sc.non_null, f.matches, f.match_rate, f.evidence_json, f.fingerprints_json FROM objects_seen o \
+                           JOIN scan_columns sc ON sc.scan_id = o.scan_id AND sc.object = o.object \
+                           LEFT JOIN findings f ON f.scan_id = sc.scan_id AND f.object = sc.object AND f.column_name = sc.column_name AND f.label = $3 \
+                           WHERE o.dataset_id = $1 AND sc.column_name = $2";
+        type Row = (i64, Option<i64>, Option<f64>, Option<String>, Option<String>);
+        let rows: Vec<Row> = on_tx!(self, "held_now", |c| sqlx::query(SQL)
             .bind(dataset_id)
             .bind(column)
             .bind(label)
@@ -196,23 +199,18 @@ impl Tx {
             .iter()
             .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
             .collect());
-        if rows.is_empty() {
+        if rows.iter().all(|r| r.1.is_none()) {
             return Ok(None);
         }
-        let mut held = Held { matches: 0, match_rate: 0.0, evidence: Vec::new(), fingerprints: Vec::new() };
-        let mut non_null = 0i64;
-        for (matches, rate, nn, evidence, fingerprints) in rows {
-            held.matches += matches;
-            held.match_rate += rate * nn as f64;
-            non_null += nn;
-            for e in serde_json::from_str::<Vec<String>>(&evidence).unwrap_or_default() {
-                if held.evidence.len() < crate::classify::verdict::MAX_EVIDENCE && !held.evidence.contains(&e) {
-                    held.evidence.push(e);
-                }
+        let mut held = Held::default();
+        let json = |s: Option<String>| s.and_then(|s| serde_json::from_str::<Vec<String>>(&s).ok()).unwrap_or_default();
+        let non_null = rows.iter().map(|r| r.0).sum();
+        for (nn, matches, rate, evidence, fingerprints) in rows {
+            if let (Some(matches), Some(rate)) = (matches, rate) {
+                held.add(matches, rate, nn, json(evidence), json(fingerprints));
             }
-            crate::classify::verdict::pool_fingerprints(&mut held.fingerprints, fingerprints.and_then(|f| serde_json::from_str::<Vec<String>>(&f).ok()).unwrap_or_default());
         }
-        held.match_rate = ((held.match_rate / non_null.max(1) as f64) * 1000.0).round() / 1000.0;
+        held.finish(non_null);
         Ok(Some(held))
     }
 
@@ -225,7 +223,7 @@ impl Tx {
     pub async fn review(&mut self, source_id: i64, dataset_id: i64, column: &str, label: &str, verdict: Verdict, reason: Option<&str>, actor: &str, at: DateTime<Utc>, public_url: &str) -> Result<(i64, usize), StoreError> {
         let held = match self.held_now(dataset_id, column, label).await? {
             Some(h) => h,
-            None if label == super::alerts::COLUMN_REMOVED => Held { matches: 0, match_rate: 0.0, evidence: Vec::new(), fingerprints: Vec::new() },
+            None if label == super::alerts::COLUMN_REMOVED => Held::default(),
             None => return Err(StoreError::Unknown { kind: "finding", name: format!("{column} {label}") }),
         };
         let stored = match verdict {
