@@ -242,7 +242,8 @@ impl Rule {
 
 /// An event to announce: its kind, the alert or feature set it is about.
 pub(super) enum Announce {
-    Alert(&'static str, i64),
+    /// The event, the alert, and its feature set (whose webhooks hear of it).
+    Alert(&'static str, i64, i64),
     GateFailed(i64),
 }
 
@@ -405,7 +406,7 @@ impl Tx {
                         .map_err(query_err("reopening an alert"))?);
                     let why = if lapsed.contains(&(*d, column.clone(), label.clone())) { "the dismissed finding's evidence changed" } else { "the label is back" };
                     self.alert_event(e.id, "reopened", e.episode + 1, &actor, Some(why), Some(scan_id), at).await?;
-                    announce.push(Announce::Alert("alert.reopened", e.id));
+                    announce.push(Announce::Alert("alert.reopened", e.id, *fs));
                     changed_sets.insert(*fs);
                 }
                 None => {
@@ -430,7 +431,7 @@ impl Tx {
                         .map_err(query_err("opening an alert"))?
                         .get(0));
                     self.alert_event(id, "opened", 1, &actor, None, Some(scan_id), at).await?;
-                    announce.push(Announce::Alert("alert.opened", id));
+                    announce.push(Announce::Alert("alert.opened", id, *fs));
                     changed_sets.insert(*fs);
                 }
             }
@@ -505,7 +506,7 @@ impl Tx {
             }
             if uncovered.is_some() || clean >= i64::from(policy.resolve_after.max(1)) {
                 self.resolve_alert(e.id, e.episode, &actor, uncovered.unwrap_or("clean scans"), (!recheck).then_some(scan_id), at).await?;
-                announce.push(Announce::Alert("alert.resolved", e.id));
+                announce.push(Announce::Alert("alert.resolved", e.id, *fs));
                 changed_sets.insert(*fs);
             } else {
                 on_tx!(self, "contamination", |c| sqlx::query("UPDATE alerts SET clean_scans = $1, updated_ms = $2 WHERE id = $3")

@@ -50,7 +50,7 @@ impl Tx {
         for ev in events {
             let id = event_id();
             let (kind, fs, alert_id, payload) = match ev {
-                Announce::Alert(kind, alert_id) => {
+                Announce::Alert(kind, alert_id, fs) => {
                     let sql = format!("{SELECT_ALERTS} WHERE a.id = $1");
                     let alert: Alert = on_tx!(self, "announce", |c| sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
                         .bind(alert_id)
@@ -58,13 +58,7 @@ impl Tx {
                         .await
                         .map(|r| alert_row(&r))
                         .map_err(query_err("reading an alert to announce"))?);
-                    let fs: i64 = on_tx!(self, "announce", |c| sqlx::query("SELECT feature_set_id FROM alerts WHERE id = $1")
-                        .bind(alert_id)
-                        .fetch_one(c)
-                        .await
-                        .map_err(query_err("reading an alert to announce"))?
-                        .get(0));
-                    (*kind, fs, Some(*alert_id), alert_payload(kind, &id, &alert, public_url))
+                    (*kind, *fs, Some(*alert_id), alert_payload(kind, &id, &alert, public_url))
                 }
                 Announce::GateFailed(fs) => {
                     let name: String = on_tx!(self, "announce", |c| sqlx::query("SELECT name FROM feature_sets WHERE id = $1")

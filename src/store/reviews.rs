@@ -285,7 +285,7 @@ impl Tx {
                         .map(|_| ())
                         .map_err(query_err("resolving a dismissed alert"))?);
                     self.alert_event(id, "dismissed", episode, actor, reason, None, at).await?;
-                    announce.push(Announce::Alert("alert.resolved", id));
+                    announce.push(Announce::Alert("alert.resolved", id, fs));
                     sets.push(fs);
                 }
                 Verdict::Reopen if status == "resolved" => {
@@ -297,7 +297,7 @@ impl Tx {
                         .map(|_| ())
                         .map_err(query_err("reopening an alert"))?);
                     self.alert_event(id, "reopened", episode + 1, actor, reason, None, at).await?;
-                    announce.push(Announce::Alert("alert.reopened", id));
+                    announce.push(Announce::Alert("alert.reopened", id, fs));
                     sets.push(fs);
                 }
                 _ => {}
