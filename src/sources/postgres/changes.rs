@@ -27,7 +27,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::{AssertSqlSafe, PgConnection};
 
-use super::{quote_ident, PgSource, TableName};
+use super::{quote_ident, relation_tree, PgSource, TableName};
 use crate::sources::SourceError;
 
 /// Column names taken as an append key when they lead a btree index (in this order).
@@ -132,15 +132,7 @@ impl PgSource {
 async fn read_version(tx: &mut PgConnection, table: &TableName, configured: Option<&str>) -> Result<TableVersion, sqlx::Error> {
     type Head = (i64, String, Option<f64>, i64, i64, i64, i64, Option<String>, Option<i64>, bool, i64, i64, i32, Option<String>);
     let head: Option<Head> = sqlx::query_as(
-        "WITH RECURSIVE rel AS ( \
-             SELECT c.oid, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'm', 'v', 'f') \
-         ), tree AS ( \
-             SELECT c.oid, c.relkind, c.reltuples FROM pg_class c JOIN rel ON rel.oid = c.oid \
-             UNION ALL \
-             SELECT c.oid, c.relkind, c.reltuples FROM tree t \
-             JOIN pg_inherits i ON i.inhparent = t.oid JOIN pg_class c ON c.oid = i.inhrelid \
-         ), stats AS ( \
+        concat!(relation_tree!(), ", stats AS ( \
              SELECT s.* FROM tree t JOIN pg_stat_user_tables s ON s.relid = t.oid \
          ) \
          SELECT rel.oid::int8, rel.relkind::text, \
@@ -156,7 +148,7 @@ async fn read_version(tx: &mut PgConnection, table: &TableName, configured: Opti
                 current_setting('block_size')::int8, current_setting('server_version_num')::int4, \
                 (SELECT md5(string_agg(a.attname || ':' || a.atttypid::text || ':' || a.atttypmod::text, ',' ORDER BY a.attnum)) \
                  FROM pg_attribute a WHERE a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped) \
-         FROM rel",
+         FROM rel"),
     )
     .bind(&table.schema)
     .bind(&table.name)

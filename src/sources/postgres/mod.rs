@@ -654,12 +654,11 @@ async fn table_on_search_path(tx: &mut PgConnection, name: &str) -> Result<Optio
     Ok(row.map(|(s, n)| TableName::new(s, n)))
 }
 
-/// The relation's kind, row estimate and columns; `None` if it does not exist.
-async fn describe(tx: &mut PgConnection, table: &TableName) -> Result<Option<Relation>, sqlx::Error> {
-    // The estimate of a table with inheritance children or partitions is the sum over the
-    // relations that hold rows (the leaves: a partitioned parent holds none). `reltuples`
-    // is -1 until the first ANALYZE or VACUUM (Postgres 14+).
-    let head: Option<(String, Option<f64>, Option<bool>)> = sqlx::query_as(
+/// `rel` ($1 schema, $2 name: a table, partitioned table, view, matview or foreign table)
+/// and `tree`, it and its inheritance children or partitions, as common table expressions
+/// for a statement to select from.
+macro_rules! relation_tree {
+    () => {
         "WITH RECURSIVE rel AS ( \
              SELECT c.oid, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
              WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'm', 'v', 'f') \
@@ -668,11 +667,22 @@ async fn describe(tx: &mut PgConnection, table: &TableName) -> Result<Option<Rel
              UNION ALL \
              SELECT c.oid, c.relkind, c.reltuples FROM tree t \
              JOIN pg_inherits i ON i.inhparent = t.oid JOIN pg_class c ON c.oid = i.inhrelid \
-         ) \
+         )"
+    };
+}
+pub(crate) use relation_tree;
+
+/// The relation's kind, row estimate and columns; `None` if it does not exist.
+async fn describe(tx: &mut PgConnection, table: &TableName) -> Result<Option<Relation>, sqlx::Error> {
+    // The estimate of a table with inheritance children or partitions is the sum over the
+    // relations that hold rows (the leaves: a partitioned parent holds none). `reltuples`
+    // is -1 until the first ANALYZE or VACUUM (Postgres 14+).
+    let head: Option<(String, Option<f64>, Option<bool>)> = sqlx::query_as(
+        concat!(relation_tree!(), " \
          SELECT rel.relkind::text, \
                 (SELECT sum(greatest(reltuples, 0))::float8 FROM tree WHERE relkind <> 'p'), \
                 (SELECT bool_and(reltuples < 0) FROM tree WHERE relkind <> 'p') \
-         FROM rel",
+         FROM rel"),
     )
     .bind(&table.schema)
     .bind(&table.name)
