@@ -157,7 +157,9 @@ pub fn router(state: AppState) -> Router {
         let guard = auth::Guard { app: state.clone(), route };
         router = router.route(route.path, handler.route_layer(axum::middleware::from_fn_with_state(guard, auth::guard)));
     }
+    // The dashboard's pages share the state, the body limit and the fallback.
     router
+        .merge(crate::web::router())
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .layer(axum::extract::DefaultBodyLimit::max(state.settings.max_body_bytes))
         .with_state(state)

@@ -1,0 +1,13 @@
+-- Dashboard sessions. Signing in with an API token opens one: the browser holds a random
+-- session id in an HttpOnly cookie; only its SHA-256 hash is kept here, so a copy of the
+-- table cannot be replayed as cookies. A session acts as its token: looking one up joins
+-- api_tokens, so revoking (or the expiry of) the token ends its sessions at once.
+-- `csrf` is the per-session token every dashboard form carries back.
+CREATE TABLE web_sessions (
+    id_hash    TEXT PRIMARY KEY,
+    token_id   BIGINT NOT NULL REFERENCES api_tokens (id),
+    csrf       TEXT NOT NULL,
+    created_ms BIGINT NOT NULL,
+    expires_ms BIGINT NOT NULL
+);
+CREATE INDEX web_sessions_expires ON web_sessions (expires_ms);
