@@ -7,6 +7,7 @@ mod common;
 mod apply;
 mod auth;
 mod breadth;
+mod dashboard;
 mod faults;
 mod feature_sets;
 mod limits;
