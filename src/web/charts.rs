@@ -50,7 +50,7 @@ fn nice_max(v: f64) -> f64 {
 /// Days without a point count 0 (a day without findings is a real zero, not a gap).
 pub fn daily(title: &str, y_label: &str, days: &[(DateTime<Utc>, i64)], from: DateTime<Utc>, to: DateTime<Utc>, kind: Kind, colour: &str) -> String {
     let (w, h) = (560.0, 220.0);
-    let (left, right, top, bottom) = (52.0, 16.0, 16.0, 44.0);
+    let (left, right, top, bottom) = (52.0, 30.0, 16.0, 44.0);
     let (pw, ph) = (w - left - right, h - top - bottom);
     let first = from.date_naive();
     let n = ((to.date_naive() - first).num_days() + 1).max(1) as usize;
@@ -62,7 +62,9 @@ pub fn daily(title: &str, y_label: &str, days: &[(DateTime<Utc>, i64)], from: Da
         }
     }
     let max = nice_max(values.iter().copied().max().unwrap_or(0) as f64);
-    let x = |i: usize| left + if n == 1 { pw / 2.0 } else { pw * i as f64 / (n - 1) as f64 };
+    // Each day is a band of the x axis, its point or bar at the band's centre, so the
+    // first and last days are drawn inside the plot.
+    let x = |i: usize| left + pw * (i as f64 + 0.5) / n as f64;
     let y = |v: f64| top + ph - ph * v / max;
     let id = format!("c{:x}", rand::random::<u32>());
     let total: i64 = values.iter().sum();

@@ -244,7 +244,7 @@ pub async fn source(State(st): State<AppState>, viewer: Viewer, Path(name): Path
                 confidence: format!("{:.2}", l.confidence),
                 evidence: l.evidence.iter().take(5).cloned().collect(),
                 why: why(&st, &l.label, &c.column),
-                first_seen: first.get(&key).map(|t| when(*t)).unwrap_or_else(|| "—".into()),
+                first_seen: first.get(&key).map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "—".into()),
                 verdict: verdicts.get(&(c.source.clone(), c.column.clone(), l.label.clone())).cloned().unwrap_or_else(|| "unreviewed".into()),
                 trend: rates.get(&key).map(|p| charts::sparkline(&format!("{} {}", c.column, l.label), p)).unwrap_or_default(),
             });

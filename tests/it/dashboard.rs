@@ -75,6 +75,7 @@ async fn shot(b: &WebDriver, name: &str) {
     // The whole page, not only the first screen: resize to the document's height.
     let h: i64 = b.execute("return Math.min(6000, document.documentElement.scrollHeight)", Vec::new()).await.unwrap().convert().unwrap_or(900);
     b.set_window_rect(0, 0, 1440, h.max(900) as u32).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
     b.screenshot(&screenshots().join(format!("{name}.png"))).await.unwrap();
     b.set_window_rect(0, 0, 1440, 900).await.unwrap();
 }
