@@ -11,3 +11,8 @@ CREATE TABLE web_sessions (
     expires_ms BIGINT NOT NULL
 );
 CREATE INDEX web_sessions_expires ON web_sessions (expires_ms);
+
+-- The findings of one scan's object, for the dashboard: a source's current findings are
+-- those of the scans that last read its objects (objects_seen), and its charts read the
+-- findings of the last days' scans; findings_column leads with the source instead.
+CREATE INDEX findings_scan ON findings (scan_id, object);

@@ -77,12 +77,14 @@ pub struct AppState {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     pub settings: Arc<ApiSettings>,
     pub limiter: Arc<Limiter>,
+    /// What the dashboard keeps between requests (its charts' finished days).
+    pub web: Arc<crate::web::WebCache>,
 }
 
 impl AppState {
     pub fn new(store: Store, scheduler: Arc<Scheduler>, metrics: metrics_exporter_prometheus::PrometheusHandle, settings: ApiSettings) -> AppState {
         let limiter = Arc::new(Limiter::new(settings.rate_limit, settings.rate_burst));
-        AppState { store, scheduler, metrics, settings: Arc::new(settings), limiter }
+        AppState { store, scheduler, metrics, settings: Arc::new(settings), limiter, web: Arc::default() }
     }
 }
 

@@ -31,6 +31,16 @@ use axum::Router;
 use crate::api::{ApiError, AppState};
 use crate::store::StoreError;
 
+/// What the dashboard keeps between requests: the overview's per-day counts of days that
+/// are over. History is append-only and a finished day's scans do not change, so each
+/// such day is counted once per process; only the current day (and the hour after
+/// midnight, for scans that started before it and were recorded after) is read each time.
+#[derive(Debug, Default)]
+pub struct WebCache {
+    /// Day number (days since the epoch, UTC) → (sensitive columns, new findings).
+    pub(crate) days: std::sync::Mutex<std::collections::BTreeMap<i64, (i64, i64)>>,
+}
+
 /// The stylesheet and the script, compiled in.
 const APP_CSS: &str = include_str!("static/app.css");
 const APP_JS: &str = include_str!("static/app.js");

@@ -144,10 +144,9 @@ pub async fn overview(State(st): State<AppState>, viewer: Viewer, Query(q): Quer
         }
     }
     let from = now - Duration::days(29);
-    let per_day = st.store.sensitive_columns_per_day(from).await?;
-    let new_per_day = st.store.new_findings_per_day(from).await?;
-    let chart_columns = charts::daily("Sensitive columns per day, last 30 days", "sensitive columns", &per_day.iter().map(|d| (d.day, d.count)).collect::<Vec<_>>(), from, now, Kind::Line, charts::BLUE);
-    let chart_new = charts::daily("New findings per day, last 30 days", "new findings", &new_per_day.iter().map(|d| (d.day, d.count)).collect::<Vec<_>>(), from, now, Kind::Bars, charts::VERMILLION);
+    let days = per_day(&st, from, now).await?;
+    let chart_columns = charts::daily("Sensitive columns per day, last 30 days", "sensitive columns", &days.iter().map(|d| (d.0, d.1)).collect::<Vec<_>>(), from, now, Kind::Line, charts::BLUE);
+    let chart_new = charts::daily("New findings per day, last 30 days", "new findings", &days.iter().map(|d| (d.0, d.2)).collect::<Vec<_>>(), from, now, Kind::Bars, charts::VERMILLION);
     let stats = vec![
         Stat { label: "Sources".into(), value: sources.to_string(), note: "registered".into() },
         Stat { label: "Columns scanned".into(), value: columns.to_string(), note: "as of each source's last scan".into() },
@@ -156,6 +155,48 @@ pub async fn overview(State(st): State<AppState>, viewer: Viewer, Query(q): Quer
     ];
     let page = OverviewPage { shell: Shell::new(&viewer, "Overview", "overview"), stats, by_label, by_severity, risk, risk_next, alerts: open_alerts, gates, chart_columns, chart_new };
     Ok(Html(askama::Template::render(&page)?).into_response())
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Sensitive columns and new findings per day from `from`'s day to now's: finished days
+/// from the cache (counted on first use), the rest read now (see [`super::WebCache`]).
+async fn per_day(st: &AppState, from: chrono::DateTime<Utc>, now: chrono::DateTime<Utc>) -> Result<Vec<(chrono::DateTime<Utc>, i64, i64)>, WebError> {
+    let day = |t: chrono::DateTime<Utc>| t.timestamp_millis().div_euclid(DAY_MS);
+    let at = |d: i64| chrono::DateTime::from_timestamp_millis(d * DAY_MS).unwrap_or_default();
+    let (first, settled) = (day(from), day(now - Duration::hours(1)));
+    let missing: Vec<i64> = {
+        let cached = st.web.days.lock().unwrap_or_else(|p| p.into_inner());
+        (first..settled).filter(|d| !cached.contains_key(d)).collect()
+    };
+    let count = |cols: Vec<crate::store::DayCount>, new: Vec<crate::store::DayCount>, into: &mut std::collections::BTreeMap<i64, (i64, i64)>| {
+        for c in cols {
+            into.entry(day(c.day)).or_default().0 = c.count;
+        }
+        for c in new {
+            into.entry(day(c.day)).or_default().1 = c.count;
+        }
+    };
+    if let (Some(lo), Some(hi)) = (missing.first(), missing.last()) {
+        let (lo, hi) = (at(*lo), at(hi + 1));
+        let (cols, new) = (st.store.sensitive_columns_per_day(lo, hi).await?, st.store.new_findings_per_day(lo, hi).await?);
+        let mut fresh = std::collections::BTreeMap::new();
+        count(cols, new, &mut fresh);
+        let mut cached = st.web.days.lock().unwrap_or_else(|p| p.into_inner());
+        for d in missing {
+            cached.insert(d, fresh.get(&d).copied().unwrap_or_default());
+        }
+        // Days before the window are not shown again.
+        cached.retain(|d, _| *d >= first);
+    }
+    let mut live = std::collections::BTreeMap::new();
+    let start = at(settled.max(first));
+    count(st.store.sensitive_columns_per_day(start, now + Duration::days(1)).await?, st.store.new_findings_per_day(start, now + Duration::days(1)).await?, &mut live);
+    let cached = st.web.days.lock().unwrap_or_else(|p| p.into_inner());
+    Ok((first..=day(now)).map(|d| {
+        let (c, n) = if d < settled { cached.get(&d).copied().unwrap_or_default() } else { live.get(&d).copied().unwrap_or_default() };
+        (at(d), c, n)
+    }).collect())
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -311,3 +311,70 @@ fn a_reviewer_clears_a_finding_in_the_browser_and_nothing_hostile_runs() {
     assert!(status == 303 && head.contains("location: /signin"), "{head}");
     svc.stop();
 }
+
+/// The same pages on the embedded SQLite store (no browser: the queries and forms are
+/// what differ between stores): every page renders, a bulk confirm and a dismissal then
+/// reopen go through the forms, and the audit log exports as CSV.
+#[test]
+fn every_page_renders_and_reviews_work_on_a_sqlite_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("assay.db").display());
+    let svc = Service::start(&db, "dash-sqlite", &[], &[]);
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data");
+    svc.add("example", examples, &[]);
+    let (status, body) = svc.call("PUT", "/api/v1/feature-sets/churn", br#"{"name":"churn","owner":"ml-platform","members":[{"source":"example","columns":["segment","notes","created_at"]}]}"#);
+    assert_eq!(status, 201, "{body}");
+    let out = svc.cli(&["sources", "scan", "example"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let admin = create_token(&db, "admin", "officer");
+    let (session, _) = raw_sign_in(&svc.url, &admin, None);
+    let cookie = format!("assay_session={session}");
+    let get = |path: &str| {
+        let (status, head, body) = exchange_full(&svc.url, "GET", path, &[("Cookie", cookie.as_str())], b"");
+        assert_eq!(status, 200, "{path}: {head}\n{body}");
+        body
+    };
+    let overview = get("/");
+    assert!(overview.contains("id=\"open-alerts\"") && overview.contains("pii.phone_number"), "the example's open alert:\n{overview}");
+    assert!(overview.contains("<svg") && overview.contains("<desc"), "charts with a text alternative");
+    let source = get("/sources/example");
+    assert!(source.contains("pii.credit_card") && source.contains("rule "), "{source}");
+    for path in ["/alerts", "/alerts?status=open", "/feature-sets", "/audit", "/reviews/dismissed", "/reviews?severity=critical"] {
+        get(path);
+    }
+    // Confirm every finding of one label in bulk, then dismiss the notes and reopen it.
+    let queue = get("/reviews?source=example");
+    let csrf = csrf_of(&queue);
+    let items: Vec<String> = queue.match_indices("name=\"item\" value=\"").map(|(at, m)| queue[at + m.len()..].split('"').next().unwrap().to_string()).collect();
+    assert!(items.len() >= 5, "{queue}");
+    let post = |body: String| exchange_full(&svc.url, "POST", "/reviews", &[("Cookie", cookie.as_str()), ("Content-Type", "application/x-www-form-urlencoded")], body.as_bytes());
+    let notes_row = queue.split("<tr>").find(|r| r.contains(">notes<")).expect("the notes finding in the queue");
+    let notes_item = notes_row.split("name=\"item\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let others: Vec<&String> = items.iter().filter(|i| **i != notes_item).take(2).collect();
+    let bulk = format!("csrf={csrf}&verdict=confirm&{}", others.iter().map(|i| format!("item={i}")).collect::<Vec<_>>().join("&"));
+    let (status, head, _) = post(bulk);
+    assert!(status == 303 && head.contains("done=2"), "{head}");
+    let (status, head, body) = post(format!("csrf={csrf}&verdict=dismiss&item={notes_item}"));
+    assert_eq!(status, 400, "a dismissal needs a reason: {head}\n{body}");
+    let (status, _, _) = post(format!("csrf={csrf}&verdict=dismiss&reason=known+support+line&item={notes_item}"));
+    assert_eq!(status, 303);
+    let queue = get("/reviews?source=example");
+    assert!(!queue.contains(&notes_item), "dismissed: out of the queue");
+    let alerts = get("/alerts?status=resolved");
+    assert!(alerts.contains("notes"), "the dismissal resolved the notes alert:\n{alerts}");
+    let dismissed = get("/reviews/dismissed");
+    assert!(dismissed.contains("known support line") && dismissed.contains("officer"), "{dismissed}");
+    let (status, _, _) = post(format!("csrf={csrf}&verdict=reopen&reason=reopened&item={notes_item}"));
+    assert_eq!(status, 303);
+    assert!(get("/reviews?source=example").contains(&notes_item), "reopened: back in the queue");
+    assert!(get("/alerts?status=open").contains("notes"), "reopened: the alert is open again");
+    // The audit log as CSV: every review, a header, and the sign-in.
+    let (status, head, csv) = exchange_full(&svc.url, "GET", "/audit.csv", &[("Cookie", cookie.as_str())], b"");
+    assert_eq!(status, 200);
+    assert!(head.to_lowercase().contains("content-type: text/csv"), "{head}");
+    assert!(csv.starts_with("id,at,actor,role,action,target,outcome,status,client,request_id,detail"), "{csv}");
+    assert_eq!(csv.lines().filter(|l| l.contains("reviews.add") && l.contains(",ok,")).count(), 4, "two confirms, a dismissal and a reopen:\n{csv}");
+    assert!(csv.lines().any(|l| l.contains("reviews.add") && l.contains(",rejected,400,") && l.contains("needs a reason")), "the refused dismissal is audited too:\n{csv}");
+    assert!(csv.lines().any(|l| l.contains("web.signin") && l.contains("officer")), "{csv}");
+    svc.stop();
+}
