@@ -42,6 +42,8 @@ pub struct FindingFilter {
     pub label: Option<String>,
     /// Only these labels (a severity chosen in the queue); `None`: any.
     pub labels: Option<Vec<String>>,
+    /// Only findings of these sources (a feature set's members); `None`: any.
+    pub source_ids: Option<Vec<i64>>,
     /// Only findings without a verdict in force.
     pub unreviewed: bool,
     /// Leave out dismissed findings (false positives do not count as sensitive).
@@ -100,7 +102,17 @@ impl Store {
         // The label list is bound, one placeholder per label; only the placeholders are
         // spliced.
         let labels = filter.labels.clone().unwrap_or_default();
+        let ids = filter.source_ids.clone().unwrap_or_default();
         let mut sql = String::from(CURRENT);
+        if filter.source_ids.is_some() {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 7 + labels.len())).collect();
+            // Before the GROUP BY's HAVING: this narrows the join itself.
+            let at = sql.find(" GROUP BY").unwrap_or(sql.len());
+            sql.insert_str(at, &format!(" AND o.source_id IN ({})", marks.join(", ")));
+        }
         if filter.labels.is_some() {
             if labels.is_empty() {
                 return Ok(Vec::new());
@@ -120,6 +132,9 @@ impl Store {
                 .bind(filter.limit);
             for l in &labels {
                 q = q.bind(l.as_str());
+            }
+            for id in &ids {
+                q = q.bind(*id);
             }
             q.fetch_all(p)
                 .await

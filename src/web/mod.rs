@@ -57,7 +57,7 @@ pub fn router() -> Router<AppState> {
         .route("/reviews", get(review::queue).post(review::act))
         .route("/reviews/dismissed", get(review::dismissed))
         .route("/alerts", get(pages::alerts))
-        .route("/alerts/{id}", get(pages::alert))
+        .route("/alerts/{id}", get(pages::alert).post(pages::acknowledge))
         .route("/feature-sets", get(pages::feature_sets))
         .route("/audit", get(pages::audit))
         .route("/audit.csv", get(pages::audit_csv))

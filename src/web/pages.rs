@@ -344,6 +344,7 @@ pub async fn alert(State(st): State<AppState>, viewer: Viewer, Path(id): Path<i6
     let (a, events) = st.store.alert(id).await?.ok_or_else(|| WebError::NotFound(format!("no alert {id}")))?;
     let deliveries = st.store.deliveries(id).await?;
     let page = AlertPage {
+        can_acknowledge: viewer.may(crate::api::auth::REVIEWERS) && a.status == "open",
         shell: Shell::new(&viewer, format!("Alert {id}"), "alerts"),
         alert: alert_row(&st, &a),
         events: events.iter().map(|e| EventRow { at: when(e.at), kind: e.kind.clone(), episode: e.episode, actor: e.actor.clone(), reason: e.reason.clone().unwrap_or_default() }).collect(),
@@ -362,6 +363,18 @@ pub async fn alert(State(st): State<AppState>, viewer: Viewer, Path(id): Path<i6
             .collect(),
     };
     Ok(Html(askama::Template::render(&page)?).into_response())
+}
+
+/// `POST /alerts/{id}`: acknowledge the alert (reviewers), as the API's
+/// `POST /api/v1/alerts/{id}/acknowledge` does it.
+pub async fn acknowledge(State(st): State<AppState>, viewer: Viewer, Path(id): Path<i64>, body: bytes::Bytes) -> Result<Response, WebError> {
+    let form = super::session::Form::parse(&body);
+    viewer.check_csrf(&st, &form, "alerts.acknowledge").await?;
+    viewer.require(&st, crate::api::auth::REVIEWERS, "alerts.acknowledge", "acknowledge alerts").await?;
+    crate::api::alerts::acknowledge_as(&st, &viewer.caller("alerts.acknowledge"), id, form.get("reason").map(str::trim).filter(|r| !r.is_empty()).map(str::to_string)).await?;
+    let mut resp = axum::response::Redirect::to(&format!("/alerts/{id}")).into_response();
+    *resp.status_mut() = axum::http::StatusCode::SEE_OTHER;
+    Ok(resp)
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -40,6 +40,7 @@ pub struct QueueQuery {
     pub label: Option<String>,
     pub source: Option<String>,
     pub severity: Option<String>,
+    pub feature_set: Option<String>,
     pub before: Option<i64>,
     /// After an action: how many findings it changed, and how.
     pub done: Option<usize>,
@@ -62,12 +63,24 @@ pub async fn queue(State(st): State<AppState>, viewer: Viewer, Query(q): Query<Q
         l
     };
     let labels_of_severity = severity.as_ref().map(|s| known.iter().filter(|l| policy.severity.get(*l).map_or("medium", String::as_str) == s).cloned().collect::<Vec<_>>());
-    let filter = FindingFilter { source: source.clone(), label: label.clone(), labels: labels_of_severity, unreviewed: true, without_dismissed: true, before: q.before, limit: PAGE + 1 };
+    // A feature set narrows to its members' sources here and to their columns below (a
+    // page may then show fewer rows; the cursor still follows the rows read).
+    let feature_set = nonempty(&q.feature_set);
+    let members = match &feature_set {
+        Some(name) => Some(st.store.feature_set(name).await?.ok_or_else(|| WebError::NotFound(format!("no feature set named `{name}`")))?.members),
+        None => None,
+    };
+    let source_ids = members.as_ref().map(|m| m.iter().map(|m| m.source_id).collect());
+    let filter = FindingFilter { source: source.clone(), label: label.clone(), labels: labels_of_severity, source_ids, unreviewed: true, without_dismissed: true, before: q.before, limit: PAGE + 1 };
     let found = st.store.current_findings(&filter).await?;
     let more = found.len() as i64 > PAGE;
+    let covered = |f: &&crate::store::CurrentFinding| {
+        members.as_ref().is_none_or(|ms| ms.iter().any(|m| m.spec.source == f.source && m.spec.columns.as_ref().is_none_or(|c| c.contains(&f.column))))
+    };
     let items: Vec<QueueRow> = found
         .iter()
         .take(PAGE as usize)
+        .filter(covered)
         .map(|f| QueueRow {
             item: item(&f.source, &f.dataset, &f.column, &f.label),
             source: f.source.clone(),
@@ -81,10 +94,17 @@ pub async fn queue(State(st): State<AppState>, viewer: Viewer, Query(q): Query<Q
             evidence: f.evidence.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
         })
         .collect();
-    let filters = format!("label={}&source={}&severity={}", enc(label.as_deref().unwrap_or("")), enc(source.as_deref().unwrap_or("")), enc(severity.as_deref().unwrap_or("")));
+    let filters = format!(
+        "label={}&source={}&severity={}&feature_set={}",
+        enc(label.as_deref().unwrap_or("")),
+        enc(source.as_deref().unwrap_or("")),
+        enc(severity.as_deref().unwrap_or("")),
+        enc(feature_set.as_deref().unwrap_or(""))
+    );
     let next = if more { found.get(PAGE as usize - 1).map(|f| format!("/reviews?{filters}&before={}", f.key)) } else { None };
     let choices = |all: Vec<String>, current: &Option<String>| all.into_iter().map(|v| Choice { selected: current.as_deref() == Some(v.as_str()), value: v }).collect::<Vec<_>>();
     let sources: Vec<String> = st.store.list_sources().await?.into_iter().map(|s| s.name).collect();
+    let sets: Vec<String> = st.store.feature_sets(None, 200).await?.into_iter().map(|f| f.name).collect();
     let notice = q.done.map(|n| format!("{n} finding{} {}.", if n == 1 { "" } else { "s" }, q.verdict.as_deref().unwrap_or("reviewed")));
     let page = ReviewPage {
         shell: Shell::new(&viewer, "Review queue", "reviews"),
@@ -92,6 +112,7 @@ pub async fn queue(State(st): State<AppState>, viewer: Viewer, Query(q): Query<Q
         labels: choices(known, &label),
         sources: choices(sources, &source),
         severities: choices(SEVERITIES.iter().map(|s| s.to_string()).collect(), &severity),
+        feature_sets: choices(sets, &feature_set),
         next,
         can_act: viewer.may(REVIEWERS),
         notice,

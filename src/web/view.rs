@@ -210,6 +210,7 @@ pub struct ReviewPage {
     pub labels: Vec<Choice>,
     pub sources: Vec<Choice>,
     pub severities: Vec<Choice>,
+    pub feature_sets: Vec<Choice>,
     pub next: Option<String>,
     pub can_act: bool,
     pub notice: Option<String>,
@@ -269,6 +270,8 @@ pub struct DeliveryRow {
 pub struct AlertPage {
     pub shell: Shell,
     pub alert: AlertRow,
+    /// A reviewer looking at an open alert may acknowledge it.
+    pub can_acknowledge: bool,
     pub events: Vec<EventRow>,
     pub deliveries: Vec<DeliveryRow>,
 }

@@ -368,6 +368,20 @@ fn every_page_renders_and_reviews_work_on_a_sqlite_store() {
     assert_eq!(status, 303);
     assert!(get("/reviews?source=example").contains(&notes_item), "reopened: back in the queue");
     assert!(get("/alerts?status=open").contains("notes"), "reopened: the alert is open again");
+    // Filtered by feature set: the members' columns only.
+    let churn = get("/reviews?feature_set=churn");
+    assert!(churn.contains("class=\"col\">notes<") && !churn.contains("class=\"col\">card<"), "{churn}");
+    assert!(get("/reviews").contains("class=\"col\">card<"), "unfiltered, other columns too");
+    // Acknowledge it from its page.
+    let alerts: serde_json::Value = serde_json::from_str(&svc.get("/api/v1/alerts?status=open")).unwrap();
+    let id = alerts["items"][0]["id"].as_i64().expect("an open alert");
+    let page = get(&format!("/alerts/{id}"));
+    assert!(page.contains("id=\"acknowledge\""), "{page}");
+    let form = format!("csrf={}&reason=on+it", csrf_of(&page));
+    let (status, _, _) = exchange_full(&svc.url, "POST", &format!("/alerts/{id}"), &[("Cookie", cookie.as_str()), ("Content-Type", "application/x-www-form-urlencoded")], form.as_bytes());
+    assert_eq!(status, 303);
+    let page = get(&format!("/alerts/{id}"));
+    assert!(page.contains(">acknowledged</span>") && page.contains("on it") && !page.contains("id=\"acknowledge\""), "{page}");
     // The audit log as CSV: every review, a header, and the sign-in.
     let (status, head, csv) = exchange_full(&svc.url, "GET", "/audit.csv", &[("Cookie", cookie.as_str())], b"");
     assert_eq!(status, 200);
