@@ -16,3 +16,5 @@ CREATE INDEX web_sessions_expires ON web_sessions (expires_ms);
 -- those of the scans that last read its objects (objects_seen), and its charts read the
 -- findings of the last days' scans; findings_column leads with the source instead.
 CREATE INDEX findings_scan ON findings (scan_id, object);
+-- Scans by start time: the overview counts the findings of today's scans on every view.
+CREATE INDEX scans_started ON scans (started_ms);
