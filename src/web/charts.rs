@@ -73,9 +73,11 @@ pub fn daily(title: &str, y_label: &str, days: &[(DateTime<Utc>, i64)], from: Da
     let mut s = String::new();
     let _ = write!(s, r#"<svg class="chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-labelledby="{id}t {id}d" xmlns="http://www.w3.org/2000/svg">"#);
     let _ = write!(s, r#"<title id="{id}t">{}</title><desc id="{id}d">{}</desc>"#, esc(title), esc(&desc));
-    // Grid lines and y ticks.
-    for k in 0..=4 {
-        let v = max * k as f64 / 4.0;
+    // Grid lines and y ticks at whole counts: every unit up to 5, else fifths of the
+    // (1-2-5 rounded) maximum, which are whole too.
+    let ticks_y = if max <= 5.0 { max as usize } else { 5 };
+    for k in 0..=ticks_y {
+        let v = max * k as f64 / ticks_y as f64;
         let yy = y(v);
         let _ = write!(s, r##"<line x1="{left}" y1="{yy:.1}" x2="{:.1}" y2="{yy:.1}" stroke="#e3e6ea" stroke-width="1"/>"##, left + pw);
         let _ = write!(s, r##"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="end" fill="#4a5360">{}</text>"##, left - 6.0, yy + 4.0, v.round() as i64);
@@ -157,5 +159,19 @@ mod tests {
         assert_eq!(nice_max(7.0), 10.0);
         assert_eq!(nice_max(130.0), 200.0);
         assert_eq!(nice_max(5.0), 5.0);
+    }
+
+    #[test]
+    fn y_ticks_are_whole_counts_on_their_grid_lines() {
+        let t = DateTime::from_timestamp(1_764_000_000, 0).unwrap();
+        for top in [1, 3, 5, 7, 40, 130] {
+            let svg = daily("t", "n", &[(t, top)], t, t, Kind::Line, BLUE);
+            let labels: Vec<i64> = svg.split("text-anchor=\"end\" fill=\"#4a5360\">").skip(1).map(|s| s.split('<').next().unwrap().parse().unwrap()).collect();
+            let max = nice_max(top as f64) as i64;
+            assert_eq!(labels.first(), Some(&0), "{top}: {labels:?}");
+            assert_eq!(labels.last(), Some(&max), "{top}: {labels:?}");
+            let step = labels[1] - labels[0];
+            assert!(labels.windows(2).all(|w| w[1] - w[0] == step), "{top}: evenly spaced {labels:?}");
+        }
     }
 }

@@ -62,7 +62,11 @@ async fn browser(driver: &Driver) -> WebDriver {
     for arg in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1440,900", "--hide-scrollbars"] {
         caps.add_arg(arg).unwrap();
     }
-    WebDriver::new(driver.url.clone(), caps).await.unwrap_or_else(|e| panic!("chromedriver at {} could not start Chromium: {e}", driver.url))
+    let b = WebDriver::new(driver.url.clone(), caps).await.unwrap_or_else(|e| panic!("chromedriver at {} could not start Chromium: {e}", driver.url));
+    // The window's frame takes some of its height: make the page's viewport 1440×900.
+    let frame: i64 = b.execute("return window.outerHeight - window.innerHeight", Vec::new()).await.unwrap().convert().unwrap_or(0);
+    b.set_window_rect(0, 0, 1440, 900 + frame.max(0) as u32).await.unwrap();
+    b
 }
 
 fn screenshots() -> PathBuf {
@@ -72,12 +76,16 @@ fn screenshots() -> PathBuf {
 }
 
 async fn shot(b: &WebDriver, name: &str) {
-    // The whole page, not only the first screen: resize to the document's height.
-    let h: i64 = b.execute("return Math.min(6000, document.documentElement.scrollHeight)", Vec::new()).await.unwrap().convert().unwrap_or(900);
-    b.set_window_rect(0, 0, 1440, h.max(900) as u32).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    b.screenshot(&screenshots().join(format!("{name}.png"))).await.unwrap();
-    b.set_window_rect(0, 0, 1440, 900).await.unwrap();
+    // The window is 1440×900: one screenshot per screenful, top to bottom (at most three).
+    let h: i64 = b.execute("return document.documentElement.scrollHeight", Vec::new()).await.unwrap().convert().unwrap_or(900);
+    let screens = ((h + 899) / 900).clamp(1, 3);
+    for i in 0..screens {
+        b.execute(format!("window.scrollTo(0, {})", i * 900), Vec::new()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let file = if i == 0 { format!("{name}.png") } else { format!("{name}-{}.png", i + 1) };
+        b.screenshot(&screenshots().join(file)).await.unwrap();
+    }
+    b.execute("window.scrollTo(0, 0)", Vec::new()).await.unwrap();
 }
 
 /// Nothing a hostile name could have injected is in the page, and no dialog opened.
