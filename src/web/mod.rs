@@ -91,9 +91,10 @@ pub enum WebError {
     Api(ApiError),
     #[error("rendering the page: {0}")]
     Render(#[from] askama::Error),
-    /// The role may not open the page or do the action.
-    #[error("{0}")]
-    Forbidden(String),
+    /// The role may not open the page or do the action; the page says who is signed in
+    /// and offers to sign out (to sign in with another token).
+    #[error("{message}")]
+    Forbidden { message: String, signed_in: Option<SignedIn> },
     /// A form without this session's CSRF token.
     #[error("this form has expired or did not come from this dashboard; reload the page and try again")]
     Csrf,
@@ -104,6 +105,14 @@ pub enum WebError {
     /// No live session: back to the sign-in page.
     #[error("sign in first")]
     SignIn,
+}
+
+/// Who is signed in, for an error page's sign-out form.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user: String,
+    pub role: String,
+    pub csrf: String,
 }
 
 impl From<ApiError> for WebError {
@@ -117,7 +126,7 @@ impl WebError {
         match self {
             WebError::Store(_) | WebError::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
             WebError::Api(e) => e.status,
-            WebError::Forbidden(_) | WebError::Csrf => StatusCode::FORBIDDEN,
+            WebError::Forbidden { .. } | WebError::Csrf => StatusCode::FORBIDDEN,
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::SignIn => StatusCode::SEE_OTHER,
@@ -142,7 +151,11 @@ impl IntoResponse for WebError {
             }
             e => crate::sources::location::redact(&e.to_string()),
         };
-        let page = view::ErrorPage { status: status.as_u16(), reason: status.canonical_reason().unwrap_or("Error").to_string(), message };
+        let signed_in = match self {
+            WebError::Forbidden { signed_in, .. } => signed_in,
+            _ => None,
+        };
+        let page = view::ErrorPage { status: status.as_u16(), reason: status.canonical_reason().unwrap_or("Error").to_string(), message, signed_in };
         match askama::Template::render(&page) {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, message_only(status)).into_response(),

@@ -62,7 +62,12 @@ impl Viewer {
         let mut entry = self.caller(action).audit(StatusCode::FORBIDDEN, format!("web:{what}"), Some(message.clone()));
         entry.outcome = "denied".into();
         write_audit(st, &entry).await;
-        Err(WebError::Forbidden(message))
+        let hint = match self.token.role {
+            Role::Pipeline => ". Pipeline tokens are for the gate: `assay gate NAME`, or GET /api/v1/feature-sets/NAME/gate.",
+            _ => ". Sign in with a token of a role that may.",
+        };
+        let signed_in = Some(super::SignedIn { user: self.token.name.clone(), role: self.token.role.to_string(), csrf: self.csrf.clone() });
+        Err(WebError::Forbidden { message: format!("{message}{hint}"), signed_in })
     }
 
     /// The viewer as the API's handlers know a caller, for audit rows and shared actions.

@@ -65,6 +65,7 @@ pub struct ErrorPage {
     pub status: u16,
     pub reason: String,
     pub message: String,
+    pub signed_in: Option<super::SignedIn>,
 }
 
 #[derive(Template)]

@@ -268,6 +268,10 @@ fn a_reviewer_clears_a_finding_in_the_browser_and_nothing_hostile_runs() {
         let refused = text(&b).await;
         assert!(refused.contains("Forbidden") && refused.contains("pipeline role may not"), "{refused}");
         shot(&b, "10-pipeline-refused").await;
+        // The refusal offers to sign out, to come back with another token.
+        b.find(By::Id("signout")).await.unwrap().click().await.unwrap();
+        wait_for_url(&b, |u| u.ends_with("/signin")).await;
+        assert!(b.get_named_cookie("assay_session").await.is_err(), "signed out from the refusal page");
         b.quit().await.unwrap();
     });
 
