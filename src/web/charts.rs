@@ -131,7 +131,7 @@ pub fn sparkline(label: &str, points: &[(DateTime<Utc>, f64)]) -> String {
     let _ = write!(s, r##"<line x1="4" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#c9ced4"/>"##, h - 4.0, w - 4.0, h - 4.0);
     let pts: Vec<String> = points.iter().enumerate().map(|(i, (_, r))| format!("{:.1},{:.1}", x(i), y(*r))).collect();
     let _ = write!(s, r#"<polyline points="{}" fill="none" stroke="{BLUE}" stroke-width="1.5"/>"#, pts.join(" "));
-    if let Some((i, (_, r))) = points.iter().enumerate().last() {
+    if let Some((i, (_, r))) = points.iter().enumerate().next_back() {
         let _ = write!(s, r#"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="{BLUE}"/>"#, x(i), y(*r));
     }
     s.push_str("</svg>");

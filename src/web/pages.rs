@@ -247,7 +247,7 @@ pub async fn source(State(st): State<AppState>, viewer: Viewer, Path(name): Path
             column: c.column.clone(),
             sampled: match &c.not_scanned {
                 Some(why) => format!("not scanned: {why}"),
-                None => format!("{} of {} non-null", c.non_null, c.rows_sampled),
+                None => format!("{} sampled, {} non-null", c.rows_sampled, c.non_null),
             },
             cells: labels
                 .iter()
@@ -267,7 +267,9 @@ pub async fn source(State(st): State<AppState>, viewer: Viewer, Path(name): Path
         .collect();
     let scans = st.store.scans_page(src.id, q.before, 20).await?;
     let trend_from = st.store.scans_page(src.id, None, 20).await?.last().map_or(0, |s| s.id);
-    let mut rates: HashMap<(String, String), Vec<(chrono::DateTime<Utc>, f64)>> = HashMap::new();
+    // (column, label) → (scan start, match rate), oldest first.
+    type Trend = Vec<(chrono::DateTime<Utc>, f64)>;
+    let mut rates: HashMap<(String, String), Trend> = HashMap::new();
     for (column, label, _, at, rate) in st.store.match_rates_since(src.id, trend_from).await? {
         rates.entry((column, label)).or_default().push((at, rate));
     }
