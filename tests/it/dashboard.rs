@@ -262,6 +262,22 @@ fn a_reviewer_clears_a_finding_in_the_browser_and_nothing_hostile_runs() {
         b.goto(format!("{base}/")).await.unwrap();
         wait_for_url(&b, |u| u.ends_with("/signin")).await;
 
+        // The one-time link `serve --example` prints: the token in the fragment signs in,
+        // opened in a fresh page and from the sign-in page itself (only the fragment changes).
+        for from in ["about:blank", "(the sign-in page)"] {
+            if from == "about:blank" {
+                b.goto(from).await.unwrap();
+            }
+            b.goto(format!("{base}/signin#token={reviewer}")).await.unwrap();
+            wait_for_url(&b, |u| u == format!("{base}/")).await;
+            let landed = text(&b).await;
+            assert!(landed.contains("Overview") && landed.contains("compliance"), "from {from}: {landed}");
+            let history: String = b.execute("return location.href", Vec::new()).await.unwrap().convert().unwrap();
+            assert!(!history.contains("token"), "the token left the address bar: {history}");
+            b.find(By::Id("signout")).await.unwrap().click().await.unwrap();
+            wait_for_url(&b, |u| u.ends_with("/signin")).await;
+        }
+
         // A pipeline token may not open the review queue.
         sign_in(&b, &base, &pipeline).await;
         b.goto(format!("{base}/reviews")).await.unwrap();

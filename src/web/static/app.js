@@ -4,13 +4,19 @@
 // whose token travels in the URL fragment (never sent to a server or written to a log).
 (function () {
   "use strict";
-  document.addEventListener("DOMContentLoaded", function () {
+  // On load, and when the link is opened from the sign-in page itself (then only the
+  // fragment changes and the page is not loaded again).
+  var fromFragment = function () {
     var token = document.getElementById("token");
     if (token && location.hash.indexOf("#token=") === 0) {
       token.value = decodeURIComponent(location.hash.slice(7));
       history.replaceState(null, "", location.pathname);
       document.getElementById("signin-form").submit();
     }
+  };
+  window.addEventListener("hashchange", fromFragment);
+  document.addEventListener("DOMContentLoaded", function () {
+    fromFragment();
     var all = document.getElementById("all");
     if (all) {
       all.addEventListener("change", function () {
