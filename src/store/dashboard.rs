@@ -50,6 +50,9 @@ pub struct FindingFilter {
     pub without_dismissed: bool,
     /// Keys below this one (the cursor), newest first.
     pub before: Option<i64>,
+    /// Highest match rate first (then newest); the cursor is then (`before_rate`, `before`).
+    pub by_rate: bool,
+    pub before_rate: Option<f64>,
     pub limit: i64,
 }
 
@@ -94,7 +97,8 @@ const CURRENT: &str = "SELECT MAX(f.id), (SELECT s.name FROM sources s WHERE s.i
                        AND ($3 = FALSE OR NOT EXISTS (SELECT 1 FROM review_state rs WHERE rs.dataset_id = o.dataset_id AND rs.column_name = f.column_name AND rs.label = f.label)) \
                        AND ($4 = FALSE OR NOT EXISTS (SELECT 1 FROM review_state rs WHERE rs.dataset_id = o.dataset_id AND rs.column_name = f.column_name AND rs.label = f.label AND rs.verdict = 'dismissed')) \
                        GROUP BY o.source_id, o.dataset_id, CASE WHEN o.dataset_id IS NULL THEN o.object END, f.column_name, f.label \
-                       HAVING ($5 IS NULL OR MAX(f.id) < $5)";
+                       HAVING ($5 IS NULL OR (CASE WHEN $7 IS NULL THEN MAX(f.id) < $5 \
+                       ELSE (MAX(f.match_rate) < $7 OR (MAX(f.match_rate) = $7 AND MAX(f.id) < $5)) END))";
 
 impl Store {
     /// Current findings matching `filter`, newest first.
@@ -108,7 +112,7 @@ impl Store {
             if ids.is_empty() {
                 return Ok(Vec::new());
             }
-            let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 7 + labels.len())).collect();
+            let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 8 + labels.len())).collect();
             // Before the GROUP BY's HAVING: this narrows the join itself.
             let at = sql.find(" GROUP BY").unwrap_or(sql.len());
             sql.insert_str(at, &format!(" AND o.source_id IN ({})", marks.join(", ")));
@@ -117,11 +121,11 @@ impl Store {
             if labels.is_empty() {
                 return Ok(Vec::new());
             }
-            let marks: Vec<String> = (0..labels.len()).map(|i| format!("${}", i + 7)).collect();
+            let marks: Vec<String> = (0..labels.len()).map(|i| format!("${}", i + 8)).collect();
             // MAX of a grouping key is the key; as an aggregate it stays after grouping.
             sql.push_str(&format!(" AND MAX(f.label) IN ({})", marks.join(", ")));
         }
-        sql.push_str(" ORDER BY 1 DESC LIMIT $6");
+        sql.push_str(if filter.by_rate { " ORDER BY 7 DESC, 1 DESC LIMIT $6" } else { " ORDER BY 1 DESC LIMIT $6" });
         let rows = on_pool!(self, "current_findings", |p| {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
                 .bind(filter.source.as_deref())
@@ -129,7 +133,8 @@ impl Store {
                 .bind(filter.unreviewed)
                 .bind(filter.without_dismissed)
                 .bind(filter.before)
-                .bind(filter.limit);
+                .bind(filter.limit)
+                .bind(filter.before_rate);
             for l in &labels {
                 q = q.bind(l.as_str());
             }

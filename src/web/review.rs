@@ -41,7 +41,10 @@ pub struct QueueQuery {
     pub source: Option<String>,
     pub severity: Option<String>,
     pub feature_set: Option<String>,
+    /// `newest` (default) or `rate` (highest match rate first).
+    pub sort: Option<String>,
     pub before: Option<i64>,
+    pub before_rate: Option<f64>,
     /// After an action: how many findings it changed, and how.
     pub done: Option<usize>,
     pub verdict: Option<String>,
@@ -71,7 +74,19 @@ pub async fn queue(State(st): State<AppState>, viewer: Viewer, Query(q): Query<Q
         None => None,
     };
     let source_ids = members.as_ref().map(|m| m.iter().map(|m| m.source_id).collect());
-    let filter = FindingFilter { source: source.clone(), label: label.clone(), labels: labels_of_severity, source_ids, unreviewed: true, without_dismissed: true, before: q.before, limit: PAGE + 1 };
+    let by_rate = q.sort.as_deref() == Some("rate");
+    let filter = FindingFilter {
+        source: source.clone(),
+        label: label.clone(),
+        labels: labels_of_severity,
+        source_ids,
+        unreviewed: true,
+        without_dismissed: true,
+        before: q.before,
+        by_rate,
+        before_rate: q.before_rate.filter(|_| by_rate),
+        limit: PAGE + 1,
+    };
     let found = st.store.current_findings(&filter).await?;
     let more = found.len() as i64 > PAGE;
     let covered = |f: &&crate::store::CurrentFinding| {
@@ -95,13 +110,18 @@ pub async fn queue(State(st): State<AppState>, viewer: Viewer, Query(q): Query<Q
         })
         .collect();
     let filters = format!(
-        "label={}&source={}&severity={}&feature_set={}",
+        "label={}&source={}&severity={}&feature_set={}&sort={}",
         enc(label.as_deref().unwrap_or("")),
         enc(source.as_deref().unwrap_or("")),
         enc(severity.as_deref().unwrap_or("")),
-        enc(feature_set.as_deref().unwrap_or(""))
+        enc(feature_set.as_deref().unwrap_or("")),
+        if by_rate { "rate" } else { "newest" }
     );
-    let next = if more { found.get(PAGE as usize - 1).map(|f| format!("/reviews?{filters}&before={}", f.key)) } else { None };
+    let next = if more {
+        found.get(PAGE as usize - 1).map(|f| if by_rate { format!("/reviews?{filters}&before={}&before_rate={}", f.key, f.match_rate) } else { format!("/reviews?{filters}&before={}", f.key) })
+    } else {
+        None
+    };
     let choices = |all: Vec<String>, current: &Option<String>| all.into_iter().map(|v| Choice { selected: current.as_deref() == Some(v.as_str()), value: v }).collect::<Vec<_>>();
     let sources: Vec<String> = st.store.list_sources().await?.into_iter().map(|s| s.name).collect();
     let sets: Vec<String> = st.store.feature_sets(None, 200).await?.into_iter().map(|f| f.name).collect();
@@ -113,6 +133,7 @@ pub async fn queue(State(st): State<AppState>, viewer: Viewer, Query(q): Query<Q
         sources: choices(sources, &source),
         severities: choices(SEVERITIES.iter().map(|s| s.to_string()).collect(), &severity),
         feature_sets: choices(sets, &feature_set),
+        by_rate,
         next,
         can_act: viewer.may(REVIEWERS),
         notice,

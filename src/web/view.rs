@@ -212,6 +212,8 @@ pub struct ReviewPage {
     pub sources: Vec<Choice>,
     pub severities: Vec<Choice>,
     pub feature_sets: Vec<Choice>,
+    /// Sorted by match rate rather than newest first.
+    pub by_rate: bool,
     pub next: Option<String>,
     pub can_act: bool,
     pub notice: Option<String>,

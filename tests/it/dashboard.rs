@@ -303,6 +303,10 @@ fn a_reviewer_clears_a_finding_in_the_browser_and_nothing_hostile_runs() {
     let (_, tls_line) = raw_sign_in(&base, &reviewer, Some("https"));
     assert!(tls_line.contains("; Secure"), "{tls_line}");
 
+    // The queue by match rate, continued below 50 %: no column full of addresses is left.
+    let (status, _, page) = exchange_full(&base, "GET", "/reviews?sort=rate&before=999999999&before_rate=0.5", &[("Cookie", format!("assay_session={session}").as_str())], b"");
+    assert_eq!(status, 200);
+    assert!(!page.contains("100.0 %"), "{page}");
     // Headers of a page holding findings.
     let cookie = format!("assay_session={session}");
     let (status, head, html) = exchange_full(&base, "GET", "/reviews", &[("Cookie", cookie.as_str())], b"");
@@ -396,6 +400,12 @@ fn every_page_renders_and_reviews_work_on_a_sqlite_store() {
     assert_eq!(status, 303);
     assert!(get("/reviews?source=example").contains(&notes_item), "reopened: back in the queue");
     assert!(get("/alerts?status=open").contains("notes"), "reopened: the alert is open again");
+    // Sorted by match rate, highest first; the cursor continues below a rate.
+    let by_rate = get("/reviews?source=example&sort=rate");
+    let rates: Vec<f64> = by_rate.match_indices("<td class=\"num\">").filter_map(|(at, m)| by_rate[at + m.len()..].split(' ').next()?.parse().ok()).step_by(2).collect();
+    assert!(rates.len() >= 3 && rates.windows(2).all(|w| w[0] >= w[1]), "descending rates: {rates:?}");
+    let below = get("/reviews?source=example&sort=rate&before=999999999&before_rate=0.5");
+    assert!(!below.contains("100.0 %") && below.contains("class=\"col\">notes<"), "{below}");
     // Filtered by feature set: the members' columns only.
     let churn = get("/reviews?feature_set=churn");
     assert!(churn.contains("class=\"col\">notes<") && !churn.contains("class=\"col\">card<"), "{churn}");
