@@ -18,3 +18,4 @@ pub mod scan;
 pub mod schedule;
 pub mod sources;
 pub mod store;
+pub mod web;

@@ -67,12 +67,18 @@ pub struct Acknowledge {
 #[utoipa::path(post, path = "/api/v1/alerts/{id}/acknowledge", tag = "alerts", params(("id" = i64, Path)), request_body = Acknowledge,
     responses((status = 200, body = Alert), (status = 404, body = super::ErrorBody)))]
 pub async fn acknowledge(State(st): State<AppState>, Extension(caller): Extension<Caller>, Path(id): Path<i64>, Body(req): Body<Acknowledge>) -> Result<(Audited, Json<Alert>), ApiError> {
-    let reason = req.reason.map(|r| r.chars().take(1000).collect::<String>());
+    Ok((Audited, Json(acknowledge_as(&st, &caller, id, req.reason).await?)))
+}
+
+/// Acknowledges alert `id` as `caller`, with its audit row in the same transaction (the
+/// API route and the dashboard's button both come here).
+pub async fn acknowledge_as(st: &AppState, caller: &Caller, id: i64, reason: Option<String>) -> Result<Alert, ApiError> {
+    let reason = reason.map(|r| r.chars().take(1000).collect::<String>());
     let mut tx = st.store.begin().await?;
     let alert = tx.acknowledge_alert(id, &caller.name, reason.as_deref(), st.store.now().await?).await?.ok_or_else(|| ApiError::not_found(format!("no alert {id}")))?;
     tx.audit(&caller.audit(StatusCode::OK, format!("alert:{id}"), reason)).await?;
     tx.commit().await?;
-    Ok((Audited, Json(alert)))
+    Ok(alert)
 }
 
 /// The webhook deliveries of an alert's events: attempts, status codes, next retry, and

@@ -77,12 +77,14 @@ pub struct AppState {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     pub settings: Arc<ApiSettings>,
     pub limiter: Arc<Limiter>,
+    /// What the dashboard keeps between requests (its charts' finished days).
+    pub web: Arc<crate::web::WebCache>,
 }
 
 impl AppState {
     pub fn new(store: Store, scheduler: Arc<Scheduler>, metrics: metrics_exporter_prometheus::PrometheusHandle, settings: ApiSettings) -> AppState {
         let limiter = Arc::new(Limiter::new(settings.rate_limit, settings.rate_burst));
-        AppState { store, scheduler, metrics, settings: Arc::new(settings), limiter }
+        AppState { store, scheduler, metrics, settings: Arc::new(settings), limiter, web: Arc::default() }
     }
 }
 
@@ -157,7 +159,9 @@ pub fn router(state: AppState) -> Router {
         let guard = auth::Guard { app: state.clone(), route };
         router = router.route(route.path, handler.route_layer(axum::middleware::from_fn_with_state(guard, auth::guard)));
     }
+    // The dashboard's pages share the state, the body limit and the fallback.
     router
+        .merge(crate::web::router())
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .layer(axum::extract::DefaultBodyLimit::max(state.settings.max_body_bytes))
         .with_state(state)

@@ -41,6 +41,14 @@ pub struct ReviewDone {
 #[utoipa::path(post, path = "/api/v1/reviews", tag = "reviews", request_body = ReviewRequest,
     responses((status = 201, body = ReviewDone), (status = 400, body = super::ErrorBody), (status = 404, body = super::ErrorBody)))]
 pub async fn add(State(st): State<AppState>, Extension(caller): Extension<Caller>, Body(req): Body<ReviewRequest>) -> Result<(StatusCode, Audited, Json<ReviewDone>), ApiError> {
+    let done = record(&st, &caller, &req).await?;
+    Ok((StatusCode::CREATED, Audited, Json(done)))
+}
+
+/// Records a review by `caller` and its audit row in one transaction (the API's
+/// `POST /api/v1/reviews` and the dashboard's review forms both come here, so a review is
+/// checked, stored and audited the same way whoever asks).
+pub async fn record(st: &AppState, caller: &Caller, req: &ReviewRequest) -> Result<ReviewDone, ApiError> {
     let reason = req.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(|r| r.chars().take(1000).collect::<String>());
     if req.verdict == Verdict::Dismiss && reason.is_none() {
         return Err(ApiError::bad_request("a dismissal needs a reason"));
@@ -62,7 +70,7 @@ pub async fn add(State(st): State<AppState>, Extension(caller): Extension<Caller
     if events > 0 {
         st.scheduler.notify_outbox();
     }
-    Ok((StatusCode::CREATED, Audited, Json(ReviewDone { review_id, events })))
+    Ok(ReviewDone { review_id, events })
 }
 
 /// Filters of the review history, newest first.

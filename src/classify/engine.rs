@@ -78,6 +78,20 @@ pub struct CompiledRule {
 }
 
 
+impl CompiledRule {
+    /// The validator every match must pass, if the rule has one (the dashboard names it
+    /// when it explains a finding).
+    pub fn validator(&self) -> Option<&str> {
+        self.validator.as_deref()
+    }
+
+    /// The keywords that count for this rule when a column's name holds them, each as
+    /// its lower-case name tokens.
+    pub fn column_keywords(&self) -> &[Vec<String>] {
+        &self.column_keywords
+    }
+}
+
 /// One pattern of a rule, compiled.
 struct RuleRegex {
     re: Regex,

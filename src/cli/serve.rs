@@ -296,6 +296,7 @@ async fn show_example(scheduler: &Scheduler, store: &Store, src: SourceRow, list
         }
     }
     writeln!(out, "\nAssay keeps scanning it every {}. The API is on http://{listen}.", format_duration(src.interval))?;
+    writeln!(out, "The dashboard: open this sign-in link (it signs you in as the local admin; the token\nrides in the # fragment, which the browser never sends to a server or a log):\n\n  http://{listen}/signin#token={token}\n")?;
     writeln!(out, "A local admin token (valid one day, replaced at each `serve --example`):\n\n  export ASSAY_TOKEN={token}\n")?;
     writeln!(out, "Then, in another terminal:")?;
     writeln!(out, "  cargo run --release -- sources list")?;

@@ -94,7 +94,7 @@ impl TokenRow {
 }
 
 
-fn token_row<R: Row>(r: &R) -> TokenRow
+pub(super) fn token_row<R: Row>(r: &R) -> TokenRow
 where
     usize: sqlx::ColumnIndex<R>,
     i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,

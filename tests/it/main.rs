@@ -8,6 +8,7 @@ mod apply;
 mod auth;
 mod breadth;
 mod changes;
+mod dashboard;
 mod faults;
 mod feature_sets;
 mod limits;
