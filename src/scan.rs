@@ -180,6 +180,8 @@ struct Expanded {
     units: Vec<(Unit, ObjectEntry)>,
     /// The lake the objects come from, for I/O counts.
     lake: Option<Lake>,
+    /// What the listing says that is not an error (Delta table versions).
+    notes: Vec<String>,
 }
 
 /// Lists a location: the data files of a path or prefix, or the selected tables of a
@@ -191,9 +193,9 @@ async fn expand(given: &str, opts: &ScanOptions) -> Result<Expanded, ScanError> 
     match &location {
         Location::Local(_) | Location::Store(_) => {
             let lake = Lake::open(given, &location).map_err(|e| fail(&e))?;
-            let entries = lake.list().await.map_err(|e| fail(&e))?;
-            let units = entries.into_iter().map(|e| (Unit::Object(lake.reader(&e)), e)).collect();
-            Ok(Expanded { units, lake: Some(lake) })
+            let listing = lake.list().await.map_err(|e| fail(&e))?;
+            let units = listing.entries.into_iter().map(|e| (Unit::Object(lake.reader(&e)), e)).collect();
+            Ok(Expanded { units, lake: Some(lake), notes: listing.notes })
         }
         Location::Postgres { dsn } => {
             let pg_opts = PgOptions { max_value_len: opts.max_value_len, ..PgOptions::default() };
@@ -208,7 +210,7 @@ async fn expand(given: &str, opts: &ScanOptions) -> Result<Expanded, ScanError> 
                     (Unit::Table(source.clone(), t, None), entry)
                 })
                 .collect();
-            Ok(Expanded { units, lake: None })
+            Ok(Expanded { units, lake: None, notes: Vec::new() })
         }
     }
 }
@@ -407,7 +409,7 @@ pub async fn scan_source(engine: Arc<Engine>, location: &str, opts: &ScanOptions
     let mut columns = Vec::new();
     let mut errors = Vec::new();
     let mut read = Vec::new();
-    let mut notes = Vec::new();
+    let mut notes = std::mem::take(&mut expanded.notes);
     for (r, mut entry) in sample_units(engine, units, opts).await.into_iter().zip(entries) {
         debug_assert_eq!(r.shown, entry.shown);
         if r.sampled {

@@ -51,9 +51,12 @@ pub fn scan(src: &RuleSource, a: ScanArgs) -> anyhow::Result<ExitCode> {
 pub fn ls(location: &str) -> anyhow::Result<ExitCode> {
     let parsed = Location::parse(location).map_err(|e| anyhow::anyhow!(redact(&e.to_string())))?;
     let lake = Lake::open(location, &parsed)?;
-    let entries = runtime()?.block_on(lake.list())?;
+    let listing = runtime()?.block_on(lake.list())?;
+    for n in &listing.notes {
+        eprintln!("note: {n}");
+    }
     let mut out = std::io::stdout().lock();
-    for e in entries {
+    for e in listing.entries {
         serde_json::to_writer(&mut out, &e)?;
         writeln!(out)?;
     }

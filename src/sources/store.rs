@@ -25,7 +25,15 @@ use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
 use serde::{Deserialize, Serialize};
 
 use super::location::{redact, Location};
-use super::{detect, Format, SourceError};
+use super::{delta, detect, Format, SourceError};
+
+/// A location's data files, and what the listing says that is not an error (the
+/// version of each Delta table in it).
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub entries: Vec<ObjectEntry>,
+    pub notes: Vec<String>,
+}
 
 /// Bytes and requests spent reading objects.
 #[derive(Debug, Default)]
@@ -253,53 +261,81 @@ impl Lake {
     /// Lists the data files of the location: the object itself when it names one,
     /// otherwise every data file under the prefix (sorted; names starting with `.` or `_`
     /// are skipped, and plain `.json` files, which are often metadata, unless named
-    /// directly).
-    pub async fn list(&self) -> Result<Vec<ObjectEntry>, SourceError> {
+    /// directly). In a Delta table's directory, only the files its log says are the table
+    /// now (see `delta`), and the listing's notes say the table's version.
+    pub async fn list(&self) -> Result<Listing, SourceError> {
         let err = |e: object_store::Error| SourceError::Remote { location: self.given.clone(), message: redact(&describe(&e)) };
         let is_dir = self.local.as_ref().is_some_and(|p| p.is_dir());
         if !is_dir && !self.prefix.as_ref().is_empty() {
             match self.store.head(&self.prefix).await {
-                Ok(meta) => return Ok(vec![self.entry(meta, true)]),
+                Ok(meta) => return Ok(Listing { entries: vec![self.entry(meta, true)], notes: Vec::new() }),
                 Err(object_store::Error::NotFound { .. }) => {}
                 Err(e) => return Err(err(e)),
             }
         }
         let prefix = (!self.prefix.as_ref().is_empty()).then_some(&self.prefix);
-        let mut out: Vec<ObjectEntry> = self
-            .store
-            .list(prefix)
-            .map_err(err)
-            .try_filter_map(|meta| async move {
-                let rel: Vec<_> = meta.location.prefix_match(&self.prefix).map(|p| p.collect()).unwrap_or_default();
-                let hidden = rel.iter().any(|p: &object_store::path::PathPart| p.as_ref().starts_with(['.', '_']));
-                let name = meta.location.filename().unwrap_or_default().to_ascii_lowercase();
-                let wanted = match detect(FsPath::new(&name)) {
-                    Some((Format::NdJson, _)) => name.contains(".ndjson") || name.contains(".jsonl"),
-                    Some(_) => true,
-                    None => false,
-                };
-                Ok((!hidden && wanted).then(|| self.entry(meta, false)))
-            })
-            .try_collect()
-            .await?;
+        let metas: Vec<object_store::ObjectMeta> = self.store.list(prefix).map_err(err).try_collect().await?;
+        let mut notes = Vec::new();
+        let mut tables = Vec::new();
+        for (root, log) in delta::logs(metas.iter().map(|m| &m.location)) {
+            let shown = self.show(&root);
+            let files = log.files(&*self.store, &root, &shown).await?;
+            notes.push(format!("{shown}: a Delta table at version {}, {} data file(s)", files.version, files.files.len()));
+            if files.with_deletion_vectors > 0 {
+                notes.push(format!("{shown}: {} file(s) have deletion vectors; their deleted rows may be sampled", files.with_deletion_vectors));
+            }
+            if files.external > 0 {
+                notes.push(format!("{shown}: {} file(s) outside the table's directory (a shallow clone) are not read", files.external));
+            }
+            tables.push((root, files.files));
+        }
+        let mut out = Vec::new();
+        let mut dropped = vec![0usize; tables.len()];
+        for meta in metas {
+            let rel: Vec<_> = meta.location.prefix_match(&self.prefix).map(|p| p.collect()).unwrap_or_default();
+            let hidden = rel.iter().any(|p: &object_store::path::PathPart| p.as_ref().starts_with(['.', '_']));
+            let name = meta.location.filename().unwrap_or_default().to_ascii_lowercase();
+            let wanted = match detect(FsPath::new(&name)) {
+                Some((Format::NdJson, _)) => name.contains(".ndjson") || name.contains(".jsonl"),
+                Some(_) => true,
+                None => false,
+            };
+            if hidden || !wanted {
+                continue;
+            }
+            // A file in a Delta table's directory that its log removed is not the table.
+            if let Some(t) = tables.iter().position(|(root, _)| meta.location.prefix_matches(root)) {
+                if !tables[t].1.contains(&meta.location) {
+                    dropped[t] += 1;
+                    continue;
+                }
+            }
+            out.push(self.entry(meta, false));
+        }
+        for ((root, _), n) in tables.iter().zip(dropped).filter(|(_, n)| *n > 0) {
+            notes.push(format!("{}: {n} file(s) the log removed are left out", self.show(root)));
+        }
         if out.is_empty() && self.local.is_none() {
             // An empty listing of a prefix is most often a typo; say so rather than
             // report a clean scan of nothing.
             return Err(SourceError::Remote { location: self.given.clone(), message: "no data files under this prefix".into() });
         }
         out.sort_by(|a, b| a.shown.cmp(&b.shown));
-        Ok(out)
+        Ok(Listing { entries: out, notes })
+    }
+
+    /// How a key under the location is shown: a local path, or a URL.
+    fn show(&self, key: &Path) -> String {
+        if let Some(base) = &self.local {
+            let rel: Vec<String> = key.prefix_match(&self.prefix).map(|p| p.map(|s| s.as_ref().to_string()).collect()).unwrap_or_default();
+            rel.iter().fold(base.clone(), |acc, s| acc.join(s)).display().to_string()
+        } else {
+            format!("{}/{}", self.root, key)
+        }
     }
 
     fn entry(&self, meta: object_store::ObjectMeta, named: bool) -> ObjectEntry {
-        let shown = if named {
-            self.given.clone()
-        } else if let Some(base) = &self.local {
-            let rel: Vec<String> = meta.location.prefix_match(&self.prefix).map(|p| p.map(|s| s.as_ref().to_string()).collect()).unwrap_or_default();
-            rel.iter().fold(base.clone(), |acc, s| acc.join(s)).display().to_string()
-        } else {
-            format!("{}/{}", self.root, meta.location)
-        };
+        let shown = if named { self.given.clone() } else { self.show(&meta.location) };
         ObjectEntry { shown, key: meta.location, size: meta.size, e_tag: meta.e_tag, last_modified: meta.last_modified, state: None }
     }
 
