@@ -40,15 +40,16 @@ pub struct DeltaLog {
     v2_checkpoints: Vec<u64>,
 }
 
-/// What the log says the table is.
+/// What a table format's log or metadata says the table is (Delta, Iceberg).
 #[derive(Debug)]
 pub struct TableFiles {
+    /// The Delta version, or the Iceberg snapshot's sequence number.
     pub version: u64,
     /// Keys of the data files that make up the table.
     pub files: HashSet<Path>,
-    /// Files with deletion vectors, whose deleted rows are still sampled.
-    pub with_deletion_vectors: usize,
-    /// Files the log names outside the table's directory (not read).
+    /// Deletion vectors or delete files not applied: their deleted rows may be sampled.
+    pub with_deletes: usize,
+    /// Files named outside the table's store (not read).
     pub external: usize,
 }
 
@@ -137,7 +138,7 @@ impl DeltaLog {
                 }
             }
         }
-        let mut out = TableFiles { version: latest, files: HashSet::new(), with_deletion_vectors: 0, external: 0 };
+        let mut out = TableFiles { version: latest, files: HashSet::new(), with_deletes: 0, external: 0 };
         for (path, dv) in active {
             // `path` is a URI reference: relative (percent-encoded) or, in a shallow clone,
             // absolute.
@@ -147,7 +148,7 @@ impl DeltaLog {
             }
             let decoded = percent_encoding::percent_decode_str(&path).decode_utf8_lossy().into_owned();
             let key = Path::from_iter(root.parts().map(|p| p.as_ref().to_string()).chain(decoded.split('/').filter(|s| !s.is_empty()).map(str::to_string)));
-            out.with_deletion_vectors += dv as usize;
+            out.with_deletes += dv as usize;
             out.files.insert(key);
         }
         Ok(out)

@@ -25,7 +25,7 @@ use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
 use serde::{Deserialize, Serialize};
 
 use super::location::{redact, Location};
-use super::{delta, detect, Format, SourceError};
+use super::{delta, detect, iceberg, Format, SourceError};
 
 /// A location's data files, and what the listing says that is not an error (the
 /// version of each Delta table in it).
@@ -261,8 +261,9 @@ impl Lake {
     /// Lists the data files of the location: the object itself when it names one,
     /// otherwise every data file under the prefix (sorted; names starting with `.` or `_`
     /// are skipped, and plain `.json` files, which are often metadata, unless named
-    /// directly). In a Delta table's directory, only the files its log says are the table
-    /// now (see `delta`), and the listing's notes say the table's version.
+    /// directly). In a Delta or Iceberg table's directory, only the files its log or
+    /// current snapshot says are the table now (see `delta`, `iceberg`), and the listing's
+    /// notes say the table's version.
     pub async fn list(&self) -> Result<Listing, SourceError> {
         let err = |e: object_store::Error| SourceError::Remote { location: self.given.clone(), message: redact(&describe(&e)) };
         let is_dir = self.local.as_ref().is_some_and(|p| p.is_dir());
@@ -281,13 +282,21 @@ impl Lake {
             let shown = self.show(&root);
             let files = log.files(&*self.store, &root, &shown).await?;
             notes.push(format!("{shown}: a Delta table at version {}, {} data file(s)", files.version, files.files.len()));
-            if files.with_deletion_vectors > 0 {
-                notes.push(format!("{shown}: {} file(s) have deletion vectors; their deleted rows may be sampled", files.with_deletion_vectors));
+            tables.push((root, shown, files));
+        }
+        for (root, metadata) in iceberg::tables(metas.iter().map(|m| &m.location)) {
+            let shown = self.show(&root);
+            let files = iceberg::files(&*self.store, &metadata, &self.root, &shown).await?;
+            notes.push(format!("{shown}: an Iceberg table at sequence number {}, {} data file(s)", files.version, files.files.len()));
+            tables.push((root, shown, files));
+        }
+        for (_, shown, files) in &tables {
+            if files.with_deletes > 0 {
+                notes.push(format!("{shown}: {} deletion vector(s) or delete file(s) not applied; deleted rows may be sampled", files.with_deletes));
             }
             if files.external > 0 {
-                notes.push(format!("{shown}: {} file(s) outside the table's directory (a shallow clone) are not read", files.external));
+                notes.push(format!("{shown}: {} file(s) outside this location are not read", files.external));
             }
-            tables.push((root, files.files));
         }
         let mut out = Vec::new();
         let mut dropped = vec![0usize; tables.len()];
@@ -303,17 +312,18 @@ impl Lake {
             if hidden || !wanted {
                 continue;
             }
-            // A file in a Delta table's directory that its log removed is not the table.
-            if let Some(t) = tables.iter().position(|(root, _)| meta.location.prefix_matches(root)) {
-                if !tables[t].1.contains(&meta.location) {
+            // A file in a Delta or Iceberg table's directory that its log or snapshot
+            // removed is not the table.
+            if let Some(t) = tables.iter().position(|(root, _, _)| meta.location.prefix_matches(root)) {
+                if !tables[t].2.files.contains(&meta.location) {
                     dropped[t] += 1;
                     continue;
                 }
             }
             out.push(self.entry(meta, false));
         }
-        for ((root, _), n) in tables.iter().zip(dropped).filter(|(_, n)| *n > 0) {
-            notes.push(format!("{}: {n} file(s) the log removed are left out", self.show(root)));
+        for ((_, shown, _), n) in tables.iter().zip(dropped).filter(|(_, n)| *n > 0) {
+            notes.push(format!("{shown}: {n} file(s) no longer in the table are left out"));
         }
         if out.is_empty() && self.local.is_none() {
             // An empty listing of a prefix is most often a typo; say so rather than

@@ -9,7 +9,7 @@ mod auth;
 mod breadth;
 mod changes;
 mod dashboard;
-mod delta;
+mod table_formats;
 mod faults;
 mod feature_sets;
 mod limits;
