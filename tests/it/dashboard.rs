@@ -336,6 +336,27 @@ fn a_reviewer_clears_a_finding_in_the_browser_and_nothing_hostile_runs() {
     // With the right token the same form works.
     assert_eq!(post(form(&format!("csrf={}&", csrf_of(&html)))), 303);
 
+    // Only the session id's SHA-256 is stored.
+    let stored: Vec<String> = rt.block_on(async {
+        let mut c = store.conn().await;
+        sqlx::query_scalar("SELECT id_hash FROM web_sessions").fetch_all(&mut c).await.unwrap()
+    });
+    let hashed = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(session.as_bytes()))
+    };
+    assert!(stored.contains(&hashed) && !stored.iter().any(|h| h == &session), "{stored:?}");
+    // An expired session leads back to the sign-in page (another one, the pipeline's).
+    let pipe_hash = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(pipe_session.as_bytes()))
+    };
+    rt.block_on(async {
+        let mut c = store.conn().await;
+        sqlx::query("UPDATE web_sessions SET expires_ms = 0 WHERE id_hash = $1").bind(&pipe_hash).execute(&mut c).await.unwrap();
+    });
+    let (status, head, _) = exchange_full(&base, "GET", "/", &[("Cookie", pipe_cookie.as_str())], b"");
+    assert!(status == 303 && head.contains("location: /signin"), "{head}");
     // Revoking the token ends its sessions.
     let out = svc.cli(&["tokens", "revoke", "compliance"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
