@@ -42,7 +42,7 @@ fn report(src: &str) -> Report {
             not_scanned: None,
             objects: None,
             labels: if c % 20 == 7 {
-                vec![LabelVerdict { label: "pii.email".into(), confidence: 0.97, matches: 10, match_rate: 0.01, evidence: vec!["j***@e******.com".into()], schemes: vec![], fingerprints: vec![format!("{c:016x}")] }]
+                vec![LabelVerdict { label: "pii.email".into(), confidence: 0.97, matches: 10, match_rate: 0.01, evidence: vec!["j***@e******.com".into()], schemes: vec![], fingerprints: vec![format!("{c:016x}")], sample_part: None }]
             } else {
                 Vec::new()
             },
@@ -53,8 +53,8 @@ fn report(src: &str) -> Report {
 
 async fn record(store: &Store, src: &SourceRow, policy: &AlertPolicy) -> Duration {
     let report = report(&src.name);
-    let read = [ObjectEntry { shown: format!("bench/{}/part-00000.parquet", src.name), key: Default::default(), size: 1, e_tag: Some(format!("\"{}\"", rand::random::<u32>())), last_modified: Utc::now() }];
-    let rec = ScanRecord { source: src, worker: "bench", started: Utc::now(), finished: Utc::now(), report: &report, failed: None, read: &read, removed: &[] };
+    let read = [ObjectEntry { shown: format!("bench/{}/part-00000.parquet", src.name), key: Default::default(), size: 1, e_tag: Some(format!("\"{}\"", rand::random::<u32>())), last_modified: Utc::now(), state: None }];
+    let rec = ScanRecord { source: src, worker: "bench", started: Utc::now(), finished: Utc::now(), report: &report, failed: None, read: &read, removed: &[], rules_digest: None, notes: &[], unchanged: 0 };
     let t = Instant::now();
     store.record_scan(&rec, policy).await.expect("record");
     t.elapsed()
@@ -75,7 +75,7 @@ async fn main() {
     let t = Instant::now();
     let mut sources = Vec::new();
     for i in 0..SOURCES {
-        let new = NewSource { name: format!("src{i:03}"), location: "bench".into(), tables: vec![], interval: Duration::from_secs(3600), sample_rows: 1000 };
+        let new = NewSource { name: format!("src{i:03}"), location: "bench".into(), tables: vec![], interval: Duration::from_secs(3600), sample_rows: 1000, append_key: None };
         let src = store.add_source(&new, Utc::now()).await.unwrap();
         record(&store, &src, &policy).await;
         sources.push(src);

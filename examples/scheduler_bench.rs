@@ -64,7 +64,7 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let t0 = Utc::now();
     for i in 0..n {
-        let s = NewSource { name: format!("src-{i:05}"), location: location.clone(), tables: vec![], interval: Duration::from_secs(3600), sample_rows: 1000 };
+        let s = NewSource { name: format!("src-{i:05}"), location: location.clone(), tables: vec![], interval: Duration::from_secs(3600), sample_rows: 1000, append_key: None };
         store.add_source(&s, t0).await?;
     }
     let took = started.elapsed();
@@ -154,7 +154,7 @@ async fn main() -> anyhow::Result<()> {
         anyhow::ensure!(store.renew_lease(src.id, "bench", Utc::now(), LEASE).await?);
         by_call.entry("2 renew_lease").or_default().push(t.elapsed());
         let t = Instant::now();
-        let rec = assay::store::ScanRecord { source: &src, worker: "bench", started, finished: Utc::now(), report: &report, failed: None, read: &[], removed: &[] };
+        let rec = assay::store::ScanRecord { source: &src, worker: "bench", started, finished: Utc::now(), report: &report, failed: None, read: &[], removed: &[], rules_digest: None, notes: &[], unchanged: 0 };
         store.record_scan(&rec, &assay::store::AlertPolicy::default()).await?;
         by_call.entry("3 record_scan").or_default().push(t.elapsed());
         let t = Instant::now();

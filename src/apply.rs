@@ -347,6 +347,7 @@ pub fn plan(doc: &Document, state: &State, prune: bool) -> Vec<Change> {
                 diff(&mut fields, "tables", list(&have.tables), list(&want.tables));
                 diff(&mut fields, "interval", format_duration(have.interval), format_duration(want.interval));
                 diff(&mut fields, "sample_rows", have.sample_rows.to_string(), want.sample_rows.to_string());
+                diff(&mut fields, "append_key", have.append_key.clone().unwrap_or_default(), want.append_key.clone().unwrap_or_default());
                 update(&mut out, Kind::Source, &want.name, fields);
             }
         }
@@ -718,7 +719,7 @@ feature_sets:
                 .enumerate()
                 .map(|(i, s)| {
                     let n = check_source(s).unwrap();
-                    SourceRow { id: i as i64, name: n.name, location: n.location, tables: n.tables, interval: n.interval, sample_rows: n.sample_rows, created_at: now, next_due_at: now, consecutive_failures: 0 }
+                    SourceRow { id: i as i64, name: n.name, location: n.location, tables: n.tables, interval: n.interval, sample_rows: n.sample_rows, created_at: now, next_due_at: now, consecutive_failures: 0, append_key: n.append_key }
                 })
                 .collect(),
             webhooks: doc.webhooks.iter().map(|w| Webhook { id: 1, spec: w.clone(), created_at: now, updated_at: now }).collect(),

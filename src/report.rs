@@ -245,7 +245,7 @@ mod tests {
             objects: None,
             labels: labels
                 .iter()
-                .map(|&(label, matches, confidence, ev)| LabelVerdict { label: label.into(), confidence, matches, match_rate: matches as f64 / non_null as f64, evidence: vec![ev.into()], schemes: Vec::new(), fingerprints: Vec::new() })
+                .map(|&(label, matches, confidence, ev)| LabelVerdict { label: label.into(), confidence, matches, match_rate: matches as f64 / non_null as f64, evidence: vec![ev.into()], schemes: Vec::new(), fingerprints: Vec::new(), sample_part: None })
                 .collect(),
         }
     }

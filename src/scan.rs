@@ -14,6 +14,7 @@ use crate::classify::columns::{classify_array, is_scannable};
 use crate::classify::{ColumnAccumulator, Engine, Scratch};
 use crate::report::{ColumnReport, Report, ScanError};
 use crate::sources::location::{redact, Location};
+use crate::sources::postgres::changes::{TableState, TableVersion};
 use crate::sources::postgres::{PgOptions, PgSource, TableName};
 use crate::sources::store::{diff, Lake, ObjectEntry, ObjectReader};
 use crate::sources::{self, Sample};
@@ -31,12 +32,39 @@ pub struct ScanOptions {
     pub tables: Vec<String>,
     /// Bytes of a value that are read and matched.
     pub max_value_len: usize,
+    /// What a registered source's scan reads besides what changed.
+    pub reread: Reread,
+    /// The column that orders a table's rows by arrival, where a table has it indexed
+    /// (else the identity key or a conventional timestamp; see `postgres::changes`).
+    pub append_key: Option<String>,
 }
 
 impl Default for ScanOptions {
     fn default() -> Self {
-        ScanOptions { sample_rows: 1000, min_confidence: 0.0, threads: 0, tables: Vec::new(), max_value_len: crate::classify::engine::DEFAULT_MAX_VALUE_LEN }
+        ScanOptions {
+            sample_rows: 1000,
+            min_confidence: 0.0,
+            threads: 0,
+            tables: Vec::new(),
+            max_value_len: crate::classify::engine::DEFAULT_MAX_VALUE_LEN,
+            reread: Reread::Changed,
+            append_key: None,
+        }
     }
+}
+
+/// What a registered source's scan reads besides the objects and tables that changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reread {
+    /// Only what changed since the last scan.
+    #[default]
+    Changed,
+    /// Every table too: what the gate's rescan asks for, since a table's change counters
+    /// can lag a commit by seconds while a sample costs about the same at any size.
+    /// Objects still go by their ETags, which do not lag.
+    Tables,
+    /// Everything (a forced rescan; rules that changed since the last scan).
+    All,
 }
 
 /// Classifies every column of a sample; `source` is the name reported for it.
@@ -129,10 +157,11 @@ pub struct ScanStats {
     pub requests: u64,
 }
 
-/// Something to sample: one listed object or one database table.
+/// Something to sample: one listed object or one database table (with, in a registered
+/// source's scan, its version now and what the last scan left of it).
 enum Unit {
     Object(ObjectReader),
-    Table(Arc<PgSource>, TableName),
+    Table(Arc<PgSource>, TableName, Option<Box<(TableVersion, Option<TableState>)>>),
 }
 
 impl Unit {
@@ -140,7 +169,7 @@ impl Unit {
     fn shown(&self) -> String {
         match self {
             Unit::Object(reader) => reader.shown().to_string(),
-            Unit::Table(_, table) => table.to_string(),
+            Unit::Table(_, table, _) => table.to_string(),
         }
     }
 }
@@ -174,9 +203,9 @@ async fn expand(given: &str, opts: &ScanOptions) -> Result<Expanded, ScanError> 
             let units = tables
                 .into_iter()
                 .map(|t| {
-                    // Tables have no version to compare: they are sampled every time.
-                    let entry = ObjectEntry { shown: t.to_string(), key: Default::default(), size: 0, e_tag: None, last_modified: now };
-                    (Unit::Table(source.clone(), t), entry)
+                    // A registered source's scan reads each table's version next (`versions`).
+                    let entry = ObjectEntry { shown: t.to_string(), key: Default::default(), size: 0, e_tag: None, last_modified: now, state: None };
+                    (Unit::Table(source.clone(), t, None), entry)
                 })
                 .collect();
             Ok(Expanded { units, lake: None })
@@ -191,6 +220,46 @@ struct UnitResult {
     sampled: bool,
     columns: Vec<ColumnReport>,
     errors: Vec<ScanError>,
+    /// A table's state to keep for its next scan (JSON).
+    state: Option<String>,
+    /// What the unit's sampling says that is not an error.
+    notes: Vec<String>,
+}
+
+impl UnitResult {
+    fn failed(shown: String, error: String) -> UnitResult {
+        UnitResult { shown: shown.clone(), sampled: false, columns: Vec::new(), errors: vec![ScanError { source: shown, column: None, error }], state: None, notes: Vec::new() }
+    }
+}
+
+/// Says which part of a table's sample held each finding: the first batch's `new_rows`
+/// rows (past the last high-water mark) or the rest (the uniform sample). Each part is
+/// classified on its own; a label that only their pooled rows bear out is `both`.
+fn attribute_parts(engine: &Engine, name: &str, sample: &Sample, new_rows: usize, min_confidence: f64, columns: &mut [ColumnReport]) {
+    let part = |batches: &[arrow::record_batch::RecordBatch], rows| Sample { batches: batches.to_vec(), rows, warnings: Vec::new(), decoded: Vec::new(), skipped: Vec::new() };
+    let labels_of = |s: &Sample| -> std::collections::HashSet<(String, String)> {
+        classify_sample(engine, name, s, min_confidence, &mut Vec::new())
+            .into_iter()
+            .flat_map(|c| c.labels.into_iter().map(move |l| (c.column.clone(), l.label)))
+            .collect()
+    };
+    let (in_new, in_table) = if new_rows == 0 {
+        (Default::default(), None)
+    } else {
+        (labels_of(&part(&sample.batches[..1], new_rows)), Some(labels_of(&part(&sample.batches[1..], sample.rows - new_rows))))
+    };
+    for c in columns {
+        for l in &mut c.labels {
+            let key = (c.column.clone(), l.label.clone());
+            let part = match (&in_table, in_new.contains(&key)) {
+                (None, _) => "table",
+                (Some(t), true) if !t.contains(&key) => "new_rows",
+                (Some(t), false) if t.contains(&key) => "table",
+                _ => "both",
+            };
+            l.sample_part = Some(part.to_string());
+        }
+    }
 }
 
 /// Samples units concurrently (I/O overlaps) and classifies each sample on a blocking
@@ -203,13 +272,26 @@ async fn sample_units(engine: Arc<Engine>, units: Vec<Unit>, opts: &ScanOptions)
             let opts = opts.clone();
             async move {
                 let shown = unit.shown();
+                // A registered source's table: new rows and the next round, attributed.
+                let mut table_part = None;
                 let sampled = match unit {
                     Unit::Object(reader) => sources::sample_object(reader, opts.sample_rows).await,
-                    Unit::Table(source, table) => source.sample(&table, opts.sample_rows).await,
+                    Unit::Table(source, table, None) => source.sample(&table, opts.sample_rows).await,
+                    Unit::Table(source, table, Some(ctx)) => {
+                        let (version, previous) = *ctx;
+                        source.sample_changed(&table, opts.sample_rows, &version, previous.as_ref()).await.map(|t| {
+                            table_part = Some((t.new_rows, t.state.to_json(), t.notes));
+                            t.sample
+                        })
+                    }
                 };
                 let sample = match sampled {
                     Ok(s) => s,
-                    Err(e) => return UnitResult { shown: shown.clone(), sampled: false, columns: Vec::new(), errors: vec![ScanError { source: shown, column: None, error: redact(&e.to_string()) }] },
+                    Err(e) => return UnitResult::failed(shown, redact(&e.to_string())),
+                };
+                let (new_rows, state, notes) = match table_part {
+                    Some((n, state, notes)) => (Some(n), Some(state), notes.into_iter().map(|n| format!("{shown}: {n}")).collect()),
+                    None => (None, None, Vec::new()),
                 };
                 let name = shown.clone();
                 let classify = tokio::task::spawn_blocking(move || {
@@ -218,12 +300,15 @@ async fn sample_units(engine: Arc<Engine>, units: Vec<Unit>, opts: &ScanOptions)
                         .iter()
                         .map(|w| ScanError { source: name.clone(), column: None, error: format!("{name}: {w}") })
                         .collect();
-                    let cols = classify_sample(&engine, &name, &sample, opts.min_confidence, &mut errs);
+                    let mut cols = classify_sample(&engine, &name, &sample, opts.min_confidence, &mut errs);
+                    if let Some(new_rows) = new_rows {
+                        attribute_parts(&engine, &name, &sample, new_rows, opts.min_confidence, &mut cols);
+                    }
                     (cols, errs)
                 });
                 match classify.await {
-                    Ok((columns, errors)) => UnitResult { shown, sampled: true, columns, errors },
-                    Err(e) => UnitResult { shown: shown.clone(), sampled: false, columns: Vec::new(), errors: vec![ScanError { source: shown, column: None, error: format!("classification failed: {e}") }] },
+                    Ok((columns, errors)) => UnitResult { shown, sampled: true, columns, errors, state, notes },
+                    Err(e) => UnitResult::failed(shown, format!("classification failed: {e}")),
                 }
             }
         })
@@ -280,29 +365,41 @@ pub struct SourceScan {
     pub unchanged: usize,
     /// Units seen before that the listing no longer has.
     pub removed: Vec<String>,
+    /// What the scan says that is not an error (how tables were sampled), one per line.
+    pub notes: Vec<String>,
 }
 
-/// Scans one registered source, reading only the objects that are new or changed since
-/// `previous` (the versions earlier scans read); database tables are sampled every time.
-/// An object that fails is not counted as read, so the next scan tries it again.
+/// Scans one registered source, reading only the objects and tables that are new or
+/// changed since `previous` (the versions earlier scans read; more with `opts.reread`). A table's version is read first (`postgres::changes`); a table without
+/// one (a view) is read every time. An object or table that fails is not counted as read,
+/// so the next scan tries it again.
 pub async fn scan_source(engine: Arc<Engine>, location: &str, opts: &ScanOptions, previous: &[ObjectEntry]) -> SourceScan {
-    let expanded = match expand(location, opts).await {
+    let mut expanded = match expand(location, opts).await {
         Ok(x) => x,
         Err(e) => {
             let report = Report { scanned_at: timestamp(), columns: Vec::new(), errors: vec![e] };
-            return SourceScan { report, stats: ScanStats::default(), listed: false, read: Vec::new(), unchanged: 0, removed: Vec::new() };
+            return SourceScan { report, stats: ScanStats::default(), listed: false, read: Vec::new(), unchanged: 0, removed: Vec::new(), notes: Vec::new() };
         }
     };
+    versions(&mut expanded.units, previous, opts).await;
     let listed: Vec<ObjectEntry> = expanded.units.iter().map(|(_, e)| e.clone()).collect();
     let changes = diff(previous, &listed);
     let removed = changes.removed.iter().map(|e| e.shown.clone()).collect();
-    let unchanged = if expanded.lake.is_some() { changes.unchanged.len() } else { 0 };
     let stale: std::collections::HashSet<&str> = changes.added.iter().chain(&changes.changed).map(|e| e.shown.as_str()).collect();
     let mut pending: Vec<(Unit, ObjectEntry)> = Vec::new();
+    let mut unchanged = 0;
     for (unit, entry) in expanded.units {
-        // Tables have no version, so every one is read.
-        if expanded.lake.is_none() || stale.contains(entry.shown.as_str()) {
+        // A table without a version (a view) cannot be known unchanged.
+        let versioned = matches!(unit, Unit::Object(_)) || entry.e_tag.is_some();
+        let forced = match opts.reread {
+            Reread::Changed => false,
+            Reread::Tables => matches!(unit, Unit::Table(..)),
+            Reread::All => true,
+        };
+        if forced || !versioned || stale.contains(entry.shown.as_str()) {
             pending.push((unit, entry));
+        } else {
+            unchanged += 1;
         }
     }
     let (units, entries): (Vec<Unit>, Vec<ObjectEntry>) = pending.into_iter().unzip();
@@ -310,14 +407,50 @@ pub async fn scan_source(engine: Arc<Engine>, location: &str, opts: &ScanOptions
     let mut columns = Vec::new();
     let mut errors = Vec::new();
     let mut read = Vec::new();
-    for (r, entry) in sample_units(engine, units, opts).await.into_iter().zip(entries) {
+    let mut notes = Vec::new();
+    for (r, mut entry) in sample_units(engine, units, opts).await.into_iter().zip(entries) {
         debug_assert_eq!(r.shown, entry.shown);
         if r.sampled {
+            entry.state = r.state;
             read.push(entry);
         }
         columns.extend(r.columns);
         errors.extend(r.errors);
+        notes.extend(r.notes);
     }
     let stats = stats_of(count, &expanded.lake.iter().collect::<Vec<_>>());
-    SourceScan { report: Report { scanned_at: timestamp(), columns, errors }, stats, listed: true, read, unchanged, removed }
+    SourceScan { report: Report { scanned_at: timestamp(), columns, errors }, stats, listed: true, read, unchanged, removed, notes }
+}
+
+/// Reads the version of each table of a registered source (a few at a time, like the
+/// samples) and gives it what the last scan left of it. A table whose version cannot be
+/// read keeps none, so it is sampled, and the sample says what is wrong.
+async fn versions(units: &mut [(Unit, ObjectEntry)], previous: &[ObjectEntry], opts: &ScanOptions) {
+    let before: std::collections::HashMap<&str, &ObjectEntry> = previous.iter().map(|e| (e.shown.as_str(), e)).collect();
+    let tables: Vec<(usize, Arc<PgSource>, TableName)> = units
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (u, _))| match u {
+            Unit::Table(source, table, _) => Some((i, source.clone(), table.clone())),
+            Unit::Object(_) => None,
+        })
+        .collect();
+    // Owned per future: a borrowed option would make the future not `Send` for every lifetime.
+    let read: Vec<(usize, Result<TableVersion, sources::SourceError>)> = futures::stream::iter(tables)
+        .map(|(i, source, table)| {
+            let key = opts.append_key.clone();
+            async move { (i, source.version(&table, key.as_deref()).await) }
+        })
+        .buffered(4)
+        .collect()
+        .await;
+    for (i, version) in read {
+        let (unit, entry) = &mut units[i];
+        let Unit::Table(_, _, ctx) = unit else { continue };
+        let version = version.unwrap_or_default();
+        entry.e_tag = version.e_tag.clone();
+        entry.size = version.size;
+        let state = before.get(entry.shown.as_str()).and_then(|p| TableState::parse(p.state.as_deref()));
+        *ctx = Some(Box::new((version, state)));
+    }
 }

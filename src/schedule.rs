@@ -21,7 +21,7 @@ use rand::Rng;
 
 use crate::classify::Engine;
 use crate::report::Report;
-use crate::scan::{scan_source, ScanOptions};
+use crate::scan::{scan_source, Reread, ScanOptions};
 use crate::store::{AlertPolicy, ScanRecord, ScanStatus, SourceRow, Store, StoreError};
 
 /// How one worker schedules.
@@ -168,7 +168,7 @@ impl Scheduler {
     pub async fn run_due(&self) -> Result<usize, StoreError> {
         let now = self.store.now().await?;
         let claimed = self.store.claim_due(&self.cfg.worker, now, self.cfg.lease, self.cfg.concurrency as i64).await?;
-        let results = futures::future::join_all(claimed.into_iter().map(|s| self.scan_one(s))).await;
+        let results = futures::future::join_all(claimed.into_iter().map(|s| self.scan_one(s, Reread::Changed))).await;
         let mut recorded = 0;
         for r in results {
             if r?.is_some() {
@@ -224,7 +224,7 @@ impl Scheduler {
                                 let name = src.name.clone();
                                 // Logged here, not when joined: the loop may be waiting
                                 // long for a store that is down.
-                                if let Err(e) = me.scan_one(src).await {
+                                if let Err(e) = me.scan_one(src, Reread::Changed).await {
                                     tracing::warn!(source = %name, error = %e, "a store error ended the scan; the source is retried when its lease expires");
                                 }
                             });
@@ -284,11 +284,12 @@ impl Scheduler {
 
     /// Scans a source now, whatever its schedule, and waits for the outcome, taking one of
     /// the worker's scan slots (waiting up to `queue` for one).
-    pub async fn scan_now(&self, src: SourceRow, queue: Duration) -> Result<ScanNowResult, StoreError> {
+    /// `reread` says what is read besides what changed since the last scan.
+    pub async fn scan_now(&self, src: SourceRow, queue: Duration, reread: Reread) -> Result<ScanNowResult, StoreError> {
         let Ok(Ok(_permit)) = tokio::time::timeout(queue, self.permits.clone().acquire_owned()).await else {
             return Ok(ScanNowResult::Busy);
         };
-        Ok(match self.scan_now_unlimited(src).await? {
+        Ok(match self.scan_now_unlimited(src, reread).await? {
             Some(outcome) => ScanNowResult::Done(outcome),
             None => ScanNowResult::Leased,
         })
@@ -305,7 +306,7 @@ impl Scheduler {
 
     /// `scan_now` without taking a slot. `None` when another worker kept its lease for two
     /// lease periods.
-    async fn scan_now_unlimited(&self, src: SourceRow) -> Result<Option<ScanOutcome>, StoreError> {
+    async fn scan_now_unlimited(&self, src: SourceRow, reread: Reread) -> Result<Option<ScanOutcome>, StoreError> {
         // A scheduled scan of it may be under way: wait for it (up to two leases) and then
         // run a fresh one, which is what "scan now and wait" means to the caller.
         let deadline = tokio::time::Instant::now() + self.cfg.lease * 2;
@@ -317,21 +318,32 @@ impl Scheduler {
         }
         // Re-read it: the scan that just finished moved its schedule and failure count.
         let src = self.store.source(&src.name).await?.unwrap_or(src);
-        self.scan_one(src).await
+        self.scan_one(src, reread).await
     }
 
-    /// Scans one claimed source, renewing its lease meanwhile: only the objects that are
-    /// new or changed since the last scan are read. Records the scan and the objects it
+    /// Scans one claimed source, renewing its lease meanwhile: only the objects and tables
+    /// that are new or changed since the last scan are read, unless `reread` asks for more or
+    /// the last successful scan ran other rules (unchanged data can hold what new rules
+    /// find). Records the scan and the objects it
     /// read, and sets when the source is next due. `None` when the lease was lost
     /// (nothing recorded) or this worker is already scanning the source (the claim only
     /// extended that scan's lease).
-    async fn scan_one(&self, src: SourceRow) -> Result<Option<ScanOutcome>, StoreError> {
+    async fn scan_one(&self, src: SourceRow, reread: Reread) -> Result<Option<ScanOutcome>, StoreError> {
         let Some(_scanning) = self.start_scanning(src.id) else {
             return Ok(None);
         };
         let started = self.store.now().await?;
         let clock = Instant::now();
-        let opts = ScanOptions { sample_rows: src.sample_rows.max(1) as usize, tables: src.tables.clone(), ..ScanOptions::default() };
+        let digest = self.engine.rules_digest();
+        let rules_changed = !digest.is_empty() && self.store.last_rules_digest(src.id).await?.is_some_and(|d| d.as_deref() != Some(digest));
+        if rules_changed {
+            tracing::info!(source = %src.name, "the rules changed since the last scan: reading everything again");
+        }
+        let opts = ScanOptions { sample_rows: src.sample_rows.max(1) as usize, tables: src.tables.clone(),
+            reread: if rules_changed { Reread::All } else { reread },
+            append_key: src.append_key.clone(),
+            ..ScanOptions::default()
+        };
         let previous = self.store.objects_seen(src.id).await?;
         let scan = scan_source(self.engine.clone(), &src.location, &opts, &previous);
         let renew = async {
@@ -370,7 +382,19 @@ impl Scheduler {
         let failure = failed.then(|| report.errors.iter().map(|e| e.error.as_str()).collect::<Vec<_>>().join("\n"));
         let failures = if failed { src.consecutive_failures + 1 } else { 0 };
         let due = next_due(&self.cfg, src.interval, failures, now, &mut rand::rng());
-        let rec = ScanRecord { source: &src, worker: &self.cfg.worker, started, finished, report: &report, failed: failure.as_deref(), read: &scan.read, removed: &scan.removed };
+        let rec = ScanRecord {
+            source: &src,
+            worker: &self.cfg.worker,
+            started,
+            finished,
+            report: &report,
+            failed: failure.as_deref(),
+            read: &scan.read,
+            removed: &scan.removed,
+            rules_digest: (!digest.is_empty()).then_some(digest),
+            notes: &scan.notes,
+            unchanged: scan.unchanged,
+        };
         let recorded = self.store.finish_scan(&rec, &self.cfg.alerts, due, failures).await?;
         let Some(recorded) = recorded else {
             tracing::warn!(source = %src.name, "lease lost before the scan was recorded; scan discarded");
@@ -402,7 +426,7 @@ impl Scheduler {
         for l in report.columns.iter().flat_map(|c| &c.labels) {
             metrics::counter!("assay_findings_total", "label" => l.label.clone()).increment(1);
         }
-        Ok(Some(ScanOutcome { scan_id, status, report, read: scan.read.len(), unchanged: scan.unchanged, removed: scan.removed.len() }))
+        Ok(Some(ScanOutcome { scan_id, status, report, read: scan.read.len(), unchanged: scan.unchanged, removed: scan.removed.len(), notes: scan.notes }))
     }
 }
 
@@ -420,4 +444,6 @@ pub struct ScanOutcome {
     pub unchanged: usize,
     /// Objects seen before and now gone.
     pub removed: usize,
+    /// How tables were sampled (append keys, new rows read), one per line.
+    pub notes: Vec<String>,
 }

@@ -212,7 +212,7 @@ pub async fn gate_rescan(State(st): State<AppState>, Extension(caller): Extensio
             for s in sources {
                 let Some(src) = st2.store.source(&s).await? else { continue };
                 let id = src.id;
-                match tokio::time::timeout(st2.settings.scan_timeout, st2.scheduler.scan_now(src, st2.settings.scan_queue)).await {
+                match tokio::time::timeout(st2.settings.scan_timeout, st2.scheduler.scan_now(src, st2.settings.scan_queue, crate::scan::Reread::Tables)).await {
                     Ok(Ok(ScanNowResult::Done(_))) => {}
                     Ok(Ok(ScanNowResult::Busy)) => return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "busy", "every scan slot of this worker is busy; retry later").retry_after(30)),
                     Ok(Ok(ScanNowResult::Leased)) => return Err(ApiError::conflict(format!("source `{s}` is being scanned by another worker; try again when it finishes"))),

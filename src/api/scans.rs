@@ -23,6 +23,15 @@ pub struct ScanView {
     pub worker: String,
     /// The failure, or the errors of a partial scan (redacted).
     pub error: Option<String>,
+    /// Objects or tables it read, and those it left alone as unchanged since they were
+    /// read (absent for scans recorded before these were kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unchanged: Option<i64>,
+    /// How tables were sampled (append keys, new rows read), one per line.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// One scan with the columns it read and its findings (masked evidence).
@@ -40,7 +49,18 @@ fn time(t: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 fn view(s: ScanSummary, source: &str) -> ScanView {
-    ScanView { id: s.id, source: source.to_string(), status: s.status, started_at: time(s.started_at), finished_at: s.finished_at.map(time), worker: s.worker, error: s.error }
+    ScanView {
+        id: s.id,
+        source: source.to_string(),
+        status: s.status,
+        started_at: time(s.started_at),
+        finished_at: s.finished_at.map(time),
+        worker: s.worker,
+        error: s.error,
+        read: s.read,
+        unchanged: s.unchanged,
+        notes: s.notes,
+    }
 }
 
 /// Parses a numeric cursor.

@@ -11,6 +11,7 @@ use super::error::ApiError;
 use super::extract::{Body, Path, Query};
 use super::{check_name, AppState, Page, PageQuery};
 use crate::config::{format_duration, parse_duration};
+use crate::scan::Reread;
 use crate::schedule::ScanNowResult;
 use crate::sources::location::{redact, Location};
 use crate::sources::policy::LocationPolicy;
@@ -19,6 +20,8 @@ use crate::store::{NewSource, SourceRow};
 /// Most `tables` selectors a source may carry, and the longest one.
 const MAX_TABLES: usize = 200;
 const MAX_TABLE_LEN: usize = 200;
+/// Longest column name Postgres keeps (NAMEDATALEN - 1).
+const MAX_IDENTIFIER_LEN: usize = 63;
 /// Longest location accepted.
 const MAX_LOCATION_LEN: usize = 2048;
 /// Most rows a source may sample per file or table.
@@ -36,6 +39,9 @@ pub struct SourceView {
     pub sample_rows: i64,
     pub next_due_at: String,
     pub consecutive_failures: i64,
+    /// The column that orders a database source's rows by arrival, when one was named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub append_key: Option<String>,
 }
 
 impl From<SourceRow> for SourceView {
@@ -48,6 +54,7 @@ impl From<SourceRow> for SourceView {
             sample_rows: s.sample_rows,
             next_due_at: s.next_due_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             consecutive_failures: s.consecutive_failures,
+            append_key: s.append_key,
         }
     }
 }
@@ -68,6 +75,12 @@ pub struct AddSource {
     pub interval: Option<String>,
     #[serde(default)]
     pub sample_rows: Option<i64>,
+    /// A database source's column that orders rows by arrival (a timestamp or integer
+    /// that leads a btree index): rows past its last value are read first at each scan.
+    /// Without it, each table's identity key or an indexed `created_at`, `inserted_at`,
+    /// `ingested_at` or `updated_at` is used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub append_key: Option<String>,
 }
 
 /// The result of a scan-now: the scan's status, what it read, and the source's columns
@@ -82,6 +95,10 @@ pub struct ScanNow {
     pub unchanged: usize,
     /// Objects gone since the previous scan.
     pub removed: usize,
+    /// How tables were sampled (append keys, new rows read), one per line; absent when
+    /// there is nothing to say.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// The source's current columns (one per dataset and column) and this scan's errors.
     #[schema(value_type = Object)]
     pub report: crate::report::Report,
@@ -161,21 +178,32 @@ pub async fn remove(State(st): State<AppState>, Extension(caller): Extension<Cal
     Ok((StatusCode::NO_CONTENT, Audited, ()))
 }
 
+/// Options of a scan-now. Asked for now, a scan samples every table (a table's change
+/// counters can lag a commit by a second or more, and a sample costs about the same at
+/// any size); objects go by their ETags. Scheduled scans skip unchanged tables too.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct ScanQuery {
+    /// Read objects that did not change since the last scan, too.
+    #[serde(default)]
+    pub force: bool,
+}
+
 /// Scans a source now and waits for the report. The scan takes one of the worker's scan
 /// slots (429 when none frees up in time), runs to its end even if the client goes away,
 /// and is stopped after the server's scan timeout (504).
-#[utoipa::path(post, path = "/api/v1/sources/{name}/scan", tag = "sources", params(("name" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/sources/{name}/scan", tag = "sources", params(("name" = String, Path), ScanQuery),
     responses((status = 200, body = ScanNow), (status = 404, body = super::ErrorBody), (status = 409, body = super::ErrorBody), (status = 429, body = super::ErrorBody), (status = 504, body = super::ErrorBody)))]
-pub async fn scan(State(st): State<AppState>, Extension(caller): Extension<Caller>, Path(name): Path<String>) -> Result<(Audited, Json<ScanNow>), ApiError> {
+pub async fn scan(State(st): State<AppState>, Extension(caller): Extension<Caller>, Path(name): Path<String>, Query(q): Query<ScanQuery>) -> Result<(Audited, Json<ScanNow>), ApiError> {
     // Everything from here runs in a task of its own, so that a client that goes away
     // (dropping this handler) neither stops the scan nor leaves it unaudited.
     let task = tokio::spawn({
         let (st, name) = (st.clone(), name.clone());
         async move {
             let src = find(&st, &name).await?;
-            st.store.audit(&caller.audit(StatusCode::ACCEPTED, format!("source:{name}"), Some("scan requested".into()))).await?;
+            let asked = if q.force { "forced scan requested" } else { "scan requested" };
+            st.store.audit(&caller.audit(StatusCode::ACCEPTED, format!("source:{name}"), Some(asked.into()))).await?;
             let id = src.id;
-            match tokio::time::timeout(st.settings.scan_timeout, st.scheduler.scan_now(src, st.settings.scan_queue)).await {
+            match tokio::time::timeout(st.settings.scan_timeout, st.scheduler.scan_now(src, st.settings.scan_queue, if q.force { Reread::All } else { Reread::Tables })).await {
                 Ok(r) => Ok((id, Some(r?))),
                 Err(_) => {
                     st.scheduler.give_up(id).await;
@@ -202,7 +230,7 @@ pub async fn scan(State(st): State<AppState>, Extension(caller): Extension<Calle
     let src = find(&st, &name).await?;
     let columns = st.store.source_columns(&src).await?;
     let report = crate::report::Report { scanned_at: outcome.report.scanned_at, columns, errors: outcome.report.errors };
-    Ok((Audited, Json(ScanNow { scan_id: outcome.scan_id, status: outcome.status.as_str().to_string(), read: outcome.read, unchanged: outcome.unchanged, removed: outcome.removed, report })))
+    Ok((Audited, Json(ScanNow { scan_id: outcome.scan_id, status: outcome.status.as_str().to_string(), read: outcome.read, unchanged: outcome.unchanged, removed: outcome.removed, notes: outcome.notes, report })))
 }
 
 /// A source's columns as its latest scans left them (the scan report's shape).
@@ -249,7 +277,12 @@ pub fn check_source(req: &AddSource) -> Result<NewSource, FieldError> {
     if !(1..=MAX_SAMPLE_ROWS).contains(&sample_rows) {
         return Err(fault("sample_rows", format!("sample_rows must be between 1 and {MAX_SAMPLE_ROWS}")));
     }
-    Ok(NewSource { name: req.name.clone(), location: req.location.clone(), tables: req.tables.clone(), interval, sample_rows })
+    if let Some(k) = &req.append_key {
+        if k.is_empty() || k.len() > MAX_IDENTIFIER_LEN || k.chars().any(char::is_control) {
+            return Err(fault("append_key", format!("append_key must be a column name of 1-{MAX_IDENTIFIER_LEN} printable characters")));
+        }
+    }
+    Ok(NewSource { name: req.name.clone(), location: req.location.clone(), tables: req.tables.clone(), interval, sample_rows, append_key: req.append_key.clone() })
 }
 
 /// Checks that this server may read `location` (its operator's policy, which also refuses a

@@ -36,6 +36,11 @@ pub struct LabelVerdict {
     /// only where the engine has a key (a service's scans), absent otherwise.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fingerprints: Vec<String>,
+    /// Which part of a table's sample held it: `new_rows` (past the high-water mark of a
+    /// registered source's last scan), `table` (the uniform sample) or `both`; absent for
+    /// files and one-off scans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_part: Option<String>,
 }
 
 /// Adds the masked values of `new` not already in `into`, keeping at most `MAX_EVIDENCE`.
@@ -311,6 +316,7 @@ impl<'e> ColumnAccumulator<'e> {
                 evidence,
                 schemes,
                 fingerprints,
+                sample_part: None,
             });
         }
         out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then_with(|| a.label.cmp(&b.label)));

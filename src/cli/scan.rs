@@ -31,7 +31,7 @@ pub fn scan(src: &RuleSource, a: ScanArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--sample-rows must be at least 1");
     }
     let engine = Engine::load(src).context("loading classifiers")?.with_max_value_len(a.max_value_bytes);
-    let opts = ScanOptions { sample_rows: a.sample_rows, min_confidence: a.min_confidence, threads: 0, tables: a.tables, max_value_len: a.max_value_bytes };
+    let opts = ScanOptions { sample_rows: a.sample_rows, min_confidence: a.min_confidence, threads: 0, tables: a.tables, max_value_len: a.max_value_bytes, ..ScanOptions::default() };
     let started = std::time::Instant::now();
     let (report, stats) = runtime()?.block_on(scan_locations(Arc::new(engine), &a.locations, &opts));
     for e in &report.errors {

@@ -244,7 +244,7 @@ async fn example_source(store: &Store, dir: &std::path::Path, policy: &AlertPoli
     if let Some(src) = store.source("example").await? {
         return Ok(src);
     }
-    let new = assay::store::NewSource { name: "example".into(), location: dir.display().to_string(), tables: Vec::new(), interval: std::time::Duration::from_secs(3600), sample_rows: 1000 };
+    let new = assay::store::NewSource { name: "example".into(), location: dir.display().to_string(), tables: Vec::new(), interval: std::time::Duration::from_secs(3600), sample_rows: 1000, append_key: None };
     let src = store.add_source(&new, chrono::Utc::now()).await?;
     // A feature set declared clean over three customer columns: its free-text notes hold a
     // few phone numbers, which is what the gate is there to catch.
@@ -279,7 +279,7 @@ async fn example_token(store: &Store) -> anyhow::Result<String> {
 
 /// Scans the example source now and prints its columns, for a first look at the service.
 async fn show_example(scheduler: &Scheduler, store: &Store, src: SourceRow, listen: &str, token: &str) -> anyhow::Result<()> {
-    let outcome = match scheduler.scan_now(src.clone(), std::time::Duration::from_secs(300)).await? {
+    let outcome = match scheduler.scan_now(src.clone(), std::time::Duration::from_secs(300), assay::scan::Reread::Changed).await? {
         ScanNowResult::Done(o) => o,
         ScanNowResult::Leased | ScanNowResult::Busy => anyhow::bail!("the example source is being scanned by another worker"),
     };

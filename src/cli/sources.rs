@@ -27,6 +27,11 @@ pub enum SourcesCommand {
         /// Database tables: `schema.table` or `schema.*`.
         #[arg(long = "table")]
         tables: Vec<String>,
+        /// The column that orders rows by arrival (indexed timestamp or integer), read
+        /// past its last value first; default: each table's identity key or an indexed
+        /// created_at, inserted_at, ingested_at or updated_at.
+        #[arg(long)]
+        append_key: Option<String>,
     },
     /// List the registered sources.
     List {
@@ -40,6 +45,10 @@ pub enum SourcesCommand {
         name: String,
         #[arg(long)]
         format: Option<OutputFormat>,
+        /// Read objects that did not change since the last scan, too (a scan asked for now
+        /// samples every table).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -47,8 +56,8 @@ pub async fn run(server: &str, command: SourcesCommand) -> anyhow::Result<ExitCo
     // A scan-now waits for the scan; the server bounds it by its own scan timeout.
     let client = Client::from_env(server, Duration::from_secs(3600))?;
     match command {
-        SourcesCommand::Add { name, location, interval, sample_rows, tables } => {
-            let body = AddSource { name, location, tables, interval: Some(interval), sample_rows: Some(sample_rows) };
+        SourcesCommand::Add { name, location, interval, sample_rows, tables, append_key } => {
+            let body = AddSource { name, location, tables, interval: Some(interval), sample_rows: Some(sample_rows), append_key };
             let v: SourceView = client.post("/api/v1/sources", &body).await?;
             println!("added source {} (next scan {})", v.name, v.next_due_at);
         }
@@ -69,8 +78,9 @@ pub async fn run(server: &str, command: SourcesCommand) -> anyhow::Result<ExitCo
             client.delete(&format!("/api/v1/sources/{}", segment(&name))).await?;
             println!("removed source {name}");
         }
-        SourcesCommand::Scan { name, format } => {
-            let scan: ScanNow = client.post_empty(&format!("/api/v1/sources/{}/scan", segment(&name))).await?;
+        SourcesCommand::Scan { name, format, force } => {
+            let query = if force { "?force=true" } else { "" };
+            let scan: ScanNow = client.post_empty(&format!("/api/v1/sources/{}/scan{query}", segment(&name))).await?;
             for e in &scan.report.errors {
                 eprintln!("assay: {}", assay::report::printable(&e.error));
             }
@@ -82,6 +92,9 @@ pub async fn run(server: &str, command: SourcesCommand) -> anyhow::Result<ExitCo
                 }
                 OutputFormat::Table => {
                     scan.report.write_table(&mut out)?;
+                    for n in &scan.notes {
+                        writeln!(out, "note: {}", assay::report::printable(n))?;
+                    }
                     writeln!(out, "scan {} {}: read {} object(s) or table(s), {} unchanged, {} removed", scan.scan_id, scan.status, scan.read, scan.unchanged, scan.removed)?;
                 }
             }

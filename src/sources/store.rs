@@ -65,6 +65,10 @@ pub struct ObjectEntry {
     pub e_tag: Option<String>,
     /// Last modification time.
     pub last_modified: DateTime<Utc>,
+    /// What a registered source keeps of it between scans beside its version (a table's
+    /// high-water mark and sample round, as JSON); `None` for files.
+    #[serde(skip)]
+    pub state: Option<String>,
 }
 
 impl ObjectEntry {
@@ -296,7 +300,7 @@ impl Lake {
         } else {
             format!("{}/{}", self.root, meta.location)
         };
-        ObjectEntry { shown, key: meta.location, size: meta.size, e_tag: meta.e_tag, last_modified: meta.last_modified }
+        ObjectEntry { shown, key: meta.location, size: meta.size, e_tag: meta.e_tag, last_modified: meta.last_modified, state: None }
     }
 
     /// A reader for one listed object.

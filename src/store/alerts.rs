@@ -531,10 +531,9 @@ impl Tx {
     pub async fn recheck_sources(&mut self, source_ids: &[i64], at: DateTime<Utc>, policy: &AlertPolicy) -> Result<usize, StoreError> {
         let mut events = 0;
         for id in source_ids {
-            const SQL: &str = "SELECT id, name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms, consecutive_failures, last_ok_scan_id \
-                               FROM sources WHERE id = $1 AND removed_ms IS NULL";
+            const SQL: &str = concat!("SELECT ", super::sources::source_columns!(), ", last_ok_scan_id FROM sources WHERE id = $1 AND removed_ms IS NULL");
             let found: Option<(SourceRow, Option<i64>)> =
-                on_tx!(self, "recheck", |c| sqlx::query(SQL).bind(id).fetch_optional(c).await.map_err(query_err("reading a source to re-check"))?.map(|r| (super::sources::source_row(&r), r.get(9))));
+                on_tx!(self, "recheck", |c| sqlx::query(SQL).bind(id).fetch_optional(c).await.map_err(query_err("reading a source to re-check"))?.map(|r| (super::sources::source_row(&r), r.get(10))));
             if let Some((src, Some(scan_id))) = found {
                 events += self.after_scan(&src, scan_id, at, None, policy).await?;
             }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::{from_ms, query_err, ScanSummary, Store, StoreError};
-use super::scans::scan_row;
+use super::scans::{scan_columns, scan_row};
 use crate::report::ColumnReport;
 
 /// One finding of a column in one scan.
@@ -24,8 +24,7 @@ pub struct FindingAt {
 impl Store {
     /// Scans of a source with ids below `before` (all when `None`), newest first.
     pub async fn scans_page(&self, source_id: i64, before: Option<i64>, limit: i64) -> Result<Vec<ScanSummary>, StoreError> {
-        const SQL: &str = "SELECT id, status, started_ms, finished_ms, worker, error FROM scans WHERE source_id = $1 AND ($2 IS NULL OR id < $2) \
-                           ORDER BY id DESC LIMIT $3";
+        const SQL: &str = concat!("SELECT ", scan_columns!(""), " FROM scans WHERE source_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3");
         let rows = on_pool!(self, "scans_page", |p| sqlx::query(SQL)
             .bind(source_id)
             .bind(before)
@@ -41,13 +40,12 @@ impl Store {
 
     /// One scan and the id and name of its source.
     pub async fn scan(&self, id: i64) -> Result<Option<(ScanSummary, i64, String)>, StoreError> {
-        const SQL: &str = "SELECT s.id, s.status, s.started_ms, s.finished_ms, s.worker, s.error, s.source_id, src.name \
-                           FROM scans s JOIN sources src ON src.id = s.source_id WHERE s.id = $1";
+        const SQL: &str = concat!("SELECT ", scan_columns!("s."), ", s.source_id, src.name FROM scans s JOIN sources src ON src.id = s.source_id WHERE s.id = $1");
         let row = on_pool!(self, "scan", |p| sqlx::query(SQL).bind(id).fetch_optional(p).await.map_err(query_err(format!("reading scan {id}")))?.map(|r| {
             (
                 scan_row(&r),
-                r.get::<i64, _>(6),
-                r.get::<String, _>(7),
+                r.get::<i64, _>(9),
+                r.get::<String, _>(10),
             )
         }));
         Ok(row)
@@ -56,7 +54,7 @@ impl Store {
     /// The columns one scan read, with its findings (masked evidence).
     pub async fn scan_columns(&self, scan_id: i64) -> Result<Vec<ColumnReport>, StoreError> {
         const COLUMNS: &str = "SELECT object, column_name, rows_sampled, non_null, not_scanned FROM scan_columns WHERE scan_id = $1 ORDER BY object, column_name";
-        const LABELS: &str = "SELECT object, column_name, label, matches, match_rate, confidence, evidence_json, schemes_json, fingerprints_json FROM findings WHERE scan_id = $1 ORDER BY id";
+        const LABELS: &str = "SELECT object, column_name, label, matches, match_rate, confidence, evidence_json, schemes_json, fingerprints_json, sample_part FROM findings WHERE scan_id = $1 ORDER BY id";
         self.columns_with_labels("scan_columns", COLUMNS, LABELS, scan_id, format!("reading the columns of scan {scan_id}")).await
     }
 

@@ -5,7 +5,7 @@
 //! another worker takes the sources over.
 
 use super::*;
-use super::sources::source_row;
+use super::sources::{source_columns, source_row};
 
 /// Ends a worker's lease ($4) on a source ($3): next due at $1 (ms) after $2 consecutive
 /// failures; touches nothing when another worker holds the lease.
@@ -23,7 +23,7 @@ impl Store {
                              SELECT id FROM sources WHERE removed_ms IS NULL \
                              AND next_due_ms <= $3 \
                              AND (lease_expires_ms IS NULL OR lease_expires_ms <= $3) ORDER BY next_due_ms, id LIMIT $4";
-        const RETURNING: &str = ") RETURNING id, name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms, consecutive_failures, previous_owner";
+        const RETURNING: &str = concat!(") RETURNING ", source_columns!(), ", previous_owner");
         let expires = ms_after(now, lease);
         let sql = match self {
             Store::Postgres(_) => format!("{CLAIM} FOR UPDATE SKIP LOCKED{RETURNING}"),
@@ -40,7 +40,7 @@ impl Store {
             .into_iter()
             .map(|r| {
                 // An expired lease someone else held: its worker died or stalled.
-                if r.get::<Option<String>, _>(9).is_some() {
+                if r.get::<Option<String>, _>(10).is_some() {
                     metrics::counter!("assay_lease_takeovers_total").increment(1);
                 }
                 source_row(&r)

@@ -115,6 +115,8 @@ pub struct SourceRow {
     pub created_at: DateTime<Utc>,
     pub next_due_at: DateTime<Utc>,
     pub consecutive_failures: i64,
+    /// The column that orders a database source's rows by arrival (see `scan::ScanOptions`).
+    pub append_key: Option<String>,
 }
 
 /// One scan of a source.
@@ -128,6 +130,12 @@ pub struct ScanSummary {
     pub worker: String,
     /// The failure, or the errors of a partial scan (redacted).
     pub error: Option<String>,
+    /// Objects or tables it read, and those it left alone as unchanged (`None` for scans
+    /// recorded before these were kept).
+    pub read: Option<i64>,
+    pub unchanged: Option<i64>,
+    /// What it says that is not an error (how tables were sampled), one per line.
+    pub notes: Vec<String>,
 }
 
 /// What registering a source takes.
@@ -138,6 +146,7 @@ pub struct NewSource {
     pub tables: Vec<String>,
     pub interval: Duration,
     pub sample_rows: i64,
+    pub append_key: Option<String>,
 }
 
 /// How a scan ended.

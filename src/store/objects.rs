@@ -9,14 +9,14 @@ pub(super) const CURRENT_COLUMNS: &str = "SELECT c.object, c.column_name, c.rows
                                           FROM objects_seen o JOIN scan_columns c ON c.scan_id = o.scan_id AND c.object = o.object \
                                           WHERE o.source_id = $1 ORDER BY c.object, c.column_name";
 /// The findings of those columns.
-pub(super) const CURRENT_LABELS: &str = "SELECT f.object, f.column_name, f.label, f.matches, f.match_rate, f.confidence, f.evidence_json, f.schemes_json, f.fingerprints_json \
+pub(super) const CURRENT_LABELS: &str = "SELECT f.object, f.column_name, f.label, f.matches, f.match_rate, f.confidence, f.evidence_json, f.schemes_json, f.fingerprints_json, f.sample_part \
                                          FROM objects_seen o JOIN findings f ON f.scan_id = o.scan_id AND f.object = o.object \
                                          WHERE o.source_id = $1 ORDER BY f.object, f.column_name, f.id";
 
 impl Store {
     /// The objects a lake source read last, for incremental listing.
     pub async fn objects_seen(&self, source_id: i64) -> Result<Vec<ObjectEntry>, StoreError> {
-        const SQL: &str = "SELECT object, size, e_tag, last_modified_ms FROM objects_seen WHERE source_id = $1 ORDER BY object";
+        const SQL: &str = "SELECT object, size, e_tag, last_modified_ms, state_json FROM objects_seen WHERE source_id = $1 ORDER BY object";
         let rows = on_pool!(self, "objects_seen", |p| sqlx::query(SQL)
             .bind(source_id)
             .fetch_all(p)
@@ -29,6 +29,7 @@ impl Store {
                 size: r.get::<i64, _>(1) as u64,
                 e_tag: r.get(2),
                 last_modified: from_ms(r.get(3)),
+                state: r.get(4),
             })
             .collect::<Vec<_>>());
         Ok(rows)
@@ -91,9 +92,9 @@ impl Tx {
     /// forgets those no longer listed, so that the source's current columns move from one
     /// scan's view to the next and never show half of one. An object keeps its dataset.
     pub async fn update_objects(&mut self, source_id: i64, scan_id: i64, read: &[ObjectEntry], removed: &[String]) -> Result<(), StoreError> {
-        const UPSERT: &str = "INSERT INTO objects_seen (source_id, object, size, e_tag, last_modified_ms, scan_id) VALUES ($1, $2, $3, $4, $5, $6) \
+        const UPSERT: &str = "INSERT INTO objects_seen (source_id, object, size, e_tag, last_modified_ms, scan_id, state_json) VALUES ($1, $2, $3, $4, $5, $6, $7) \
                               ON CONFLICT (source_id, object) DO UPDATE SET size = excluded.size, e_tag = excluded.e_tag, \
-                              last_modified_ms = excluded.last_modified_ms, scan_id = excluded.scan_id";
+                              last_modified_ms = excluded.last_modified_ms, scan_id = excluded.scan_id, state_json = excluded.state_json";
         const DELETE: &str = "DELETE FROM objects_seen WHERE source_id = $1 AND object = $2";
         for o in read {
             on_tx!(self, "update_objects", |c| sqlx::query(UPSERT)
@@ -103,6 +104,7 @@ impl Tx {
                 .bind(o.e_tag.as_deref())
                 .bind(ms(o.last_modified))
                 .bind(scan_id)
+                .bind(o.state.as_deref())
                 .execute(c)
                 .await
                 .map(|_| ())
@@ -136,7 +138,8 @@ where
 }
 
 /// A finding row selected as object, column_name, label, matches, match_rate, confidence,
-/// evidence_json, schemes_json, fingerprints_json: its column's key and its verdict.
+/// evidence_json, schemes_json, fingerprints_json, sample_part: its column's key and its
+/// verdict.
 pub(super) fn label_row<R: Row>(r: &R) -> ((String, String), LabelVerdict)
 where
     usize: sqlx::ColumnIndex<R>,
@@ -153,6 +156,7 @@ where
         evidence: serde_json::from_str(&r.get::<String, _>(6)).unwrap_or_default(),
         schemes: r.get::<Option<String>, _>(7).and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default(),
         fingerprints: r.get::<Option<String>, _>(8).and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default(),
+        sample_part: r.get(9),
     };
     ((r.get(0), r.get(1)), verdict)
 }

@@ -18,6 +18,12 @@ pub struct ScanRecord<'a> {
     pub read: &'a [ObjectEntry],
     /// Objects seen before that the listing no longer has.
     pub removed: &'a [String],
+    /// The digest of the rules the scan ran (`Engine::rules_digest`), when known.
+    pub rules_digest: Option<&'a str>,
+    /// What the scan says that is not an error, one per line.
+    pub notes: &'a [String],
+    /// Objects or tables left alone as unchanged since they were read.
+    pub unchanged: usize,
 }
 
 /// A recorded scan: its id, status, and the alert events its contamination check raised.
@@ -78,7 +84,7 @@ impl Store {
             }
         }
         let scan_id: i64 = on_tx!(&mut tx, "record_scan", |c| sqlx::query(
-            "INSERT INTO scans (source_id, status, started_ms, finished_ms, worker, error, units) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO scans (source_id, status, started_ms, finished_ms, worker, error, units, rules_digest, notes, read_count, unchanged_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(source_id)
         .bind(status.as_str())
@@ -87,6 +93,10 @@ impl Store {
         .bind(rec.worker)
         .bind(error.as_deref())
         .bind(report.columns.len() as i64)
+        .bind(rec.rules_digest)
+        .bind((!rec.notes.is_empty()).then(|| rec.notes.join("\n")))
+        .bind(rec.read.len() as i64)
+        .bind(rec.unchanged as i64)
         .fetch_one(c)
         .await
         .map_err(query_err(what.clone()))?
@@ -105,8 +115,8 @@ impl Store {
                 .map_err(query_err(what.clone()))?);
             for l in &c.labels {
                 on_tx!(&mut tx, "record_scan", |conn| sqlx::query(
-                    "INSERT INTO findings (scan_id, source_id, object, column_name, label, matches, match_rate, confidence, evidence_json, schemes_json, fingerprints_json) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                    "INSERT INTO findings (scan_id, source_id, object, column_name, label, matches, match_rate, confidence, evidence_json, schemes_json, fingerprints_json, sample_part) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                 )
                 .bind(scan_id)
                 .bind(source_id)
@@ -119,6 +129,7 @@ impl Store {
                 .bind(serde_json::to_string(&l.evidence).unwrap_or_else(|_| "[]".into()))
                 .bind((!l.schemes.is_empty()).then(|| serde_json::to_string(&l.schemes).unwrap_or_default()))
                 .bind((!l.fingerprints.is_empty()).then(|| serde_json::to_string(&l.fingerprints).unwrap_or_default()))
+                .bind(l.sample_part.as_deref())
                 .execute(conn)
                 .await
                 .map(|_| ())
@@ -150,9 +161,22 @@ impl Store {
         Ok(Some(Recorded { scan_id, status, events }))
     }
 
+    /// The rules digest of a source's last successful scan: `None` when it has none,
+    /// `Some(None)` when that scan did not record one (made before digests were kept).
+    pub async fn last_rules_digest(&self, source_id: i64) -> Result<Option<Option<String>>, StoreError> {
+        const SQL: &str = "SELECT s.rules_digest FROM sources src JOIN scans s ON s.id = src.last_ok_scan_id WHERE src.id = $1";
+        let v = on_pool!(self, "last_rules_digest", |p| sqlx::query(SQL)
+            .bind(source_id)
+            .fetch_optional(p)
+            .await
+            .map_err(query_err(format!("reading the rules of source {source_id}'s last scan")))?
+            .map(|r| r.get::<Option<String>, _>(0)));
+        Ok(v)
+    }
+
     /// The latest `limit` scans of a source, newest first.
     pub async fn scans(&self, source_id: i64, limit: i64) -> Result<Vec<ScanSummary>, StoreError> {
-        const SQL: &str = "SELECT id, status, started_ms, finished_ms, worker, error FROM scans WHERE source_id = $1 ORDER BY started_ms DESC, id DESC LIMIT $2";
+        const SQL: &str = concat!("SELECT ", scan_columns!(""), " FROM scans WHERE source_id = $1 ORDER BY started_ms DESC, id DESC LIMIT $2");
         let rows = on_pool!(self, "scans", |p| sqlx::query(SQL)
             .bind(source_id)
             .bind(limit)
@@ -184,6 +208,14 @@ impl Store {
 }
 
 /// A scan row selected as id, status, started_ms, finished_ms, worker, error.
+/// The columns `scan_row` reads, in its order, each prefixed with `$p` (a table alias).
+macro_rules! scan_columns {
+    ($p:literal) => {
+        concat!($p, "id, ", $p, "status, ", $p, "started_ms, ", $p, "finished_ms, ", $p, "worker, ", $p, "error, ", $p, "read_count, ", $p, "unchanged_count, ", $p, "notes")
+    };
+}
+pub(super) use scan_columns;
+
 pub(super) fn scan_row<R: Row>(r: &R) -> ScanSummary
 where
     usize: sqlx::ColumnIndex<R>,
@@ -199,5 +231,8 @@ where
         finished_at: r.get::<Option<i64>, _>(3).map(from_ms),
         worker: r.get(4),
         error: r.get(5),
+        read: r.get(6),
+        unchanged: r.get(7),
+        notes: r.get::<Option<String>, _>(8).map(|n| n.lines().map(str::to_string).collect()).unwrap_or_default(),
     }
 }

@@ -4,13 +4,21 @@
 
 use super::*;
 
-/// A `sources` row selected as id, name, location, tables_json, interval_secs,
-/// sample_rows, created_ms, next_due_ms, consecutive_failures.
+/// The columns of `sources` that `source_row` reads, in its order.
+macro_rules! source_columns {
+    () => {
+        "id, name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms, consecutive_failures, append_key"
+    };
+}
+pub(super) use source_columns;
+
+/// A `sources` row selected as `source_columns!()` (more columns may follow).
 pub(super) fn source_row<R: Row>(r: &R) -> SourceRow
 where
     usize: sqlx::ColumnIndex<R>,
     i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
 {
     SourceRow {
         id: r.get(0),
@@ -22,6 +30,7 @@ where
         created_at: from_ms(r.get(6)),
         next_due_at: from_ms(r.get(7)),
         consecutive_failures: r.get(8),
+        append_key: r.get(9),
     }
 }
 
@@ -44,8 +53,7 @@ impl Store {
 
     /// The live sources, by name.
     pub async fn list_sources(&self) -> Result<Vec<SourceRow>, StoreError> {
-        const SQL: &str = "SELECT id, name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms, consecutive_failures \
-                           FROM sources WHERE removed_ms IS NULL ORDER BY name";
+        const SQL: &str = concat!("SELECT ", source_columns!(), " FROM sources WHERE removed_ms IS NULL ORDER BY name");
         let rows = on_pool!(self, "list_sources", |p| sqlx::query(SQL)
             .fetch_all(p)
             .await
@@ -58,8 +66,7 @@ impl Store {
 
     /// The live source called `name`.
     pub async fn source(&self, name: &str) -> Result<Option<SourceRow>, StoreError> {
-        const SQL: &str = "SELECT id, name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms, consecutive_failures \
-                           FROM sources WHERE removed_ms IS NULL AND name = $1";
+        const SQL: &str = concat!("SELECT ", source_columns!(), " FROM sources WHERE removed_ms IS NULL AND name = $1");
         let row = on_pool!(self, "source", |p| sqlx::query(SQL).bind(name).fetch_optional(p).await.map_err(query_err(format!("looking up source `{name}`")))?.map(|r| source_row(&r)));
         Ok(row)
     }
@@ -76,8 +83,8 @@ impl Store {
 impl Tx {
     /// Registers a source, due at once. Fails when a live source has the name.
     pub async fn add_source(&mut self, new: &NewSource, now: DateTime<Utc>) -> Result<SourceRow, StoreError> {
-        const SQL: &str = "INSERT INTO sources (name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms) \
-                           VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id";
+        const SQL: &str = "INSERT INTO sources (name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms, append_key) \
+                           VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id";
         let tables = serde_json::to_string(&new.tables).unwrap_or_else(|_| "[]".into());
         let res = on_tx!(self, "add_source", |p| sqlx::query(SQL)
             .bind(&new.name)
@@ -86,6 +93,7 @@ impl Tx {
             .bind(new.interval.as_secs() as i64)
             .bind(new.sample_rows)
             .bind(ms(now))
+            .bind(new.append_key.as_deref())
             .fetch_one(p)
             .await
             .map(|r| r.get::<i64, _>(0)));
@@ -104,6 +112,7 @@ impl Tx {
             created_at: from_ms(ms(now)),
             next_due_at: from_ms(ms(now)),
             consecutive_failures: 0,
+            append_key: new.append_key.clone(),
         })
     }
 
@@ -122,8 +131,7 @@ impl Tx {
 
     /// The live sources, by name, read through this transaction.
     pub async fn list_sources(&mut self) -> Result<Vec<SourceRow>, StoreError> {
-        const SQL: &str = "SELECT id, name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms, consecutive_failures \
-                           FROM sources WHERE removed_ms IS NULL ORDER BY name";
+        const SQL: &str = concat!("SELECT ", source_columns!(), " FROM sources WHERE removed_ms IS NULL ORDER BY name");
         let rows = on_tx!(self, "list_sources", |c| sqlx::query(SQL).fetch_all(c).await.map_err(query_err("listing sources"))?.iter().map(source_row).collect::<Vec<_>>());
         Ok(rows)
     }
@@ -136,7 +144,7 @@ impl Tx {
         const SQL: &str = "UPDATE sources SET \
                              next_due_ms = CASE WHEN location <> $1 OR tables_json <> $2 THEN $5 \
                                                 WHEN next_due_ms > $6 THEN $6 ELSE next_due_ms END, \
-                             location = $1, tables_json = $2, interval_secs = $3, sample_rows = $4 \
+                             location = $1, tables_json = $2, interval_secs = $3, sample_rows = $4, append_key = $8 \
                            WHERE name = $7 AND removed_ms IS NULL";
         let tables = serde_json::to_string(&new.tables).unwrap_or_else(|_| "[]".into());
         let n = on_tx!(self, "update_source", |c| sqlx::query(SQL)
@@ -147,6 +155,7 @@ impl Tx {
             .bind(ms(now))
             .bind(ms_after(now, new.interval))
             .bind(&new.name)
+            .bind(new.append_key.as_deref())
             .execute(c)
             .await
             .map_err(query_err(format!("updating source `{}`", new.name)))?

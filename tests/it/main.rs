@@ -7,6 +7,7 @@ mod common;
 mod apply;
 mod auth;
 mod breadth;
+mod changes;
 mod dashboard;
 mod faults;
 mod feature_sets;

@@ -14,7 +14,7 @@ use assay::store::{AlertPolicy, NewSource, ScanRecord, Store, StoreError};
 use chrono::{TimeZone, Utc};
 
 fn new_source(name: &str) -> NewSource {
-    NewSource { name: name.into(), location: "examples/data".into(), tables: vec![], interval: Duration::from_secs(3600), sample_rows: 1000 }
+    NewSource { name: name.into(), location: "examples/data".into(), tables: vec![], interval: Duration::from_secs(3600), sample_rows: 1000, append_key: None }
 }
 
 async fn exercise(store: &Store) {
@@ -43,7 +43,7 @@ async fn exercise(store: &Store) {
     let record = |worker: &'static str, at: chrono::DateTime<Utc>, report: &'static assay::report::Report, failed: Option<&'static str>| {
         let (store, src, policy) = (store.clone(), src.clone(), policy.clone());
         async move {
-            let rec = ScanRecord { source: &src, worker, started: at, finished: at + chrono::Duration::seconds(2), report, failed, read: &[], removed: &[] };
+            let rec = ScanRecord { source: &src, worker, started: at, finished: at + chrono::Duration::seconds(2), report, failed, read: &[], removed: &[], rules_digest: None, notes: &[], unchanged: 0 };
             store.record_scan(&rec, &policy).await
         }
     };
@@ -70,7 +70,7 @@ async fn exercise(store: &Store) {
     assert_ne!(again.id, src.id);
 
     // Objects seen: recorded, then replaced by a newer version.
-    let obj = |etag: &str, size: u64| ObjectEntry { shown: "s3://lake/a.parquet".into(), key: Default::default(), size, e_tag: Some(etag.into()), last_modified: t0 };
+    let obj = |etag: &str, size: u64| ObjectEntry { shown: "s3://lake/a.parquet".into(), key: Default::default(), size, e_tag: Some(etag.into()), last_modified: t0, state: None };
     store.update_objects(again.id, second, &[obj("\"v1\"", 10)], &[]).await.unwrap();
     store.update_objects(again.id, second, &[obj("\"v2\"", 12)], &[]).await.unwrap();
     let objects = store.objects_seen(again.id).await.unwrap();
@@ -79,7 +79,7 @@ async fn exercise(store: &Store) {
 
     // Current columns: each object seen, with the results of the scan that last read it;
     // merged per dataset; a forgotten object drops out.
-    let seen = |name: &str| ObjectEntry { shown: name.into(), key: Default::default(), size: 1, e_tag: None, last_modified: t0 };
+    let seen = |name: &str| ObjectEntry { shown: name.into(), key: Default::default(), size: 1, e_tag: None, last_modified: t0, state: None };
     store.update_objects(again.id, first, &[seen("examples/data/customers.csv")], &["s3://lake/a.parquet".to_string()]).await.unwrap();
     store.update_objects(again.id, second, &[seen("examples/data/events.ndjson")], &[]).await.unwrap();
     let current = store.current_columns(again.id).await.unwrap();
