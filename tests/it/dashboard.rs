@@ -255,6 +255,19 @@ fn a_reviewer_clears_a_finding_in_the_browser_and_nothing_hostile_runs() {
         assert!(sets.contains("churn") && sets.contains("shop"), "{sets}");
         shot(&b, "09-feature-sets").await;
 
+        // At 1280 px wide no page scrolls sideways (wide grids scroll inside their card).
+        let frame: i64 = b.execute("return window.outerHeight - window.innerHeight", Vec::new()).await.unwrap().convert().unwrap_or(0);
+        b.set_window_rect(0, 0, 1280, 900 + frame.max(0) as u32).await.unwrap();
+        for path in ["/", "/sources/shop", "/reviews", "/reviews/dismissed", "/alerts", "/feature-sets", "/audit"] {
+            b.goto(format!("{base}{path}")).await.unwrap();
+            let (inner, wide): (i64, i64) = (
+                b.execute("return window.innerWidth", Vec::new()).await.unwrap().convert().unwrap(),
+                b.execute("return document.documentElement.scrollWidth", Vec::new()).await.unwrap().convert().unwrap(),
+            );
+            assert!(wide <= inner, "{path} is {wide} px wide in a {inner} px window");
+        }
+        b.set_window_rect(0, 0, 1440, 900 + frame.max(0) as u32).await.unwrap();
+
         // Sign out: the cookie is gone and pages lead to the sign-in form again.
         b.find(By::Id("signout")).await.unwrap().click().await.unwrap();
         wait_for_url(&b, |u| u.ends_with("/signin")).await;
