@@ -331,6 +331,14 @@ fn a_reviewer_clears_a_finding_in_the_browser_and_nothing_hostile_runs() {
         assert!(!html.contains(name), "{name:?} unescaped in the HTML");
     }
 
+    // No page holds a raw value: the data's domains appear only masked.
+    for path in ["/", "/sources/shop", "/reviews", "/reviews/dismissed", "/alerts", &format!("/alerts/{}", alert["id"]), "/feature-sets", "/audit", "/audit.csv"] {
+        let (status, _, page) = exchange_full(&base, "GET", path, &[("Cookie", cookie.as_str())], b"");
+        assert_eq!(status, 200, "{path}");
+        for raw in ["mail-example.org", "corp-example.com", "hostile-example.net", "customer7.smith"] {
+            assert!(!page.contains(raw), "{path} holds the raw {raw:?}");
+        }
+    }
     // Forms without the session's CSRF token are refused, and change nothing.
     let item = {
         let at = html.find("name=\"item\" value=\"").expect("a finding in the queue") + "name=\"item\" value=\"".len();
