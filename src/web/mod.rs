@@ -53,6 +53,7 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(pages::overview))
+        .route("/sources", get(pages::sources))
         .route("/sources/{name}", get(pages::source))
         .route("/reviews", get(review::queue).post(review::act))
         .route("/reviews/dismissed", get(review::dismissed))

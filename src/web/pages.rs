@@ -212,6 +212,38 @@ async fn per_day(st: &AppState, from: chrono::DateTime<Utc>, now: chrono::DateTi
     }).collect())
 }
 
+/// `GET /sources`: every registered source, by name, with its risk and findings (the
+/// overview ranks only those holding something), 50 a page.
+pub async fn sources(State(st): State<AppState>, viewer: Viewer, Query(q): Query<OverviewQuery>) -> Result<Response, WebError> {
+    viewer.require(&st, READERS, "web.sources", "open source pages").await?;
+    let (all, by_source) = tokio::try_join!(st.store.list_sources(), st.store.sensitive_by_source())?;
+    let found: HashMap<&str, &crate::store::SourceFindings> = by_source.iter().map(|s| (s.source.as_str(), s)).collect();
+    let per = PAGE as usize;
+    let page = q.page.unwrap_or(0);
+    let next = (all.len() > (page + 1) * per).then(|| format!("/sources?page={}", page + 1));
+    let prev = (page > 0).then(|| format!("/sources?page={}", page - 1));
+    let items = all
+        .iter()
+        .skip(page * per)
+        .take(per)
+        .map(|s| {
+            let f = found.get(s.name.as_str());
+            SourceLine {
+                name: s.name.clone(),
+                href: source_href(&s.name),
+                location: redact(&s.location),
+                interval: crate::config::format_duration(s.interval),
+                next_due: when(s.next_due_at),
+                failures: s.consecutive_failures,
+                findings: f.map_or(0, |f| f.labels.iter().map(|l| l.1).sum()),
+                score: f.map_or(0, |f| risk_score(&f.labels)),
+            }
+        })
+        .collect();
+    let page = SourcesPage { shell: Shell::new(&viewer, "Sources", "sources"), total: all.len(), items, prev, next };
+    Ok(Html(askama::Template::render(&page)?).into_response())
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct SourceQuery {
     /// The first column shown (the grid is paged by columns).
@@ -319,7 +351,7 @@ pub async fn source(State(st): State<AppState>, viewer: Viewer, Path(name): Path
         })
         .collect();
     let page = SourcePage {
-        shell: Shell::new(&viewer, format!("Source {}", src.name), "overview"),
+        shell: Shell::new(&viewer, format!("Source {}", src.name), "sources"),
         name: src.name.clone(),
         location: redact(&src.location),
         interval: crate::config::format_duration(src.interval),

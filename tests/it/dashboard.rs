@@ -250,6 +250,9 @@ fn a_reviewer_clears_a_finding_in_the_browser_and_nothing_hostile_runs() {
         b.goto(format!("{base}/alerts")).await.unwrap();
         assert_inert(&b, "alerts").await;
         shot(&b, "08-alerts").await;
+        b.goto(format!("{base}/sources")).await.unwrap();
+        assert!(b.find(By::Id("sources")).await.unwrap().text().await.unwrap().contains("shop"));
+        shot(&b, "11-sources").await;
         b.goto(format!("{base}/feature-sets")).await.unwrap();
         let sets = text(&b).await;
         assert!(sets.contains("churn") && sets.contains("shop"), "{sets}");
@@ -258,7 +261,7 @@ fn a_reviewer_clears_a_finding_in_the_browser_and_nothing_hostile_runs() {
         // At 1280 px wide no page scrolls sideways (wide grids scroll inside their card).
         let frame: i64 = b.execute("return window.outerHeight - window.innerHeight", Vec::new()).await.unwrap().convert().unwrap_or(0);
         b.set_window_rect(0, 0, 1280, 900 + frame.max(0) as u32).await.unwrap();
-        for path in ["/", "/sources/shop", "/reviews", "/reviews/dismissed", "/alerts", "/feature-sets", "/audit"] {
+        for path in ["/", "/sources", "/sources/shop", "/reviews", "/reviews/dismissed", "/alerts", "/feature-sets", "/audit"] {
             b.goto(format!("{base}{path}")).await.unwrap();
             let (inner, wide): (i64, i64) = (
                 b.execute("return window.innerWidth", Vec::new()).await.unwrap().convert().unwrap(),
@@ -332,7 +335,7 @@ fn a_reviewer_clears_a_finding_in_the_browser_and_nothing_hostile_runs() {
     }
 
     // No page holds a raw value: the data's domains appear only masked.
-    for path in ["/", "/sources/shop", "/reviews", "/reviews/dismissed", "/alerts", &format!("/alerts/{}", alert["id"]), "/feature-sets", "/audit", "/audit.csv"] {
+    for path in ["/", "/sources", "/sources/shop", "/reviews", "/reviews/dismissed", "/alerts", &format!("/alerts/{}", alert["id"]), "/feature-sets", "/audit", "/audit.csv"] {
         let (status, _, page) = exchange_full(&base, "GET", path, &[("Cookie", cookie.as_str())], b"");
         assert_eq!(status, 200, "{path}");
         for raw in ["mail-example.org", "corp-example.com", "hostile-example.net", "customer7.smith"] {
@@ -416,6 +419,8 @@ fn every_page_renders_and_reviews_work_on_a_sqlite_store() {
     for path in ["/alerts", "/alerts?status=open", "/feature-sets", "/audit", "/reviews/dismissed", "/reviews?severity=critical"] {
         get(path);
     }
+    let sources = get("/sources");
+    assert!(sources.contains("href=\"/sources/example\"") && sources.contains("1 registered"), "{sources}");
     // Confirm every finding of one label in bulk, then dismiss the notes and reopen it.
     let queue = get("/reviews?source=example");
     let csrf = csrf_of(&queue);
