@@ -109,7 +109,7 @@ async fn main() {
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder().handle();
     let router = assay::api::router(AppState::new(store.clone(), scheduler, metrics, ApiSettings { rate_limit: 0, ..Default::default() }));
     let cookie = format!("assay_session={session}");
-    let pages = ["/", "/sources/src-0500", "/sources/src-0500?before=49950", "/reviews", "/reviews?severity=critical", "/reviews?sort=rate", "/reviews?label=pii.email&source=src-0700", "/reviews/dismissed", "/alerts", "/alerts?status=open", "/alerts/15", "/feature-sets", "/audit", "/audit?actor=user-7"];
+    let pages = ["/", "/sources", "/sources?page=19", "/sources/src-0500", "/sources/src-0500?before=49950", "/reviews", "/reviews?severity=critical", "/reviews?sort=rate", "/reviews?label=pii.email&source=src-0700", "/reviews/dismissed", "/alerts", "/alerts?status=open", "/alerts/15", "/feature-sets", "/audit", "/audit?actor=user-7"];
     // The first overview counts the finished days of its charts, once per process.
     let req = Request::get("/").header("cookie", &cookie).body(Body::empty()).unwrap();
     let t = Instant::now();

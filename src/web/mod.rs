@@ -53,6 +53,7 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(pages::overview))
+        .route("/sources", get(pages::sources))
         .route("/sources/{name}", get(pages::source))
         .route("/reviews", get(review::queue).post(review::act))
         .route("/reviews/dismissed", get(review::dismissed))
@@ -158,11 +159,8 @@ impl IntoResponse for WebError {
         let page = view::ErrorPage { status: status.as_u16(), reason: status.canonical_reason().unwrap_or("Error").to_string(), message, signed_in };
         match askama::Template::render(&page) {
             Ok(html) => (status, Html(html)).into_response(),
-            Err(_) => (status, message_only(status)).into_response(),
+            // The error page itself failed: the status line alone, as plain text.
+            Err(_) => (status, status.to_string()).into_response(),
         }
     }
-}
-
-fn message_only(status: StatusCode) -> String {
-    format!("{status}")
 }

@@ -99,8 +99,18 @@ pub struct OverviewQuery {
 /// `GET /`: the overview.
 pub async fn overview(State(st): State<AppState>, viewer: Viewer, Query(q): Query<OverviewQuery>) -> Result<Response, WebError> {
     viewer.require(&st, READERS, "web.overview", "open the overview").await?;
-    let (sources, columns) = st.store.dashboard_counts().await?;
-    let by_source = st.store.sensitive_by_source().await?;
+    // The parts are independent reads: asked at once, on as many pooled connections, the
+    // page takes about as long as its slowest part rather than their sum.
+    let now = st.store.now().await?;
+    let from = now - Duration::days(29);
+    let open = AlertFilter { status: Some("open".into()), limit: 10, ..Default::default() };
+    let ((sources, columns), by_source, alerts, gates, days) = tokio::try_join!(
+        async { st.store.dashboard_counts().await.map_err(WebError::from) },
+        async { st.store.sensitive_by_source().await.map_err(WebError::from) },
+        async { st.store.alerts(&open).await.map_err(WebError::from) },
+        gates(&st, now),
+        per_day(&st, from, now),
+    )?;
     let mut labels: BTreeMap<String, i64> = BTreeMap::new();
     for s in &by_source {
         for (l, n, _) in &s.labels {
@@ -134,17 +144,7 @@ pub async fn overview(State(st): State<AppState>, viewer: Viewer, Query(q): Quer
     let page = q.page.unwrap_or(0);
     let risk_next = (ranked.len() > (page + 1) * per).then(|| format!("/?page={}", page + 1));
     let risk: Vec<RiskRow> = ranked.into_iter().skip(page * per).take(per).collect();
-    let alerts = st.store.alerts(&AlertFilter { status: Some("open".into()), limit: 10, ..Default::default() }).await?;
     let open_alerts = alerts.iter().map(|a| alert_row(&st, a)).collect::<Vec<_>>();
-    let now = st.store.now().await?;
-    let mut gates = Vec::new();
-    for fs in st.store.feature_sets(None, 20).await? {
-        if let Some(g) = st.store.gate(&fs.name, DEFAULT_MAX_AGE, now).await? {
-            gates.push(GateRow { name: g.feature_set.clone(), status: g.status.clone(), reasons: g.reasons.iter().take(3).map(|r| r.message.clone()).collect() });
-        }
-    }
-    let from = now - Duration::days(29);
-    let days = per_day(&st, from, now).await?;
     let chart_columns = charts::daily("Sensitive columns per day, last 30 days", "sensitive columns", &days.iter().map(|d| (d.0, d.1)).collect::<Vec<_>>(), from, now, Kind::Line, charts::BLUE);
     let chart_new = charts::daily("New findings per day, last 30 days", "new findings", &days.iter().map(|d| (d.0, d.2)).collect::<Vec<_>>(), from, now, Kind::Bars, charts::VERMILLION);
     let stats = vec![
@@ -155,6 +155,17 @@ pub async fn overview(State(st): State<AppState>, viewer: Viewer, Query(q): Quer
     ];
     let page = OverviewPage { shell: Shell::new(&viewer, "Overview", "overview"), stats, by_label, by_severity, risk, risk_next, alerts: open_alerts, gates, chart_columns, chart_new };
     Ok(Html(askama::Template::render(&page)?).into_response())
+}
+
+/// The first 20 feature sets' gates, for the overview.
+async fn gates(st: &AppState, now: chrono::DateTime<Utc>) -> Result<Vec<GateRow>, WebError> {
+    let mut gates = Vec::new();
+    for fs in st.store.feature_sets(None, 20).await? {
+        if let Some(g) = st.store.gate(&fs.name, DEFAULT_MAX_AGE, now).await? {
+            gates.push(GateRow { name: g.feature_set.clone(), status: g.status.clone(), reasons: g.reasons.iter().take(3).map(|r| r.message.clone()).collect() });
+        }
+    }
+    Ok(gates)
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -179,7 +190,7 @@ async fn per_day(st: &AppState, from: chrono::DateTime<Utc>, now: chrono::DateTi
     };
     if let (Some(lo), Some(hi)) = (missing.first(), missing.last()) {
         let (lo, hi) = (at(*lo), at(hi + 1));
-        let (cols, new) = (st.store.sensitive_columns_per_day(lo, hi).await?, st.store.new_findings_per_day(lo, hi).await?);
+        let (cols, new) = tokio::try_join!(st.store.sensitive_columns_per_day(lo, hi), st.store.new_findings_per_day(lo, hi))?;
         let mut fresh = std::collections::BTreeMap::new();
         count(cols, new, &mut fresh);
         let mut cached = st.web.days.lock().unwrap_or_else(|p| p.into_inner());
@@ -191,12 +202,46 @@ async fn per_day(st: &AppState, from: chrono::DateTime<Utc>, now: chrono::DateTi
     }
     let mut live = std::collections::BTreeMap::new();
     let start = at(settled.max(first));
-    count(st.store.sensitive_columns_per_day(start, now + Duration::days(1)).await?, st.store.new_findings_per_day(start, now + Duration::days(1)).await?, &mut live);
+    let end = now + Duration::days(1);
+    let (cols, new) = tokio::try_join!(st.store.sensitive_columns_per_day(start, end), st.store.new_findings_per_day(start, end))?;
+    count(cols, new, &mut live);
     let cached = st.web.days.lock().unwrap_or_else(|p| p.into_inner());
     Ok((first..=day(now)).map(|d| {
         let (c, n) = if d < settled { cached.get(&d).copied().unwrap_or_default() } else { live.get(&d).copied().unwrap_or_default() };
         (at(d), c, n)
     }).collect())
+}
+
+/// `GET /sources`: every registered source, by name, with its risk and findings (the
+/// overview ranks only those holding something), 50 a page.
+pub async fn sources(State(st): State<AppState>, viewer: Viewer, Query(q): Query<OverviewQuery>) -> Result<Response, WebError> {
+    viewer.require(&st, READERS, "web.sources", "open source pages").await?;
+    let (all, by_source) = tokio::try_join!(st.store.list_sources(), st.store.sensitive_by_source())?;
+    let found: HashMap<&str, &crate::store::SourceFindings> = by_source.iter().map(|s| (s.source.as_str(), s)).collect();
+    let per = PAGE as usize;
+    let page = q.page.unwrap_or(0);
+    let next = (all.len() > (page + 1) * per).then(|| format!("/sources?page={}", page + 1));
+    let prev = (page > 0).then(|| format!("/sources?page={}", page - 1));
+    let items = all
+        .iter()
+        .skip(page * per)
+        .take(per)
+        .map(|s| {
+            let f = found.get(s.name.as_str());
+            SourceLine {
+                name: s.name.clone(),
+                href: source_href(&s.name),
+                location: redact(&s.location),
+                interval: crate::config::format_duration(s.interval),
+                next_due: when(s.next_due_at),
+                failures: s.consecutive_failures,
+                findings: f.map_or(0, |f| f.labels.iter().map(|l| l.1).sum()),
+                score: f.map_or(0, |f| risk_score(&f.labels)),
+            }
+        })
+        .collect();
+    let page = SourcesPage { shell: Shell::new(&viewer, "Sources", "sources"), total: all.len(), items, prev, next };
+    Ok(Html(askama::Template::render(&page)?).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -306,7 +351,7 @@ pub async fn source(State(st): State<AppState>, viewer: Viewer, Path(name): Path
         })
         .collect();
     let page = SourcePage {
-        shell: Shell::new(&viewer, format!("Source {}", src.name), "overview"),
+        shell: Shell::new(&viewer, format!("Source {}", src.name), "sources"),
         name: src.name.clone(),
         location: redact(&src.location),
         interval: crate::config::format_duration(src.interval),

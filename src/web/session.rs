@@ -195,9 +195,14 @@ fn signin_page(st: &AppState, headers: &HeaderMap, status: StatusCode, error: Op
 }
 
 /// `POST /signin`: a live token opens a session.
-pub async fn signin(State(st): State<AppState>, ConnectInfo(addr): ConnectInfo<SocketAddr>, headers: HeaderMap, body: Bytes) -> Result<Response, WebError> {
+pub async fn signin(State(st): State<AppState>, req: axum::extract::Request) -> Result<Response, WebError> {
+    // The client's address when the server was started with it (`assay serve` is); a
+    // router served without it still signs in.
+    let (parts, body) = req.into_parts();
+    let client = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let headers = parts.headers;
+    let body = axum::body::to_bytes(body, st.settings.max_body_bytes).await.map_err(|e| WebError::BadRequest(format!("reading the form: {e}")))?;
     let form = Form::parse(&body);
-    let client = Some(addr.ip().to_string());
     let pre = cookie(&headers, SIGNIN_COOKIE);
     if !matches!((pre.as_deref(), form.get("csrf")), (Some(a), Some(b)) if same(a.as_bytes(), b.as_bytes())) {
         write_audit(&st, &entry("web.signin", None, "denied", StatusCode::FORBIDDEN, client, Some("missing or wrong CSRF token".into()))).await;

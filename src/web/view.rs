@@ -328,3 +328,24 @@ pub struct AuditPage {
     pub next: Option<String>,
     pub csv: String,
 }
+
+pub struct SourceLine {
+    pub name: String,
+    pub href: String,
+    pub location: String,
+    pub interval: String,
+    pub next_due: String,
+    pub failures: i64,
+    pub findings: i64,
+    pub score: u32,
+}
+
+#[derive(Template)]
+#[template(path = "sources.html")]
+pub struct SourcesPage {
+    pub shell: Shell,
+    pub total: usize,
+    pub items: Vec<SourceLine>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}

@@ -250,10 +250,26 @@ fn a_reviewer_clears_a_finding_in_the_browser_and_nothing_hostile_runs() {
         b.goto(format!("{base}/alerts")).await.unwrap();
         assert_inert(&b, "alerts").await;
         shot(&b, "08-alerts").await;
+        b.goto(format!("{base}/sources")).await.unwrap();
+        assert!(b.find(By::Id("sources")).await.unwrap().text().await.unwrap().contains("shop"));
+        shot(&b, "11-sources").await;
         b.goto(format!("{base}/feature-sets")).await.unwrap();
         let sets = text(&b).await;
         assert!(sets.contains("churn") && sets.contains("shop"), "{sets}");
         shot(&b, "09-feature-sets").await;
+
+        // At 1280 px wide no page scrolls sideways (wide grids scroll inside their card).
+        let frame: i64 = b.execute("return window.outerHeight - window.innerHeight", Vec::new()).await.unwrap().convert().unwrap_or(0);
+        b.set_window_rect(0, 0, 1280, 900 + frame.max(0) as u32).await.unwrap();
+        for path in ["/", "/sources", "/sources/shop", "/reviews", "/reviews/dismissed", "/alerts", "/feature-sets", "/audit"] {
+            b.goto(format!("{base}{path}")).await.unwrap();
+            let (inner, wide): (i64, i64) = (
+                b.execute("return window.innerWidth", Vec::new()).await.unwrap().convert().unwrap(),
+                b.execute("return document.documentElement.scrollWidth", Vec::new()).await.unwrap().convert().unwrap(),
+            );
+            assert!(wide <= inner, "{path} is {wide} px wide in a {inner} px window");
+        }
+        b.set_window_rect(0, 0, 1440, 900 + frame.max(0) as u32).await.unwrap();
 
         // Sign out: the cookie is gone and pages lead to the sign-in form again.
         b.find(By::Id("signout")).await.unwrap().click().await.unwrap();
@@ -318,6 +334,14 @@ fn a_reviewer_clears_a_finding_in_the_browser_and_nothing_hostile_runs() {
         assert!(!html.contains(name), "{name:?} unescaped in the HTML");
     }
 
+    // No page holds a raw value: the data's domains appear only masked.
+    for path in ["/", "/sources", "/sources/shop", "/reviews", "/reviews/dismissed", "/alerts", &format!("/alerts/{}", alert["id"]), "/feature-sets", "/audit", "/audit.csv"] {
+        let (status, _, page) = exchange_full(&base, "GET", path, &[("Cookie", cookie.as_str())], b"");
+        assert_eq!(status, 200, "{path}");
+        for raw in ["mail-example.org", "corp-example.com", "hostile-example.net", "customer7.smith"] {
+            assert!(!page.contains(raw), "{path} holds the raw {raw:?}");
+        }
+    }
     // Forms without the session's CSRF token are refused, and change nothing.
     let item = {
         let at = html.find("name=\"item\" value=\"").expect("a finding in the queue") + "name=\"item\" value=\"".len();
@@ -336,6 +360,27 @@ fn a_reviewer_clears_a_finding_in_the_browser_and_nothing_hostile_runs() {
     // With the right token the same form works.
     assert_eq!(post(form(&format!("csrf={}&", csrf_of(&html)))), 303);
 
+    // Only the session id's SHA-256 is stored.
+    let stored: Vec<String> = rt.block_on(async {
+        let mut c = store.conn().await;
+        sqlx::query_scalar("SELECT id_hash FROM web_sessions").fetch_all(&mut c).await.unwrap()
+    });
+    let hashed = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(session.as_bytes()))
+    };
+    assert!(stored.contains(&hashed) && !stored.iter().any(|h| h == &session), "{stored:?}");
+    // An expired session leads back to the sign-in page (another one, the pipeline's).
+    let pipe_hash = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(pipe_session.as_bytes()))
+    };
+    rt.block_on(async {
+        let mut c = store.conn().await;
+        sqlx::query("UPDATE web_sessions SET expires_ms = 0 WHERE id_hash = $1").bind(&pipe_hash).execute(&mut c).await.unwrap();
+    });
+    let (status, head, _) = exchange_full(&base, "GET", "/", &[("Cookie", pipe_cookie.as_str())], b"");
+    assert!(status == 303 && head.contains("location: /signin"), "{head}");
     // Revoking the token ends its sessions.
     let out = svc.cli(&["tokens", "revoke", "compliance"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -374,6 +419,8 @@ fn every_page_renders_and_reviews_work_on_a_sqlite_store() {
     for path in ["/alerts", "/alerts?status=open", "/feature-sets", "/audit", "/reviews/dismissed", "/reviews?severity=critical"] {
         get(path);
     }
+    let sources = get("/sources");
+    assert!(sources.contains("href=\"/sources/example\"") && sources.contains("1 registered"), "{sources}");
     // Confirm every finding of one label in bulk, then dismiss the notes and reopen it.
     let queue = get("/reviews?source=example");
     let csrf = csrf_of(&queue);
