@@ -16,7 +16,7 @@ use crate::report::{ColumnReport, Report, ScanError};
 use crate::sources::location::{redact, Location};
 use crate::sources::postgres::changes::{TableState, TableVersion};
 use crate::sources::postgres::{PgOptions, PgSource, TableName};
-use crate::sources::store::{diff, Lake, ObjectEntry, ObjectReader};
+use crate::sources::store::{diff, Lake, ObjectEntry, ObjectReader, ObjectState};
 use crate::sources::{self, Sample};
 
 /// Options of one scan.
@@ -160,7 +160,8 @@ pub struct ScanStats {
 /// Something to sample: one listed object or one database table (with, in a registered
 /// source's scan, its version now and what the last scan left of it).
 enum Unit {
-    Object(ObjectReader),
+    /// An object and the round of its rereads (see `sources::sample_object_round`).
+    Object(ObjectReader, u64),
     Table(Arc<PgSource>, TableName, Option<Box<(TableVersion, Option<TableState>)>>),
 }
 
@@ -168,7 +169,7 @@ impl Unit {
     /// The name the unit is reported and remembered by.
     fn shown(&self) -> String {
         match self {
-            Unit::Object(reader) => reader.shown().to_string(),
+            Unit::Object(reader, _) => reader.shown().to_string(),
             Unit::Table(_, table, _) => table.to_string(),
         }
     }
@@ -194,7 +195,7 @@ async fn expand(given: &str, opts: &ScanOptions) -> Result<Expanded, ScanError> 
         Location::Local(_) | Location::Store(_) => {
             let lake = Lake::open(given, &location).map_err(|e| fail(&e))?;
             let listing = lake.list().await.map_err(|e| fail(&e))?;
-            let units = listing.entries.into_iter().map(|e| (Unit::Object(lake.reader(&e)), e)).collect();
+            let units = listing.entries.into_iter().map(|e| (Unit::Object(lake.reader(&e), 0), e)).collect();
             Ok(Expanded { units, lake: Some(lake), notes: listing.notes })
         }
         Location::Postgres { dsn } => {
@@ -276,8 +277,12 @@ async fn sample_units(engine: Arc<Engine>, units: Vec<Unit>, opts: &ScanOptions)
                 let shown = unit.shown();
                 // A registered source's table: new rows and the next round, attributed.
                 let mut table_part = None;
+                let mut object_state = None;
                 let sampled = match unit {
-                    Unit::Object(reader) => sources::sample_object(reader, opts.sample_rows).await,
+                    Unit::Object(reader, round) => {
+                        object_state = Some(ObjectState { round }.to_json());
+                        sources::sample_object_round(reader, opts.sample_rows, round).await
+                    }
                     Unit::Table(source, table, None) => source.sample(&table, opts.sample_rows).await,
                     Unit::Table(source, table, Some(ctx)) => {
                         let (version, previous) = *ctx;
@@ -293,7 +298,7 @@ async fn sample_units(engine: Arc<Engine>, units: Vec<Unit>, opts: &ScanOptions)
                 };
                 let (new_rows, state, notes) = match table_part {
                     Some((n, state, notes)) => (Some(n), Some(state), notes.into_iter().map(|n| format!("{shown}: {n}")).collect()),
-                    None => (None, None, Vec::new()),
+                    None => (None, object_state, Vec::new()),
                 };
                 let name = shown.clone();
                 let classify = tokio::task::spawn_blocking(move || {
@@ -392,7 +397,7 @@ pub async fn scan_source(engine: Arc<Engine>, location: &str, opts: &ScanOptions
     let mut unchanged = 0;
     for (unit, entry) in expanded.units {
         // A table without a version (a view) cannot be known unchanged.
-        let versioned = matches!(unit, Unit::Object(_)) || entry.e_tag.is_some();
+        let versioned = matches!(unit, Unit::Object(..)) || entry.e_tag.is_some();
         let forced = match opts.reread {
             Reread::Changed => false,
             Reread::Tables => matches!(unit, Unit::Table(..)),
@@ -425,16 +430,23 @@ pub async fn scan_source(engine: Arc<Engine>, location: &str, opts: &ScanOptions
 }
 
 /// Reads the version of each table of a registered source (a few at a time, like the
-/// samples) and gives it what the last scan left of it. A table whose version cannot be
+/// samples) and gives it what the last scan left of it; gives each object read before
+/// the next round of its sample. A table whose version cannot be
 /// read keeps none, so it is sampled, and the sample says what is wrong.
 async fn versions(units: &mut [(Unit, ObjectEntry)], previous: &[ObjectEntry], opts: &ScanOptions) {
     let before: std::collections::HashMap<&str, &ObjectEntry> = previous.iter().map(|e| (e.shown.as_str(), e)).collect();
+    // An object read before is read in its next round: other rows, other row groups.
+    for (unit, entry) in units.iter_mut() {
+        if let (Unit::Object(_, round), Some(p)) = (unit, before.get(entry.shown.as_str())) {
+            *round = ObjectState::parse(p.state.as_deref()).map_or(0, |s| s.round) + 1;
+        }
+    }
     let tables: Vec<(usize, Arc<PgSource>, TableName)> = units
         .iter()
         .enumerate()
         .filter_map(|(i, (u, _))| match u {
             Unit::Table(source, table, _) => Some((i, source.clone(), table.clone())),
-            Unit::Object(_) => None,
+            Unit::Object(..) => None,
         })
         .collect();
     // Owned per future: a borrowed option would make the future not `Send` for every lifetime.

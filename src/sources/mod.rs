@@ -125,6 +125,14 @@ pub fn detect(path: &Path) -> Option<(Format, Compression)> {
 
 /// Draws a sample of about `rows` rows from one listed object.
 pub async fn sample_object(reader: ObjectReader, rows: usize) -> Result<Sample, SourceError> {
+    sample_object_round(reader, rows, 0).await
+}
+
+/// `sample_object` in round `round` of a registered source's rereads of the object (a
+/// forced rescan, new rules): each round draws other rows, and a Parquet file's row groups
+/// are taken in turn, so rereads cover the file instead of reading the same rows again.
+/// Round 0 is what a one-off scan reads.
+pub async fn sample_object_round(reader: ObjectReader, rows: usize, round: u64) -> Result<Sample, SourceError> {
     let display = reader.shown().to_string();
     if reader.size() == 0 {
         return Err(SourceError::Empty { path: display });
@@ -135,10 +143,11 @@ pub async fn sample_object(reader: ObjectReader, rows: usize) -> Result<Sample, 
     // Seeded by name and size, not full path: the same file samples the same rows
     // wherever it is stored.
     let name = Path::new(&display).file_name().map_or_else(|| display.clone(), |n| n.to_string_lossy().into_owned());
-    let mut rng = seeded_rng(&format!("{name}:{}", reader.size()));
+    let identity = format!("{name}:{}", reader.size());
     if fmt == Format::Parquet {
-        return parquet::sample(reader, rows, &mut rng).await;
+        return parquet::sample(reader, rows, &identity, round).await;
     }
+    let mut rng = seeded_rng(&if round == 0 { identity } else { format!("{identity}#{round}") });
     let text = read_sample_text(&reader, comp, rows, &mut rng).await?;
     // Parsing is CPU work; keep it off the I/O threads.
     tokio::task::spawn_blocking(move || match fmt {

@@ -30,8 +30,10 @@ pub const RUNS_BUDGET: u64 = 12 << 20;
 /// Most runs of contiguous rows a large file's sample is made of.
 const MAX_RUNS: usize = 16;
 
-/// Samples about `rows` rows from a Parquet object.
-pub async fn sample(reader: ObjectReader, rows: usize, rng: &mut StdRng) -> Result<Sample, SourceError> {
+/// Samples about `rows` rows from a Parquet object whose sampling identity (seed) is
+/// `identity`; `round` says which turn of the file's row groups a small file's sample
+/// takes (see `choose_groups`), and seeds the rows drawn from them.
+pub async fn sample(reader: ObjectReader, rows: usize, identity: &str, round: u64) -> Result<Sample, SourceError> {
     let display = reader.shown().to_string();
     let err = |e: parquet::errors::ParquetError| SourceError::Parquet { path: display.clone(), message: e.to_string() };
     let opts = ArrowReaderOptions::new().with_offset_index_policy(PageIndexPolicy::Optional);
@@ -59,7 +61,12 @@ pub async fn sample(reader: ObjectReader, rows: usize, rng: &mut StdRng) -> Resu
     if total_rows == 0 || leaves.is_empty() {
         return Ok(Sample { batches: Vec::new(), rows: 0, warnings: Vec::new(), decoded: Vec::new(), skipped });
     }
-    let chosen = choose_groups(&meta, rows, rng);
+    // Round 0 draws everything from the identity's one generator, as one-off scans always
+    // have; later rounds keep its order of row groups and draw rows by a generator of their own.
+    let mut file_rng = super::seeded_rng(identity);
+    let chosen = choose_groups(&meta, rows, &mut file_rng, round);
+    let mut round_rng = super::seeded_rng(&format!("{identity}#{round}"));
+    let rng = if round == 0 { &mut file_rng } else { &mut round_rng };
     let chosen_bytes: u64 = chosen.iter().map(|&g| leaves.iter().map(|&l| meta.row_group(g).column(l).compressed_size().max(0) as u64).sum::<u64>()).sum();
     let builder = builder.with_projection(mask).with_batch_size(8192);
 
@@ -93,22 +100,32 @@ pub async fn sample(reader: ObjectReader, rows: usize, rng: &mut StdRng) -> Resu
     Ok(sample)
 }
 
-/// Row groups in random order until they hold `rows` rows; returned in file order.
-fn choose_groups(meta: &ParquetMetaData, rows: usize, rng: &mut StdRng) -> Vec<usize> {
-    let mut groups: Vec<usize> = (0..meta.num_row_groups()).collect();
+/// Row groups in a random order (fixed by `rng`, the file's) until they hold `rows` rows,
+/// returned in file order. Round `r` starts where round `r - 1`'s share of that order
+/// ends (as many groups as round 0 took), so successive rounds take every group in turn:
+/// a file of `n` groups of which a sample takes `k` is covered in `n / k` rounds.
+fn choose_groups(meta: &ParquetMetaData, rows: usize, rng: &mut StdRng, round: u64) -> Vec<usize> {
+    let n = meta.num_row_groups();
+    let mut groups: Vec<usize> = (0..n).collect();
     groups.shuffle(rng);
-    let mut chosen = Vec::new();
-    let mut gathered = 0usize;
-    for g in groups {
-        if gathered >= rows {
-            break;
+    let take = |order: &mut dyn Iterator<Item = usize>| {
+        let mut chosen = Vec::new();
+        let mut gathered = 0usize;
+        for g in order {
+            if gathered >= rows {
+                break;
+            }
+            let n = meta.row_group(g).num_rows().max(0) as usize;
+            if n > 0 {
+                chosen.push(g);
+                gathered += n;
+            }
         }
-        let n = meta.row_group(g).num_rows().max(0) as usize;
-        if n > 0 {
-            chosen.push(g);
-            gathered += n;
-        }
-    }
+        chosen
+    };
+    let per_round = take(&mut groups.iter().copied()).len().max(1);
+    let start = (round as usize % n.max(1)).saturating_mul(per_round) % n.max(1);
+    let mut chosen = take(&mut groups.iter().copied().cycle().skip(start).take(n));
     chosen.sort_unstable();
     chosen
 }
@@ -204,4 +221,50 @@ fn take_rows(display: &str, batches: Vec<RecordBatch>, rows: usize, rng: &mut St
         decoded.push(b.slice(0, take));
     }
     Ok(Sample { batches: out, rows: keep.len(), warnings: Vec::new(), decoded, skipped: Vec::new() })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+
+    use arrow::array::Int64Array;
+    use arrow::datatypes::{DataType, Field, Schema};
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::metadata::ParquetMetaDataReader;
+    use parquet::file::properties::WriterProperties;
+
+    use super::*;
+
+    /// The metadata of a file of `groups` row groups of 100 rows.
+    fn layout(groups: usize) -> ParquetMetaData {
+        let schema = Arc::new(Schema::new(vec![Field::new("id", DataType::Int64, false)]));
+        let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from_iter_values(0..(groups as i64 * 100)))]).unwrap();
+        let mut bytes = Vec::new();
+        let props = WriterProperties::builder().set_max_row_group_row_count(Some(100)).build();
+        let mut w = ArrowWriter::try_new(&mut bytes, schema, Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        ParquetMetaDataReader::new().parse_and_finish(&bytes::Bytes::from(bytes)).unwrap()
+    }
+
+    #[test]
+    fn rounds_take_every_row_group_in_turn() {
+        let meta = layout(20);
+        assert_eq!(meta.num_row_groups(), 20);
+        let rng = || crate::sources::seeded_rng("part-0.parquet:1234");
+        // 150 rows take two groups a round: ten rounds read all twenty, none twice.
+        let mut seen = BTreeSet::new();
+        for round in 0..10 {
+            let chosen = choose_groups(&meta, 150, &mut rng(), round);
+            assert_eq!(chosen.len(), 2, "round {round}: {chosen:?}");
+            for g in chosen {
+                assert!(seen.insert(g), "round {round} took group {g} again");
+            }
+        }
+        assert_eq!(seen.len(), 20);
+        // Round 0 is the one-off scan's choice; any round is reproducible; round 10 starts over.
+        assert_eq!(choose_groups(&meta, 150, &mut rng(), 3), choose_groups(&meta, 150, &mut rng(), 3));
+        assert_eq!(choose_groups(&meta, 150, &mut rng(), 10), choose_groups(&meta, 150, &mut rng(), 0));
+    }
 }

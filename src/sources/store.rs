@@ -27,6 +27,25 @@ use serde::{Deserialize, Serialize};
 use super::location::{redact, Location};
 use super::{delta, detect, iceberg, Format, SourceError};
 
+/// What a registered source remembers of an object between scans (JSON in
+/// `objects_seen`): the round of its last sample, so that a reread draws other rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectState {
+    #[serde(default)]
+    pub round: u64,
+}
+
+impl ObjectState {
+    /// The state kept as JSON; `None` for none or an unreadable one.
+    pub fn parse(json: Option<&str>) -> Option<ObjectState> {
+        json.and_then(|j| serde_json::from_str(j).ok())
+    }
+
+    pub fn to_json(self) -> String {
+        serde_json::to_string(&self).unwrap_or_default()
+    }
+}
+
 /// A location's data files, and what the listing says that is not an error (the
 /// version of each Delta table in it).
 #[derive(Debug, Default)]

@@ -262,3 +262,36 @@ fn the_sources_named_append_key_orders_new_rows() {
     assert_eq!(found["sample_part"], "new_rows", "{found}");
     assert!(answer["notes"].to_string().contains("the source's append key `event_time`"), "{answer}");
 }
+
+/// A lake file read again (forced rescans) is read in its next round each time: its row
+/// groups in turn, so that a single contaminated group is found within one cycle.
+#[test]
+fn forced_rescans_of_a_file_take_its_row_groups_in_turn() {
+    use arrow::array::{Int64Array, StringArray};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use arrow::record_batch::RecordBatch;
+    use std::sync::Arc;
+    // 20 row groups of 100 rows; only group 13's notes hold e-mail addresses.
+    let schema = Arc::new(Schema::new(vec![Field::new("id", DataType::Int64, false), Field::new("notes", DataType::Utf8, false)]));
+    let batch = RecordBatch::try_new(
+        schema,
+        vec![
+            Arc::new(Int64Array::from_iter_values(0..2000)),
+            Arc::new(StringArray::from_iter_values((0..2000).map(|i| {
+                if i / 100 == 13 { format!("asked to be called back at customer{i}.smith@mail-example.org") } else { format!("renewed after call {i}, happy with support") }
+            }))),
+        ],
+    )
+    .unwrap();
+    let lake = tempfile::tempdir().unwrap();
+    std::fs::write(lake.path().join("part-0.parquet"), common::cli::parquet_bytes(&[batch], 100)).unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/assay.db", store.path().display());
+    let svc = Service::start(&db, "rounds", &[], &[]);
+    // 150 rows a sample: two row groups a round, so ten rounds take all twenty.
+    svc.add("lake", &lake.path().display().to_string(), &["--sample-rows", "150"]);
+    let found: Vec<bool> = (0..10).map(|i| email(&scan(&svc, "lake", i > 0)).is_some()).collect();
+    assert_eq!(found.iter().filter(|f| **f).count(), 1, "one round of ten holds group 13: {found:?}");
+    // Without force the unchanged file is not read at all.
+    assert_eq!(counts(&scan(&svc, "lake", false)), (0, 1));
+}
