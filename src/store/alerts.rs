@@ -253,6 +253,12 @@ impl Tx {
     /// `scan_id` left it, because a declaration changed rather than the data. Returns the
     /// number of events written to the outbox.
     pub(super) async fn after_scan(&mut self, src: &SourceRow, scan_id: i64, at: DateTime<Utc>, touched: Option<&[&str]>, policy: &AlertPolicy) -> Result<usize, StoreError> {
+        // A scan that read nothing and saw nothing go (every object and table unchanged,
+        // the steady state of change-aware scans) changes no column: nothing to check, and
+        // no column had a clean scan to count towards resolving its alerts.
+        if touched.is_some_and(|t| t.is_empty()) {
+            return Ok(0);
+        }
         let datasets: Datasets = self.sync_datasets(src, at).await?;
         let recheck = touched.is_none();
         let touched_ds: HashSet<i64> = match touched {
