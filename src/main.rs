@@ -132,13 +132,25 @@ enum Command {
 enum RulesCommand {
     /// Check that every rule matches its examples and none of its negative examples.
     Check,
-    /// List the rules with their labels.
-    List,
+    /// List the rules with their labels, schemes, severities and validators.
+    List {
+        /// Only rules whose label is this or starts with it followed by a dot (`pii`,
+        /// `pii.national_id`, `secret.aws`).
+        #[arg(long)]
+        label: Option<String>,
+        /// Only rules of this identifier scheme (`in_aadhaar`, `us_passport`).
+        #[arg(long)]
+        scheme: Option<String>,
+        #[arg(long)]
+        format: Option<OutputFormat>,
+    },
 }
 
 fn main() -> ExitCode {
     match run() {
         Ok(code) => code,
+        // Output piped into `head` and the like: the reader has what it wanted.
+        Err(e) if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("assay: error: {e:#}");
             ExitCode::from(2)
@@ -169,6 +181,6 @@ fn run() -> anyhow::Result<ExitCode> {
         Command::Tokens { command } => cli::runtime()?.block_on(cli::tokens::run(command)),
         Command::Migrate { database_url } => cli::runtime()?.block_on(cli::serve::migrate(&database_url)).map(|()| ExitCode::SUCCESS),
         Command::Rules { command: RulesCommand::Check } => cli::scan::rules_check(&src),
-        Command::Rules { command: RulesCommand::List } => cli::scan::rules_list(&src),
+        Command::Rules { command: RulesCommand::List { label, scheme, format } } => cli::scan::rules_list(&src, label.as_deref(), scheme.as_deref(), OutputFormat::or_default(format)),
     }
 }

@@ -72,10 +72,36 @@ pub fn rules_check(src: &RuleSource) -> anyhow::Result<ExitCode> {
     Ok(if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-pub fn rules_list(src: &RuleSource) -> anyhow::Result<ExitCode> {
+/// Lists the rules, filtered by label (the label or a dotted prefix of it) and scheme.
+pub fn rules_list(src: &RuleSource, label: Option<&str>, scheme: Option<&str>, format: OutputFormat) -> anyhow::Result<ExitCode> {
     let engine = Engine::load(src).context("loading classifiers")?;
-    for r in engine.rules() {
-        println!("{:40} {:28} {:?}  {}", r.id, r.label, r.severity, r.path);
+    let wanted = |r: &&assay::classify::engine::CompiledRule| {
+        label.is_none_or(|l| r.label == l || r.label.strip_prefix(l).is_some_and(|rest| rest.starts_with('.')))
+            && scheme.is_none_or(|s| r.scheme.as_deref() == Some(s))
+    };
+    let rules: Vec<_> = engine.rules().iter().filter(wanted).collect();
+    let mut out = std::io::stdout().lock();
+    match format {
+        OutputFormat::Json => {
+            for r in &rules {
+                let row = serde_json::json!({
+                    "id": r.id, "label": r.label, "scheme": r.scheme, "severity": format!("{:?}", r.severity).to_lowercase(),
+                    "validator": r.validator(), "file": r.path,
+                });
+                writeln!(out, "{row}")?;
+            }
+        }
+        OutputFormat::Table => {
+            writeln!(out, "{:40} {:28} {:16} {:9} {:16} FILE", "RULE", "LABEL", "SCHEME", "SEVERITY", "VALIDATOR")?;
+            for r in &rules {
+                let severity = format!("{:?}", r.severity);
+                writeln!(out, "{:40} {:28} {:16} {:9} {:16} {}", r.id, r.label, r.scheme.as_deref().unwrap_or("-"), severity, r.validator().unwrap_or("-"), r.path)?;
+            }
+        }
+    }
+    if rules.is_empty() {
+        eprintln!("no rule matches{}{}", label.map(|l| format!(" label `{l}`")).unwrap_or_default(), scheme.map(|s| format!(" scheme `{s}`")).unwrap_or_default());
+        return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
 }

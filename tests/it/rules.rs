@@ -94,3 +94,23 @@ fn duplicate_rule_ids_are_rejected() {
     assert_eq!(code, 2);
     assert!(err.contains("iban_copy.yaml") && err.contains("already defined"), "{err}");
 }
+
+#[test]
+fn rules_list_filters_by_label_and_scheme_and_shows_both() {
+    let lines = |out: &std::process::Output| -> Vec<serde_json::Value> {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    };
+    let ids = lines(&crate::common::cli::assay(&["rules", "list", "--label", "pii.national_id", "--format", "json"]));
+    assert!(ids.len() > 20, "{ids:?}");
+    assert!(ids.iter().all(|r| r["label"] == "pii.national_id" && r["scheme"].is_string()), "{ids:?}");
+    // A dotted prefix selects a family, never a label that merely starts the same.
+    let secrets = lines(&crate::common::cli::assay(&["rules", "list", "--label", "secret", "--format", "json"]));
+    assert!(!secrets.is_empty() && secrets.iter().all(|r| r["label"].as_str().unwrap().starts_with("secret.")), "{secrets:?}");
+    let aadhaar = lines(&crate::common::cli::assay(&["rules", "list", "--scheme", "in_aadhaar", "--format", "json"]));
+    assert_eq!(aadhaar.len(), 1);
+    assert_eq!(aadhaar[0]["validator"], "in_aadhaar");
+    let none = crate::common::cli::assay(&["rules", "list", "--label", "pii.nope"]);
+    assert_eq!(none.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no rule matches label `pii.nope`"));
+}
