@@ -11,7 +11,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::reviews::Review;
+use super::reviews::{review_row, Review};
 use super::{from_ms, ms, query_err, Store, StoreError};
 
 /// One current finding of a (dataset, column, label), pooled over the dataset's objects.
@@ -285,18 +285,7 @@ impl Store {
             .await
             .map_err(query_err("listing dismissals"))?
             .iter()
-            .map(|r| Review {
-                id: r.get(0),
-                source: r.get(1),
-                dataset: r.get(2),
-                column: r.get(3),
-                label: r.get(4),
-                verdict: r.get(5),
-                reason: r.get(6),
-                actor: r.get(7),
-                at: from_ms(r.get(8)),
-                match_rate: r.get(9),
-            })
+            .map(review_row)
             .collect::<Vec<_>>());
         Ok(rows)
     }
