@@ -19,11 +19,11 @@ use std::collections::{BTreeMap, HashSet};
 use arrow::array::{Array, AsArray, StructArray};
 use bytes::Bytes;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt};
+use object_store::ObjectStore;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Deserialize;
 
-use super::location::redact;
+use super::store::read_whole;
 use super::SourceError;
 
 /// The log directory's name.
@@ -109,7 +109,7 @@ impl DeltaLog {
         let start = match checkpoint {
             Some((v, paths)) => {
                 for p in paths {
-                    for (path, dv) in checkpoint_adds(&get(store, p, table).await?).map_err(|e| fail(format!("checkpoint {p}: {e}")))? {
+                    for (path, dv) in checkpoint_adds(&read_whole(store, p, table).await?).map_err(|e| fail(format!("checkpoint {p}: {e}")))? {
                         active.insert(path, dv);
                     }
                 }
@@ -124,7 +124,7 @@ impl DeltaLog {
             let Some(key) = self.commits.get(&version) else {
                 return Err(fail(format!("the Delta log has no commit {version:020}.json (between {start} and {latest}): cannot tell which files are the table")));
             };
-            let bytes = get(store, key, table).await?;
+            let bytes = read_whole(store, key, table).await?;
             for (n, line) in bytes.split(|b| *b == b'\n').enumerate() {
                 if line.iter().all(u8::is_ascii_whitespace) {
                     continue;
@@ -153,11 +153,6 @@ impl DeltaLog {
         }
         Ok(out)
     }
-}
-
-async fn get(store: &dyn ObjectStore, key: &Path, table: &str) -> Result<Bytes, SourceError> {
-    let fail = |e: object_store::Error| SourceError::Remote { location: table.to_string(), message: redact(&format!("reading {key}: {e}")) };
-    store.get(key).await.map_err(fail)?.bytes().await.map_err(fail)
 }
 
 /// The `add.path` (and whether it has a deletion vector) of every add row of a checkpoint.

@@ -17,13 +17,13 @@
 use std::collections::{BTreeMap, HashSet};
 
 use apache_avro::types::Value as Avro;
-use bytes::Bytes;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt};
+use object_store::ObjectStore;
 use serde::Deserialize;
 
 use super::delta::TableFiles;
 use super::location::redact;
+use super::store::read_whole;
 use super::SourceError;
 
 /// The metadata directory's name.
@@ -74,7 +74,7 @@ struct Snapshot {
 /// how the table is shown in errors.
 pub async fn files(store: &dyn ObjectStore, metadata: &Path, bucket: &str, table: &str) -> Result<TableFiles, SourceError> {
     let fail = |message: String| SourceError::Remote { location: table.to_string(), message };
-    let meta: Metadata = serde_json::from_slice(&get(store, metadata, table).await?).map_err(|e| fail(format!("{metadata}: not Iceberg table metadata ({e})")))?;
+    let meta: Metadata = serde_json::from_slice(&read_whole(store, metadata, table).await?).map_err(|e| fail(format!("{metadata}: not Iceberg table metadata ({e})")))?;
     let mut out = TableFiles { version: 0, files: HashSet::new(), with_deletes: 0, external: 0 };
     let Some(snapshot) = meta.current.filter(|id| *id >= 0).and_then(|id| meta.snapshots.iter().find(|s| s.id == id)) else {
         return Ok(out); // a table without a snapshot yet: no data files
@@ -82,12 +82,12 @@ pub async fn files(store: &dyn ObjectStore, metadata: &Path, bucket: &str, table
     out.version = snapshot.sequence;
     let list_uri = snapshot.manifest_list.as_deref().ok_or_else(|| fail("the current snapshot has no manifest list (format version 1 inline manifests are not read)".into()))?;
     let list_key = key_of(list_uri, bucket).ok_or_else(|| fail(format!("the manifest list {} is outside this location", redact(list_uri))))?;
-    for manifest in records(&get(store, &list_key, table).await?).map_err(|e| fail(format!("manifest list {list_key}: {e}")))? {
+    for manifest in records(&read_whole(store, &list_key, table).await?).map_err(|e| fail(format!("manifest list {list_key}: {e}")))? {
         let path = string(&manifest, "manifest_path").ok_or_else(|| fail(format!("manifest list {list_key}: an entry without manifest_path")))?;
         // 0: data files; 1: delete files, which this reader does not apply.
         let deletes = int(&manifest, "content").unwrap_or(0) == 1;
         let key = key_of(&path, bucket).ok_or_else(|| fail(format!("the manifest {} is outside this location", redact(&path))))?;
-        for entry in records(&get(store, &key, table).await?).map_err(|e| fail(format!("manifest {key}: {e}")))? {
+        for entry in records(&read_whole(store, &key, table).await?).map_err(|e| fail(format!("manifest {key}: {e}")))? {
             // status 2: deleted in this snapshot.
             if int(&entry, "status") == Some(2) {
                 continue;
@@ -119,11 +119,6 @@ fn key_of(uri: &str, bucket: &str) -> Option<Path> {
         _ if !bucket.is_empty() && format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default()) == bucket => Path::from_url_path(url.path()).ok(),
         _ => None,
     }
-}
-
-async fn get(store: &dyn ObjectStore, key: &Path, table: &str) -> Result<Bytes, SourceError> {
-    let fail = |e: object_store::Error| SourceError::Remote { location: table.to_string(), message: redact(&format!("reading {key}: {e}")) };
-    store.get(key).await.map_err(fail)?.bytes().await.map_err(fail)
 }
 
 /// The records of an Avro object container file.

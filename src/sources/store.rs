@@ -374,6 +374,13 @@ impl Lake {
     }
 }
 
+/// One whole object (a table format's log or metadata file); errors name it under
+/// `shown`, the location it belongs to.
+pub(crate) async fn read_whole(store: &dyn ObjectStore, key: &Path, shown: &str) -> Result<Bytes, SourceError> {
+    let fail = |e: object_store::Error| SourceError::Remote { location: shown.to_string(), message: redact(&format!("reading {key}: {}", describe(&e))) };
+    store.get(key).await.map_err(fail)?.bytes().await.map_err(fail)
+}
+
 /// Store errors carry the whole source chain in their text; keep the first line only.
 fn describe(e: &object_store::Error) -> String {
     match e {
