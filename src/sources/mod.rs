@@ -6,6 +6,7 @@
 //! file classify the same rows.
 
 pub mod csv;
+pub mod events;
 pub mod location;
 pub mod ndjson;
 pub mod parquet;

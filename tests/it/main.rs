@@ -9,6 +9,7 @@ mod auth;
 mod breadth;
 mod changes;
 mod dashboard;
+mod events;
 mod faults;
 mod feature_sets;
 mod limits;
