@@ -3,10 +3,13 @@
 //! of an hour (so only an event can explain a quick scan), objects uploaded one at a time.
 //! Each is read within 10 s of its upload (p50/p99 printed for BENCHMARKS.md); an event
 //! for an object outside the prefix starts no scan; a duplicate event for an object
-//! already read reads nothing; handled messages leave the queue.
+//! already read reads nothing; handled messages leave the queue; two workers polling one
+//! queue read each object once; one message naming three objects makes one scan; a missing
+//! queue is retried without stopping the worker.
 //!
 //! moto delivers the bucket's notifications to the queue itself (as S3 does), test event
-//! included; only the duplicate is sent by hand, as a second delivery would look.
+//! included; only the duplicate (as a second delivery would look) and the three-object
+//! message are sent by hand.
 
 use crate::common;
 
@@ -74,18 +77,36 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
 }
 
+/// A fresh queue that `b` notifies of created objects (those under `prefix` only, when
+/// given); its URL.
+fn notified_queue(b: &Bucket, prefix: Option<&str>) -> String {
+    let queue_name = format!("{}-q", b.name);
+    let queue = sqs(&b.endpoint, "CreateQueue", json!({ "QueueName": queue_name }))["QueueUrl"].as_str().expect("QueueUrl").to_string();
+    let filter = prefix.map(|p| format!("<Filter><S3Key><FilterRule><Name>prefix</Name><Value>{p}</Value></FilterRule></S3Key></Filter>")).unwrap_or_default();
+    let config = format!(
+        "<NotificationConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><QueueConfiguration><Id>assay</Id>\
+         <Queue>arn:aws:sqs:us-east-1:123456789012:{queue_name}</Queue><Event>s3:ObjectCreated:*</Event>{filter}</QueueConfiguration></NotificationConfiguration>"
+    );
+    let (status, text) = common::http::exchange(&b.endpoint, "PUT", &format!("/{}?notification", b.name), &[("Content-Type", "application/xml")], config.as_bytes());
+    assert_eq!(status, 200, "PutBucketNotificationConfiguration: {text}");
+    queue
+}
+
+/// An S3 event notification naming `keys` of `bucket`, as S3 sends it (keys form-encoded).
+fn notification(bucket: &str, keys: &[&str]) -> String {
+    let records: Vec<Value> = keys
+        .iter()
+        .map(|k| json!({ "eventVersion": "2.1", "eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+            "s3": { "bucket": { "name": bucket }, "object": { "key": k.replace(' ', "+") } } }))
+        .collect();
+    json!({ "Records": records }).to_string()
+}
+
 #[test]
 fn new_objects_are_scanned_within_seconds_of_their_upload_event() {
     let b = Bucket::new("events");
     let endpoint = b.endpoint.clone();
-    let queue_name = format!("{}-q", b.name);
-    let queue = sqs(&endpoint, "CreateQueue", json!({ "QueueName": queue_name }))["QueueUrl"].as_str().expect("QueueUrl").to_string();
-    let config = format!(
-        "<NotificationConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><QueueConfiguration><Id>assay</Id>\
-         <Queue>arn:aws:sqs:us-east-1:123456789012:{queue_name}</Queue><Event>s3:ObjectCreated:*</Event></QueueConfiguration></NotificationConfiguration>"
-    );
-    let (status, text) = common::http::exchange(&endpoint, "PUT", &format!("/{}?notification", b.name), &[("Content-Type", "application/xml")], config.as_bytes());
-    assert_eq!(status, 200, "PutBucketNotificationConfiguration: {text}");
+    let queue = notified_queue(&b, None);
     // One object before registration, so that the first (scheduled) scan has something to
     // read and succeeds: a failed one would be retried after 30 s, not after the hour.
     b.put("lake/seed.csv", csv(999, false));
@@ -141,9 +162,7 @@ fn new_objects_are_scanned_within_seconds_of_their_upload_event() {
     assert_eq!(scans(&svc, "lake").len(), before.len(), "an event outside the prefix started a scan");
 
     // A duplicate delivery of an object already read: one scan, which reads nothing.
-    let duplicate = json!({ "Records": [{ "eventVersion": "2.1", "eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
-        "s3": { "bucket": { "name": b.name }, "object": { "key": "lake/part/obj-00.csv" } } }] });
-    sqs(&endpoint, "SendMessage", json!({ "QueueUrl": queue, "MessageBody": duplicate.to_string() }));
+    sqs(&endpoint, "SendMessage", json!({ "QueueUrl": queue, "MessageBody": notification(&b.name, &["lake/part/obj-00.csv"]) }));
     wait_until("the duplicate's scan", WITHIN, || scans(&svc, "lake").len() == before.len() + 1);
     let last = &scans(&svc, "lake")[0];
     assert_eq!(last["read"], 0, "a duplicate event re-read an object: {last}");
@@ -181,4 +200,51 @@ fn a_missing_queue_is_retried_without_stopping_the_worker() {
     let out = svc.cli(&["sources", "add", "pg", "postgres://db.example/x", "--events", &queue]);
     assert!(!out.status.success(), "events on a database source accepted");
     svc.stop();
+}
+
+/// Two workers on one Postgres store poll the same queue: every object is read once, within
+/// 10 s, whichever worker receives its event; one message naming three objects makes one
+/// scan that reads the three.
+#[test]
+fn two_workers_share_a_queue_and_events_for_one_source_make_one_scan() {
+    let b = Bucket::new("events-two");
+    let endpoint = b.endpoint.clone();
+    // Only lake/part/ is notified, so that the objects under lake/batch/ arrive in the one
+    // message this test sends.
+    let queue = notified_queue(&b, Some("lake/part/"));
+    b.put("lake/seed.csv", csv(999, false));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = rt.block_on(common::pg::TestDb::new());
+    let one = Service::start(db.dsn(), "events-a", &[], &b.env());
+    let two = Service::start(db.dsn(), "events-b", &[], &b.env());
+    one.add("lake", &b.url("lake/"), &["--interval", "1h", "--events", &queue]);
+    wait_until("the first scan", Duration::from_secs(30), || objects_read(&one, "lake") == 1);
+    wait_until("both listeners", Duration::from_secs(30), || !one.logged("listening for object events").is_empty() && !two.logged("listening for object events").is_empty());
+
+    for i in 0..10 {
+        b.put(&format!("lake/part/obj-{i:02}.csv"), csv(i, true));
+        let want = 2 + i as i64;
+        wait_until(&format!("object {i} read"), WITHIN, || objects_read(&one, "lake") >= want);
+        assert_eq!(objects_read(&two, "lake"), want, "an object was read twice");
+    }
+    wait_until("the queue drained", Duration::from_secs(10), || queued(&endpoint, &queue) == 0);
+
+    for k in ["a", "b", "c"] {
+        b.put(&format!("lake/batch/{k} x.csv"), csv(100, false));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let before = scans(&one, "lake").len();
+    assert_eq!(objects_read(&one, "lake"), 11, "objects without a notification were read before the interval");
+    let keys = ["lake/batch/a x.csv", "lake/batch/b x.csv", "lake/batch/c x.csv"];
+    sqs(&endpoint, "SendMessage", json!({ "QueueUrl": queue, "MessageBody": notification(&b.name, &keys) }));
+    wait_until("the batch's scan", WITHIN, || scans(&one, "lake").len() > before);
+    wait_until("the batch's message deleted", Duration::from_secs(10), || queued(&endpoint, &queue) == 0);
+    let after = scans(&one, "lake");
+    assert_eq!(after.len(), before + 1, "three objects in one message made more than one scan");
+    assert_eq!(after[0]["read"], 3, "{}", after[0]);
+    let by_events = one.logged("scanned on object events").len() + two.logged("scanned on object events").len();
+    assert_eq!(by_events, 11, "one scan per event message");
+    println!("event scans by worker: events-a {}, events-b {}", one.logged("scanned on object events").len(), two.logged("scanned on object events").len());
+    one.stop();
+    two.stop();
 }
