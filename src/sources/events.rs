@@ -235,10 +235,20 @@ impl Credentials {
     }
 }
 
+/// Where and when a SigV4 signature applies: the credential scope's region and service
+/// (`sqs`), and the signing time.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    pub region: &'a str,
+    pub service: &'a str,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
 /// Signs a request with AWS Signature Version 4: the headers to add (`x-amz-date`,
 /// `x-amz-security-token` when there is a token, `authorization`). `headers` are those
 /// sent besides them (lowercase names), all of which are signed; `host` is taken from the URL.
-pub fn sign_v4(method: &str, url: &url::Url, headers: &[(&str, &str)], body: &[u8], creds: &Credentials, region: &str, service: &str, at: chrono::DateTime<chrono::Utc>) -> Vec<(String, String)> {
+pub fn sign_v4(method: &str, url: &url::Url, headers: &[(&str, &str)], body: &[u8], creds: &Credentials, scope: Scope<'_>) -> Vec<(String, String)> {
+    let Scope { region, service, at } = scope;
     let amz_date = at.format("%Y%m%dT%H%M%SZ").to_string();
     let day = &amz_date[..8];
     let host = match url.port() {
@@ -359,7 +369,7 @@ impl Sqs {
         for (k, v) in headers.iter().copied() {
             req = req.header(k, v);
         }
-        for (k, v) in sign_v4("POST", &self.endpoint, &headers, &body, &creds, &self.region, "sqs", chrono::Utc::now()) {
+        for (k, v) in sign_v4("POST", &self.endpoint, &headers, &body, &creds, Scope { region: &self.region, service: "sqs", at: chrono::Utc::now() }) {
             req = req.header(k, v);
         }
         // reqwest's errors can quote the URL: only the endpoint's host is in it, never a
@@ -477,7 +487,7 @@ impl Listener {
         let mut polled: HashMap<String, Polled> = HashMap::new();
         let mut warned: HashSet<(String, Option<String>, String)> = HashSet::new();
         loop {
-            match self.store.list_sources().await {
+            match self.store.sources_with_events().await {
                 Ok(sources) => {
                     let mut wanted: HashMap<String, (url::Url, Vec<Target>)> = HashMap::new();
                     for src in sources.iter().filter(|s| s.events.is_some()) {
@@ -625,6 +635,19 @@ impl Listener {
         let mut scanned: HashSet<i64> = HashSet::new();
         for (id, count) in &objects {
             let Some(t) = targets.iter().find(|t| t.src.id == *id) else { continue };
+            // Removed (or replaced under its name) since the last refresh: nothing to scan,
+            // and a scan-now would wait two leases for a claim that cannot succeed.
+            match self.store.source(&t.src.name).await {
+                Ok(Some(now)) if now.id == t.src.id => {}
+                Ok(_) => {
+                    scanned.insert(*id);
+                    continue;
+                }
+                Err(e) => {
+                    tracing::warn!(source = %t.src.name, error = %e, "cannot look up the source of object events; they come back after the visibility timeout");
+                    continue;
+                }
+            }
             match self.scheduler.scan_now(t.src.clone(), self.cfg.scan_queue, Reread::Changed).await {
                 Ok(ScanNowResult::Done(o)) => {
                     scanned.insert(*id);
@@ -732,11 +755,11 @@ mod tests {
         let at = chrono::DateTime::parse_from_rfc3339("2015-08-30T12:36:00Z").unwrap().with_timezone(&chrono::Utc);
         let body = br#"{"QueueUrl":"https://sqs.eu-west-1.amazonaws.com/123456789012/q","MaxNumberOfMessages":10}"#;
         let headers = [("content-type", "application/x-amz-json-1.0"), ("x-amz-target", "AmazonSQS.ReceiveMessage")];
-        let out = sign_v4("POST", &url, &headers, body, &creds, "eu-west-1", "sqs", at);
+        let out = sign_v4("POST", &url, &headers, body, &creds, Scope { region: "eu-west-1", service: "sqs", at });
         let auth = &out.iter().find(|(k, _)| k == "authorization").unwrap().1;
         assert_eq!(auth, BOTOCORE_AUTH);
         let with_token = Credentials { token: Some("TOKEN".into()), ..creds };
-        let out = sign_v4("POST", &url, &headers, body, &with_token, "eu-west-1", "sqs", at);
+        let out = sign_v4("POST", &url, &headers, body, &with_token, Scope { region: "eu-west-1", service: "sqs", at });
         assert_eq!(&out.iter().find(|(k, _)| k == "authorization").unwrap().1, BOTOCORE_AUTH_TOKEN);
     }
 

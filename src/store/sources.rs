@@ -65,6 +65,20 @@ impl Store {
         Ok(rows)
     }
 
+    /// The live sources that name a queue of object events (`events`), by name: what the
+    /// events listener reads at each refresh, without the rest of a large registry.
+    pub async fn sources_with_events(&self) -> Result<Vec<SourceRow>, StoreError> {
+        const SQL: &str = concat!("SELECT ", source_columns!(), " FROM sources WHERE removed_ms IS NULL AND events IS NOT NULL ORDER BY name");
+        let rows = on_pool!(self, "sources_with_events", |p| sqlx::query(SQL)
+            .fetch_all(p)
+            .await
+            .map_err(query_err("listing sources with object events"))?
+            .into_iter()
+            .map(|r| source_row(&r))
+            .collect::<Vec<_>>());
+        Ok(rows)
+    }
+
     /// The live source called `name`.
     pub async fn source(&self, name: &str) -> Result<Option<SourceRow>, StoreError> {
         const SQL: &str = concat!("SELECT ", source_columns!(), " FROM sources WHERE removed_ms IS NULL AND name = $1");
