@@ -10,8 +10,9 @@
 //! event for an object already read (a duplicate delivery, a second notification, an event
 //! the interval's listing beat) reads nothing, and the scan-now path keeps the scheduler's
 //! leases and scan slots. Messages are deleted only once the scans they asked for are
-//! recorded: delivery is at-least-once, and a message whose scan did not happen comes back
-//! after its visibility timeout. The periodic listing stays the safety net for anything
+//! recorded: delivery is at-least-once. A message whose scan could not run now (scan slots
+//! busy, the source leased by another worker) is made visible again a few seconds later,
+//! and one held by a worker that died comes back after its visibility timeout. The periodic listing stays the safety net for anything
 //! lost (a queue purged, a notification never configured, a listener that was down).
 //!
 //! Why SQS's JSON protocol over HTTP with a hand-written SigV4 signer: the service already
@@ -417,6 +418,20 @@ impl Sqs {
     }
 }
 
+impl Sqs {
+    /// Makes received messages visible again after `after` (at most ten), so that events
+    /// whose scan could not run now are retried soon rather than at the end of their
+    /// visibility timeout; returns how many SQS could not change.
+    pub async fn retry_later(&self, receipts: &[&str], after: Duration) -> Result<usize, EventsError> {
+        if receipts.is_empty() {
+            return Ok(0);
+        }
+        let entries: Vec<Value> = receipts.iter().enumerate().map(|(i, r)| json!({ "Id": i.to_string(), "ReceiptHandle": r, "VisibilityTimeout": after.as_secs() })).collect();
+        let v = self.call("ChangeMessageVisibilityBatch", json!({ "QueueUrl": self.queue.as_str(), "Entries": entries })).await?;
+        Ok(v["Failed"].as_array().map_or(0, Vec::len))
+    }
+}
+
 /// A transport error's text without the URL reqwest may append.
 fn without_url(e: reqwest::Error) -> String {
     let e = e.without_url();
@@ -442,6 +457,9 @@ pub struct ListenerConfig {
     pub visibility: Duration,
     /// How long a scan asked for by events waits for a free scan slot.
     pub scan_queue: Duration,
+    /// When events whose scan could not run (slots busy, the source leased elsewhere, a
+    /// store error) are received again.
+    pub retry: Duration,
     /// First retry delay after an error; doubles up to `max_backoff`.
     pub backoff: Duration,
     pub max_backoff: Duration,
@@ -454,6 +472,7 @@ impl Default for ListenerConfig {
             wait: Duration::from_secs(20),
             visibility: Duration::from_secs(900),
             scan_queue: Duration::from_secs(300),
+            retry: Duration::from_secs(5),
             backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(60),
         }
@@ -655,15 +674,21 @@ impl Listener {
                     tracing::info!(source = %t.src.name, objects = count, scan_id = o.scan_id, read = o.read, unchanged = o.unchanged, "scanned on object events");
                 }
                 Ok(ScanNowResult::Leased | ScanNowResult::Busy) => {
-                    tracing::info!(source = %t.src.name, "scan slots or the source's lease stayed taken; its object events come back after the visibility timeout");
+                    tracing::info!(source = %t.src.name, retry_in_secs = self.cfg.retry.as_secs(), "scan slots or the source's lease stayed taken; its object events are retried");
                 }
-                Err(e) => tracing::warn!(source = %t.src.name, error = %e, "the scan asked for by object events failed; its events come back after the visibility timeout"),
+                Err(e) => tracing::warn!(source = %t.src.name, error = %e, retry_in_secs = self.cfg.retry.as_secs(), "the scan asked for by object events failed; its events are retried"),
             }
         }
-        let done: Vec<&str> = messages.iter().zip(&asks).filter(|(_, ids)| ids.iter().all(|i| scanned.contains(i))).map(|(m, _)| m.receipt.as_str()).collect();
+        let (done, again): (Vec<_>, Vec<_>) = messages.iter().zip(&asks).partition(|(_, ids)| ids.iter().all(|i| scanned.contains(i)));
+        let done: Vec<&str> = done.iter().map(|(m, _)| m.receipt.as_str()).collect();
+        let again: Vec<&str> = again.iter().map(|(m, _)| m.receipt.as_str()).collect();
         let failed = sqs.delete(&done).await?;
         if failed > 0 {
             tracing::warn!(queue = %sqs.shown(), messages = failed, "SQS did not delete some handled messages; they come back and are read again, which reads nothing new");
+        }
+        // Best effort: a message not made visible now comes back at its visibility timeout.
+        if let Err(e) = sqs.retry_later(&again, self.cfg.retry).await {
+            tracing::warn!(queue = %sqs.shown(), error = %e, "cannot make unscanned object events visible again; they come back after the visibility timeout");
         }
         Ok(())
     }

@@ -4,8 +4,9 @@
 //! Each is read within 10 s of its upload (p50/p99 printed for BENCHMARKS.md); an event
 //! for an object outside the prefix starts no scan; a duplicate event for an object
 //! already read reads nothing; handled messages leave the queue; two workers polling one
-//! queue read each object once; one message naming three objects makes one scan; a missing
-//! queue is retried without stopping the worker.
+//! queue read each object once; one message naming three objects makes one scan; an event
+//! whose source another worker holds is retried within seconds; a missing queue is retried
+//! without stopping the worker.
 //!
 //! moto delivers the bucket's notifications to the queue itself (as S3 does), test event
 //! included; only the duplicate (as a second delivery would look) and the three-object
@@ -250,4 +251,34 @@ fn two_workers_share_a_queue_and_events_for_one_source_make_one_scan() {
     println!("event scans by worker: events-a {}, events-b {}", one.logged("scanned on object events").len(), two.logged("scanned on object events").len());
     one.stop();
     two.stop();
+}
+
+/// A source leased by another worker when its event arrives: the event is not dropped nor
+/// parked for the whole visibility timeout (12 min here), but retried within seconds, and
+/// the object is read once the lease is gone.
+#[test]
+fn an_event_whose_source_is_leased_elsewhere_is_retried_soon() {
+    let b = Bucket::new("events-leased");
+    b.put("lake/seed.csv", csv(999, false));
+    let queue = notified_queue(&b, None);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = rt.block_on(common::pg::TestDb::new());
+    // A short lease, so that a scan-now gives up on a held one after two of them (4 s).
+    let svc = Service::start(db.dsn(), "events-leased", &["--lease", "2s"], &b.env());
+    svc.add("lake", &b.url("lake/"), &["--interval", "1h", "--events", &queue]);
+    wait_until("the first scan", Duration::from_secs(30), || objects_read(&svc, "lake") == 1);
+    wait_until("the listener", Duration::from_secs(30), || !svc.logged("listening for object events").is_empty());
+    // Another worker holds the source for an hour.
+    let hold = "UPDATE sources SET lease_owner = 'elsewhere', lease_expires_ms = (extract(epoch from now()) * 1000)::bigint + 3600000 WHERE name = 'lake'";
+    let free = "UPDATE sources SET lease_owner = NULL, lease_expires_ms = NULL WHERE name = 'lake'";
+    let exec = |sql: &'static str| rt.block_on(async { sqlx::query(sql).execute(&mut db.conn().await).await.unwrap() });
+    exec(hold);
+    b.put("lake/new.csv", csv(1, true));
+    wait_until("the scan given up", Duration::from_secs(20), || !svc.logged("scan slots or the source's lease stayed taken; its object events are retried").is_empty());
+    assert_eq!(objects_read(&svc, "lake"), 1);
+    exec(free);
+    let waited = wait_until("the retried event's scan", Duration::from_secs(30), || objects_read(&svc, "lake") == 2);
+    println!("read {:.1} s after the lease was freed", waited.as_secs_f64());
+    wait_until("the queue drained", Duration::from_secs(10), || queued(&b.endpoint, &queue) == 0);
+    svc.stop();
 }
