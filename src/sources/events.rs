@@ -522,14 +522,10 @@ impl Listener {
                             }
                         }
                     }
-                    polled.retain(|q, p| {
-                        let keep = wanted.contains_key(q) && !p.task.is_finished();
-                        if !keep {
-                            // Dropping the sender ends the poller at its next receive.
-                            p.task.abort();
-                        }
-                        keep
-                    });
+                    // Dropping a poller's sender ends it after its current receive and the
+                    // scans that asks for (not aborted: a scan cut short would hold its
+                    // lease until it expires). A poller that ended (a panic) is restarted.
+                    polled.retain(|q, p| wanted.contains_key(q) && !p.task.is_finished());
                     for (q, (url, targets)) in wanted {
                         match polled.get(&q) {
                             Some(p) => {
