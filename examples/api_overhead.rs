@@ -46,7 +46,7 @@ async fn main() {
     tx.create_token(&format!("bench-{suffix}"), Role::Admin, &token, None, None, now).await.unwrap();
     tx.commit().await.unwrap();
     let source = format!("bench-{suffix}");
-    store.add_source(&NewSource { name: source.clone(), location: "s3://bucket/prefix/".into(), tables: vec![], interval: Duration::from_secs(86_400 * 365), sample_rows: 10, append_key: None }, now).await.unwrap();
+    store.add_source(&NewSource { name: source.clone(), location: "s3://bucket/prefix/".into(), tables: vec![], interval: Duration::from_secs(86_400 * 365), sample_rows: 10, append_key: None, events: None }, now).await.unwrap();
     let engine = Arc::new(Engine::load(&RuleSource::Builtin).unwrap());
     let scheduler = Arc::new(Scheduler::new(store.clone(), engine, SchedulerConfig::default()));
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder().handle();
@@ -96,7 +96,7 @@ async fn main() {
         let name = format!("m-{suffix}-{i}-{audited}");
         let e = entry(&name);
         async move {
-            let new = NewSource { name: name.clone(), location: "s3://bucket/prefix/".into(), tables: vec![], interval: Duration::from_secs(86_400 * 365), sample_rows: 10, append_key: None };
+            let new = NewSource { name: name.clone(), location: "s3://bucket/prefix/".into(), tables: vec![], interval: Duration::from_secs(86_400 * 365), sample_rows: 10, append_key: None, events: None };
             let t = Instant::now();
             let mut tx = store.begin().await.unwrap();
             tx.add_source(&new, chrono::Utc::now()).await.unwrap();

@@ -75,7 +75,7 @@ async fn main() {
     let t = Instant::now();
     let mut sources = Vec::new();
     for i in 0..SOURCES {
-        let new = NewSource { name: format!("src{i:03}"), location: "bench".into(), tables: vec![], interval: Duration::from_secs(3600), sample_rows: 1000, append_key: None };
+        let new = NewSource { name: format!("src{i:03}"), location: "bench".into(), tables: vec![], interval: Duration::from_secs(3600), sample_rows: 1000, append_key: None, events: None };
         let src = store.add_source(&new, Utc::now()).await.unwrap();
         record(&store, &src, &policy).await;
         sources.push(src);

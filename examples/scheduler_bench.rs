@@ -64,7 +64,7 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let t0 = Utc::now();
     for i in 0..n {
-        let s = NewSource { name: format!("src-{i:05}"), location: location.clone(), tables: vec![], interval: Duration::from_secs(3600), sample_rows: 1000, append_key: None };
+        let s = NewSource { name: format!("src-{i:05}"), location: location.clone(), tables: vec![], interval: Duration::from_secs(3600), sample_rows: 1000, append_key: None, events: None };
         store.add_source(&s, t0).await?;
     }
     let took = started.elapsed();

@@ -86,7 +86,7 @@ async fn main() {
     let source = format!("bench-{suffix}");
     let now = chrono::Utc::now();
     // Scanned once at start (clean: no events), then only when asked below.
-    let new = NewSource { name: source.clone(), location: data.display().to_string(), tables: vec![], interval: Duration::from_secs(86_400 * 365), sample_rows: 1000, append_key: None };
+    let new = NewSource { name: source.clone(), location: data.display().to_string(), tables: vec![], interval: Duration::from_secs(86_400 * 365), sample_rows: 1000, append_key: None, events: None };
     store.add_source(&new, now).await.unwrap();
     let token = generate_token();
     let mut tx = store.begin().await.unwrap();

@@ -348,6 +348,7 @@ pub fn plan(doc: &Document, state: &State, prune: bool) -> Vec<Change> {
                 diff(&mut fields, "interval", format_duration(have.interval), format_duration(want.interval));
                 diff(&mut fields, "sample_rows", have.sample_rows.to_string(), want.sample_rows.to_string());
                 diff(&mut fields, "append_key", have.append_key.clone().unwrap_or_default(), want.append_key.clone().unwrap_or_default());
+                diff(&mut fields, "events", have.events.as_deref().map(redact).unwrap_or_default(), want.events.as_deref().map(redact).unwrap_or_default());
                 update(&mut out, Kind::Source, &want.name, fields);
             }
         }
@@ -719,7 +720,7 @@ feature_sets:
                 .enumerate()
                 .map(|(i, s)| {
                     let n = check_source(s).unwrap();
-                    SourceRow { id: i as i64, name: n.name, location: n.location, tables: n.tables, interval: n.interval, sample_rows: n.sample_rows, created_at: now, next_due_at: now, consecutive_failures: 0, append_key: n.append_key }
+                    SourceRow { id: i as i64, name: n.name, location: n.location, tables: n.tables, interval: n.interval, sample_rows: n.sample_rows, created_at: now, next_due_at: now, consecutive_failures: 0, append_key: n.append_key, events: n.events }
                 })
                 .collect(),
             webhooks: doc.webhooks.iter().map(|w| Webhook { id: 1, spec: w.clone(), created_at: now, updated_at: now }).collect(),
@@ -755,6 +756,11 @@ feature_sets:
         let changed = parse(&DOC.replace("interval: 1h", "interval: 30m").replace("columns: [plan, tenure]", "columns: [plan]")).unwrap().document;
         let shown: Vec<String> = plan(&changed, &state, false).iter().map(|c| c.to_string()).collect();
         assert_eq!(shown, ["~ source customers: interval 1h → 30m", "~ feature_set churn: members[0] customers (plan, tenure) → customers (plan)"]);
+
+        // A queue named for lake events is a change of the source too.
+        let events = parse(&DOC.replace("    sample_rows: 1000\n", "    sample_rows: 1000\n    events: env:ASSAY_SOURCE_EVENTS_QUEUE\n")).unwrap().document;
+        let shown: Vec<String> = plan(&events, &state, false).iter().map(|c| c.to_string()).collect();
+        assert_eq!(shown, ["~ source customers: events  → env:ASSAY_SOURCE_EVENTS_QUEUE"]);
 
         // Pruning removes feature sets first and sources last.
         let mut old = state.clone();

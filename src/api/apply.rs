@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::auth::{Audited, Caller};
 use super::error::ApiError;
 use super::extract::Body;
-use super::sources::{check_location, check_source};
+use super::sources::{check_events, check_location, check_source};
 use super::AppState;
 use crate::apply::{self as doc, Change, Document, Kind, Known, Op, Problem, Registered};
 use crate::store::{StoreError, Tx};
@@ -79,6 +79,12 @@ pub async fn apply(State(st): State<AppState>, Extension(caller): Extension<Call
         if new_location {
             if let Err(e) = check_location(&st.settings.policy, &s.location) {
                 problems.push(Problem { path: format!("sources[{i}].location"), message: e.message });
+            }
+        }
+        let new_events = changes.iter().any(|c| c.kind == Kind::Source && c.name == s.name && (c.op == Op::Create || c.fields.iter().any(|f| f.field == "events")));
+        if new_events {
+            if let Err(e) = check_events(&st.settings.policy, s.events.as_deref()) {
+                problems.push(Problem { path: format!("sources[{i}].events"), message: e.message });
             }
         }
     }

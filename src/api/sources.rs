@@ -42,6 +42,10 @@ pub struct SourceView {
     /// The column that orders a database source's rows by arrival, when one was named.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub append_key: Option<String>,
+    /// The SQS queue the source's bucket notifies of new objects (URL redacted, or the
+    /// `env:` reference as given), when one was named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<String>,
 }
 
 impl From<SourceRow> for SourceView {
@@ -55,6 +59,7 @@ impl From<SourceRow> for SourceView {
             next_due_at: s.next_due_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             consecutive_failures: s.consecutive_failures,
             append_key: s.append_key,
+            events: s.events.as_deref().map(redact),
         }
     }
 }
@@ -81,6 +86,12 @@ pub struct AddSource {
     /// `ingested_at` or `updated_at` is used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub append_key: Option<String>,
+    /// An `s3://` source's SQS queue that its bucket sends object-created notifications
+    /// to: the queue's URL as AWS gives it (`https://sqs.REGION.amazonaws.com/ACCOUNT/NAME`)
+    /// or an `env:NAME` reference to one. New objects under the prefix are then scanned
+    /// within seconds; listing at each interval stays the safety net.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<String>,
 }
 
 /// The result of a scan-now: the scan's status, what it read, and the source's columns
@@ -152,6 +163,7 @@ pub async fn get(State(st): State<AppState>, Path(name): Path<String>) -> Result
 pub async fn add(State(st): State<AppState>, Extension(caller): Extension<Caller>, Body(req): Body<AddSource>) -> Result<(StatusCode, Audited, Json<SourceView>), ApiError> {
     let new = check_source(&req)?;
     check_location(&st.settings.policy, &new.location)?;
+    check_events(&st.settings.policy, new.events.as_deref())?;
     let mut tx = st.store.begin().await?;
     let row = tx.add_source(&new, st.store.now().await?).await?;
     tx.audit(&caller.audit(StatusCode::CREATED, format!("source:{}", row.name), Some(format!("location {}", redact(&row.location))))).await?;
@@ -282,7 +294,16 @@ pub fn check_source(req: &AddSource) -> Result<NewSource, FieldError> {
             return Err(fault("append_key", format!("append_key must be a column name of 1-{MAX_IDENTIFIER_LEN} printable characters")));
         }
     }
-    Ok(NewSource { name: req.name.clone(), location: req.location.clone(), tables: req.tables.clone(), interval, sample_rows, append_key: req.append_key.clone() })
+    if let Some(q) = &req.events {
+        crate::sources::events::check_queue_reference(q).map_err(|e| fault("events", e.to_string()))?;
+        // Notifications name buckets and keys: only an S3 prefix can be matched against
+        // them (a reference location always holds a database DSN).
+        let scheme = req.location.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+        if !matches!(scheme.as_deref(), Some("s3" | "s3a")) {
+            return Err(fault("events", "events: object-created notifications are read for s3:// sources only".into()));
+        }
+    }
+    Ok(NewSource { name: req.name.clone(), location: req.location.clone(), tables: req.tables.clone(), interval, sample_rows, append_key: req.append_key.clone(), events: req.events.clone() })
 }
 
 /// Checks that this server may read `location` (its operator's policy, which also refuses a
@@ -298,5 +319,14 @@ pub fn check_location(policy: &LocationPolicy, location: &str) -> Result<(), Api
             ApiError::bad_request(e.to_string())
         }
     })?;
+    Ok(())
+}
+
+/// Checks that an `events` reference (`env:NAME`) names a variable the operator lets API
+/// clients name, and that it resolves to a queue URL (403 or 400); a URL needs no policy.
+pub fn check_events(policy: &LocationPolicy, events: Option<&str>) -> Result<(), ApiError> {
+    let Some(q) = events.filter(|q| q.starts_with("env:")) else { return Ok(()) };
+    policy.check_secret(q).map_err(|e| ApiError::forbidden(e.to_string()))?;
+    crate::sources::events::resolve_queue(q).map_err(|e| ApiError::bad_request(e.to_string()))?;
     Ok(())
 }

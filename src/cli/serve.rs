@@ -181,6 +181,14 @@ async fn run(cfg: ServeConfig, engine: Engine, example: Option<PathBuf>) -> anyh
     let scheduler = Arc::new(Scheduler::new(store.clone(), engine, sched));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let delivery_task = tokio::spawn(deliverer.run(outbox, stopped.clone()));
+    // Object-created notifications of the sources that name a queue: scanned at once.
+    // Scans it asks for wait their turn for a slot no longer than an API scan-now does.
+    let events = assay::sources::events::ListenerConfig {
+        scan_queue: cfg.scan_queue.0,
+        visibility: (cfg.scan_timeout.0 + cfg.lease.0 * 2).max(std::time::Duration::from_secs(60)),
+        ..Default::default()
+    };
+    let events_task = tokio::spawn(Arc::new(assay::sources::events::Listener::new(store.clone(), scheduler.clone(), events)).run(stopped.clone()));
     let loop_task = tokio::spawn(scheduler.clone().run(cfg.poll.0, stopped));
     if let Some(dir) = example {
         let src = example_source(&store, &dir, scheduler.alert_policy()).await?;
@@ -234,6 +242,12 @@ async fn run(cfg: ServeConfig, engine: Engine, example: Option<PathBuf>) -> anyh
     tracing::info!("shutting down: no new scans; waiting for scans in flight");
     let _ = stop.send(true);
     loop_task.await.context("scheduler")?;
+    // A scan it asked for finishes like the scheduler's (within the grace); then it stops.
+    let abort = events_task.abort_handle();
+    if tokio::time::timeout(cfg.shutdown_grace.0, events_task).await.is_err() {
+        abort.abort();
+        tracing::warn!("the object-events listener was stopped at the end of the shutdown grace");
+    }
     delivery_task.await.context("webhook delivery")?;
     tracing::info!("stopped");
     Ok(())
@@ -244,7 +258,7 @@ async fn example_source(store: &Store, dir: &std::path::Path, policy: &AlertPoli
     if let Some(src) = store.source("example").await? {
         return Ok(src);
     }
-    let new = assay::store::NewSource { name: "example".into(), location: dir.display().to_string(), tables: Vec::new(), interval: std::time::Duration::from_secs(3600), sample_rows: 1000, append_key: None };
+    let new = assay::store::NewSource { name: "example".into(), location: dir.display().to_string(), tables: Vec::new(), interval: std::time::Duration::from_secs(3600), sample_rows: 1000, append_key: None, events: None };
     let src = store.add_source(&new, chrono::Utc::now()).await?;
     // A feature set declared clean over three customer columns: its free-text notes hold a
     // few phone numbers, which is what the gate is there to catch.

@@ -32,6 +32,10 @@ pub enum SourcesCommand {
         /// created_at, inserted_at, ingested_at or updated_at.
         #[arg(long)]
         append_key: Option<String>,
+        /// An SQS queue the bucket sends object-created notifications to (its https URL,
+        /// or `env:NAME`): new objects under the prefix are scanned within seconds.
+        #[arg(long)]
+        events: Option<String>,
     },
     /// List the registered sources.
     List {
@@ -56,8 +60,8 @@ pub async fn run(server: &str, command: SourcesCommand) -> anyhow::Result<ExitCo
     // A scan-now waits for the scan; the server bounds it by its own scan timeout.
     let client = Client::from_env(server, Duration::from_secs(3600))?;
     match command {
-        SourcesCommand::Add { name, location, interval, sample_rows, tables, append_key } => {
-            let body = AddSource { name, location, tables, interval: Some(interval), sample_rows: Some(sample_rows), append_key };
+        SourcesCommand::Add { name, location, interval, sample_rows, tables, append_key, events } => {
+            let body = AddSource { name, location, tables, interval: Some(interval), sample_rows: Some(sample_rows), append_key, events };
             let v: SourceView = client.post("/api/v1/sources", &body).await?;
             println!("added source {} (next scan {})", v.name, v.next_due_at);
         }

@@ -7,6 +7,7 @@
 
 pub mod csv;
 pub mod delta;
+pub mod events;
 pub mod iceberg;
 pub mod location;
 pub mod ndjson;

@@ -117,6 +117,9 @@ pub struct SourceRow {
     pub consecutive_failures: i64,
     /// The column that orders a database source's rows by arrival (see `scan::ScanOptions`).
     pub append_key: Option<String>,
+    /// The SQS queue (URL or `env:` reference) this lake source's bucket sends
+    /// object-created notifications to (see `sources::events`).
+    pub events: Option<String>,
 }
 
 /// One scan of a source.
@@ -147,6 +150,7 @@ pub struct NewSource {
     pub interval: Duration,
     pub sample_rows: i64,
     pub append_key: Option<String>,
+    pub events: Option<String>,
 }
 
 /// How a scan ended.

@@ -7,7 +7,7 @@ use super::*;
 /// The columns of `sources` that `source_row` reads, in its order.
 macro_rules! source_columns {
     () => {
-        "id, name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms, consecutive_failures, append_key"
+        "id, name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms, consecutive_failures, append_key, events"
     };
 }
 pub(super) use source_columns;
@@ -31,6 +31,7 @@ where
         next_due_at: from_ms(r.get(7)),
         consecutive_failures: r.get(8),
         append_key: r.get(9),
+        events: r.get(10),
     }
 }
 
@@ -64,6 +65,20 @@ impl Store {
         Ok(rows)
     }
 
+    /// The live sources that name a queue of object events (`events`), by name: what the
+    /// events listener reads at each refresh, without the rest of a large registry.
+    pub async fn sources_with_events(&self) -> Result<Vec<SourceRow>, StoreError> {
+        const SQL: &str = concat!("SELECT ", source_columns!(), " FROM sources WHERE removed_ms IS NULL AND events IS NOT NULL ORDER BY name");
+        let rows = on_pool!(self, "sources_with_events", |p| sqlx::query(SQL)
+            .fetch_all(p)
+            .await
+            .map_err(query_err("listing sources with object events"))?
+            .into_iter()
+            .map(|r| source_row(&r))
+            .collect::<Vec<_>>());
+        Ok(rows)
+    }
+
     /// The live source called `name`.
     pub async fn source(&self, name: &str) -> Result<Option<SourceRow>, StoreError> {
         const SQL: &str = concat!("SELECT ", source_columns!(), " FROM sources WHERE removed_ms IS NULL AND name = $1");
@@ -83,8 +98,8 @@ impl Store {
 impl Tx {
     /// Registers a source, due at once. Fails when a live source has the name.
     pub async fn add_source(&mut self, new: &NewSource, now: DateTime<Utc>) -> Result<SourceRow, StoreError> {
-        const SQL: &str = "INSERT INTO sources (name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms, append_key) \
-                           VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id";
+        const SQL: &str = "INSERT INTO sources (name, location, tables_json, interval_secs, sample_rows, created_ms, next_due_ms, append_key, events) \
+                           VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8) RETURNING id";
         let tables = serde_json::to_string(&new.tables).unwrap_or_else(|_| "[]".into());
         let res = on_tx!(self, "add_source", |p| sqlx::query(SQL)
             .bind(&new.name)
@@ -94,6 +109,7 @@ impl Tx {
             .bind(new.sample_rows)
             .bind(ms(now))
             .bind(new.append_key.as_deref())
+            .bind(new.events.as_deref())
             .fetch_one(p)
             .await
             .map(|r| r.get::<i64, _>(0)));
@@ -113,6 +129,7 @@ impl Tx {
             next_due_at: from_ms(ms(now)),
             consecutive_failures: 0,
             append_key: new.append_key.clone(),
+            events: new.events.clone(),
         })
     }
 
@@ -136,7 +153,7 @@ impl Tx {
         Ok(rows)
     }
 
-    /// Changes a live source's location, tables, interval and sample size (its id, and so
+    /// Changes a live source's location, tables, interval, sample size, append key and events queue (its id, and so
     /// its history and the feature-set members on it, stay). A new location or tables are a
     /// new thing to read, so it is due at once; a new interval makes it due no later than
     /// one interval from now. Returns whether it existed.
@@ -144,7 +161,7 @@ impl Tx {
         const SQL: &str = "UPDATE sources SET \
                              next_due_ms = CASE WHEN location <> $1 OR tables_json <> $2 THEN $5 \
                                                 WHEN next_due_ms > $6 THEN $6 ELSE next_due_ms END, \
-                             location = $1, tables_json = $2, interval_secs = $3, sample_rows = $4, append_key = $8 \
+                             location = $1, tables_json = $2, interval_secs = $3, sample_rows = $4, append_key = $8, events = $9 \
                            WHERE name = $7 AND removed_ms IS NULL";
         let tables = serde_json::to_string(&new.tables).unwrap_or_else(|_| "[]".into());
         let n = on_tx!(self, "update_source", |c| sqlx::query(SQL)
@@ -156,6 +173,7 @@ impl Tx {
             .bind(ms_after(now, new.interval))
             .bind(&new.name)
             .bind(new.append_key.as_deref())
+            .bind(new.events.as_deref())
             .execute(c)
             .await
             .map_err(query_err(format!("updating source `{}`", new.name)))?

@@ -14,7 +14,7 @@ use assay::store::{AlertPolicy, NewSource, ScanRecord, Store, StoreError};
 use chrono::{TimeZone, Utc};
 
 fn new_source(name: &str) -> NewSource {
-    NewSource { name: name.into(), location: "examples/data".into(), tables: vec![], interval: Duration::from_secs(3600), sample_rows: 1000, append_key: None }
+    NewSource { name: name.into(), location: "examples/data".into(), tables: vec![], interval: Duration::from_secs(3600), sample_rows: 1000, append_key: None, events: None }
 }
 
 async fn exercise(store: &Store) {

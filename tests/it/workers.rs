@@ -175,6 +175,7 @@ async fn three_workers_share_the_sources_and_take_over_a_killed_one() {
                 interval: Duration::from_secs(interval as u64),
                 sample_rows: 10,
                 append_key: None,
+                events: None,
             };
             let id = store.add_source(&new, Utc::now()).await.expect("register a source").id;
             kind_of.insert(id, (interval * 1000, (sleep * 1000.0) as i64));
