@@ -122,6 +122,10 @@ pub fn classify_sample(engine: &Engine, source: &str, sample: &Sample, min_confi
             labels,
         });
     }
+    // Numbers that only a partner column shows to be positions.
+    if min_confidence <= crate::classify::coordinates::CONFIDENCE {
+        crate::classify::coordinates::label_pairs(engine, &sample.batches, &mut out);
+    }
     for skipped in &sample.skipped {
         out.push(ColumnReport {
             source: source.to_string(),

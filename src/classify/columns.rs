@@ -33,6 +33,12 @@ pub fn is_scannable(dt: &DataType) -> bool {
     }
 }
 
+/// Whether a column holds fractional numbers: not matched by the value rules, but read so
+/// that a latitude/longitude pair can be told (`coordinates`).
+pub fn is_fractional(dt: &DataType) -> bool {
+    matches!(dt, DataType::Float16 | DataType::Float32 | DataType::Float64 | DataType::Decimal128(_, _) | DataType::Decimal256(_, _))
+}
+
 /// Why an array could not be classified.
 #[derive(Debug, thiserror::Error)]
 pub enum ArrayError {

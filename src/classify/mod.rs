@@ -5,12 +5,14 @@
 //! classes; `gate` and `trie`, the literal and word-list lookups; `ascii`, dense DFAs for
 //! ASCII windows; `split`, value spans without captures), `dictionary` holds the name and
 //! address matchers, `validators` the checksums and structure checks, `columns` feeds Arrow
-//! arrays in, and `verdict` aggregates a column's hits into labels with masked evidence.
+//! arrays in, `coordinates` recognises latitude/longitude column pairs held as numbers,
+//! and `verdict` aggregates a column's hits into labels with masked evidence.
 //! This module does no I/O beyond reading its own rule files, and nothing outside
 //! `verdict` keeps a matched value.
 
 mod ascii;
 pub mod columns;
+pub mod coordinates;
 pub mod dictionary;
 pub mod engine;
 mod gate;

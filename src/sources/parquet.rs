@@ -20,7 +20,7 @@ use rand::Rng;
 
 use super::store::ObjectReader;
 use super::{pick_indices, Sample, SkippedColumn, SourceError, SWEEP_MAX_ROWS};
-use crate::classify::columns::is_scannable;
+use crate::classify::columns::{is_fractional, is_scannable};
 
 /// Most projected (compressed) bytes of whole row groups read for one sample; above it
 /// the sample is drawn as runs of rows from the pages that hold them.
@@ -43,7 +43,7 @@ pub async fn sample(reader: ObjectReader, rows: usize, identity: &str, round: u6
     let mut roots = Vec::new();
     let mut skipped = Vec::new();
     for (i, f) in fields.iter().enumerate() {
-        if is_scannable(f.data_type()) {
+        if is_scannable(f.data_type()) || is_fractional(f.data_type()) {
             roots.push(i);
         } else {
             skipped.push(SkippedColumn { name: f.name().clone(), reason: format!("{} values are not scanned", f.data_type()) });

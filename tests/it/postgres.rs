@@ -580,3 +580,25 @@ async fn the_binary_scans_a_database_and_names_what_it_could_not_read() {
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(common::cli::column(&r, "public.metrics", "clicks")["rows_sampled"], 50);
 }
+
+/// Coordinates in `double precision` and `numeric` columns arrive as text and are told as
+/// a latitude/longitude pair; a lone `lat` beside a price is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn latitude_and_longitude_numbers_are_coordinates() {
+    let db = TestDb::new().await;
+    db.exec(
+        "CREATE TABLE public.stores (id int PRIMARY KEY, latitude double precision, longitude numeric(9, 6), revenue numeric(12, 2));
+         INSERT INTO public.stores SELECT g, 40.4 + g * 0.001731, -3.7 - g * 0.002113, g * 13.5 FROM generate_series(1, 200) g;
+         CREATE TABLE public.lone (id int PRIMARY KEY, lat double precision, price numeric(12, 2));
+         INSERT INTO public.lone SELECT g, 40.4 + g * 0.001731, g * 1.25 FROM generate_series(1, 200) g;
+         ANALYZE;",
+    )
+    .await;
+    let dsn = db.dsn().to_string();
+    let (r, out) = tokio::task::spawn_blocking(move || common::cli::scan_locations(&[&dsn], &["--table", "public.*"], &[])).await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(common::cli::labels(&r, "public.stores", "latitude"), ["pii.geo_coordinates"], "{r}");
+    assert_eq!(common::cli::labels(&r, "public.stores", "longitude"), ["pii.geo_coordinates"]);
+    assert!(common::cli::labels(&r, "public.stores", "revenue").is_empty());
+    assert!(common::cli::labels(&r, "public.lone", "lat").is_empty(), "{r}");
+}

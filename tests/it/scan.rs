@@ -260,3 +260,44 @@ fn rare_critical_secrets_are_found_beyond_the_sample() {
     // Weaker labels are not swept: they stay a property of the sample.
     assert!(!labels(&r, "chat.parquet", "notes").contains(&"pii.phone_number".to_string()));
 }
+
+/// Latitude and longitude stored as numbers are positions only as a pair: named so, in
+/// range and precise; a lone `lat`, prices and whole numbers stay unlabelled.
+#[test]
+fn latitude_and_longitude_float_columns_are_coordinates_as_a_pair() {
+    use arrow::array::{Float64Array, Int64Array};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use std::sync::Arc;
+    let n = 300;
+    let lat: Vec<f64> = (0..n).map(|i| 35.0 + (i as f64) * 0.0371 + 0.000123).collect();
+    let lon: Vec<f64> = (0..n).map(|i| -120.0 + (i as f64) * 0.0913 + 0.000457).collect();
+    let price: Vec<f64> = (0..n).map(|i| ((i * 37) % 9000) as f64 / 100.0).collect();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("trip_id", DataType::Int64, false),
+        Field::new("pickup_latitude", DataType::Float64, false),
+        Field::new("pickup_longitude", DataType::Float64, false),
+        Field::new("fare", DataType::Float64, false),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema,
+        vec![Arc::new(Int64Array::from_iter_values(0..n as i64)), Arc::new(Float64Array::from(lat.clone())), Arc::new(Float64Array::from(lon)), Arc::new(Float64Array::from(price.clone()))],
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let trips = dir.path().join("trips.parquet");
+    common::cli::write_parquet(&trips, &batch);
+    let (r, out) = common::cli::scan_json(&[&trips], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(common::cli::labels(&r, "trips.parquet", "pickup_latitude"), ["pii.geo_coordinates"], "{r}");
+    assert_eq!(common::cli::labels(&r, "trips.parquet", "pickup_longitude"), ["pii.geo_coordinates"]);
+    assert!(common::cli::labels(&r, "trips.parquet", "fare").is_empty());
+    assert!(!r.to_string().contains("35.000123"), "evidence is masked");
+
+    // A latitude without a longitude: no pair, no label.
+    let schema = Arc::new(Schema::new(vec![Field::new("lat", DataType::Float64, false), Field::new("price", DataType::Float64, false)]));
+    let lone = RecordBatch::try_new(schema, vec![Arc::new(Float64Array::from(lat)), Arc::new(Float64Array::from(price))]).unwrap();
+    let single = dir.path().join("single.parquet");
+    common::cli::write_parquet(&single, &lone);
+    let (r, _) = common::cli::scan_json(&[&single], &[]);
+    assert!(common::cli::labels(&r, "single.parquet", "lat").is_empty(), "{r}");
+}
