@@ -539,7 +539,7 @@ impl Tx {
         for id in source_ids {
             const SQL: &str = concat!("SELECT ", super::sources::source_columns!(), ", last_ok_scan_id FROM sources WHERE id = $1 AND removed_ms IS NULL");
             let found: Option<(SourceRow, Option<i64>)> =
-                on_tx!(self, "recheck", |c| sqlx::query(SQL).bind(id).fetch_optional(c).await.map_err(query_err("reading a source to re-check"))?.map(|r| (super::sources::source_row(&r), r.get(10))));
+                on_tx!(self, "recheck", |c| sqlx::query(SQL).bind(id).fetch_optional(c).await.map_err(query_err("reading a source to re-check"))?.map(|r| (super::sources::source_row(&r), r.get(super::sources::AFTER_SOURCE_COLUMNS))));
             if let Some((src, Some(scan_id))) = found {
                 events += self.after_scan(&src, scan_id, at, None, policy).await?;
             }

@@ -5,7 +5,7 @@
 //! another worker takes the sources over.
 
 use super::*;
-use super::sources::{source_columns, source_row};
+use super::sources::{source_columns, source_row, AFTER_SOURCE_COLUMNS};
 
 /// Ends a worker's lease ($4) on a source ($3): next due at $1 (ms) after $2 consecutive
 /// failures; touches nothing when another worker holds the lease.
@@ -40,7 +40,7 @@ impl Store {
             .into_iter()
             .map(|r| {
                 // An expired lease someone else held: its worker died or stalled.
-                if r.get::<Option<String>, _>(10).is_some() {
+                if r.get::<Option<String>, _>(AFTER_SOURCE_COLUMNS).is_some() {
                     metrics::counter!("assay_lease_takeovers_total").increment(1);
                 }
                 source_row(&r)

@@ -11,6 +11,8 @@ macro_rules! source_columns {
     };
 }
 pub(super) use source_columns;
+/// How many columns `source_columns!()` names: the index of a column selected after them.
+pub(super) const AFTER_SOURCE_COLUMNS: usize = 11;
 
 /// A `sources` row selected as `source_columns!()` (more columns may follow).
 pub(super) fn source_row<R: Row>(r: &R) -> SourceRow
@@ -203,5 +205,13 @@ impl Tx {
                 sqlx::query("UPDATE sources SET id = id WHERE 0 = 1").execute(&mut **t).await.map(|_| ()).map_err(query_err("locking the registry"))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_column_count_is_the_list_s() {
+        assert_eq!(source_columns!().split(',').count(), super::AFTER_SOURCE_COLUMNS);
     }
 }

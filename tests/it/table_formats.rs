@@ -65,8 +65,10 @@ fn story(svc: &Service, uri: &str, location: &str, options: &Value) {
     commit(uri, "append", false, 0, false, options);
     commit(uri, "append", false, 500, false, options);
     svc.add("events", location, &[]);
+    // (the service may have scanned the new source already: then this scan finds both unchanged)
     let first = scan(svc, "events");
-    assert_eq!(counts(&first).0, 2, "both data files of versions 0 and 1: {first}");
+    let (read, unchanged, _) = counts(&first);
+    assert_eq!(read + unchanged, 2, "both data files of versions 0 and 1: {first}");
     assert!(notes(&first).contains("a Delta table at version 1, 2 data file(s)"), "{first}");
     assert!(!has_email(&first));
 
@@ -167,7 +169,8 @@ fn a_local_iceberg_table_is_read_through_its_current_snapshot() {
     iceberg_commit(&wh, "append", false, 500);
     svc.add("events", &table, &[]);
     let first = scan(&svc, "events");
-    assert_eq!(counts(&first).0, 2, "{first}");
+    let (read, unchanged, _) = counts(&first);
+    assert_eq!(read + unchanged, 2, "{first}");
     assert!(notes(&first).contains("an Iceberg table at sequence number 2, 2 data file(s)"), "{first}");
     assert!(!has_email(&first));
 
