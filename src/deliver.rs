@@ -451,14 +451,7 @@ pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
 /// A transport error, without its URL, saying which step failed.
 fn transport(e: reqwest::Error, status: Option<u16>) -> AttemptError {
     let e = e.without_url();
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    let text = printable(&text);
+    let text = printable(&crate::sources::location::error_chain(&e));
     if e.is_connect() && status.is_none() {
         AttemptError::Connect(text)
     } else {

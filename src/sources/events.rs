@@ -434,15 +434,7 @@ impl Sqs {
 
 /// A transport error's text without the URL reqwest may append.
 fn without_url(e: reqwest::Error) -> String {
-    let e = e.without_url();
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
+    crate::sources::location::error_chain(&e.without_url())
 }
 
 /// How the listener polls.

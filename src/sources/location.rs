@@ -195,6 +195,20 @@ impl Location {
     }
 }
 
+/// An error's text with its whole cause chain (`outer: inner: innermost`), which is where
+/// a transport error says what went wrong. Callers strip what must not be shown first
+/// (reqwest's `without_url`: a webhook's or a queue's URL can carry a secret).
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
 /// Hides the password of a URL-shaped string (`scheme://user:secret@host` becomes
 /// `scheme://user:***@host`) and any `password=` parameter; other text is unchanged.
 pub fn redact(text: &str) -> String {
