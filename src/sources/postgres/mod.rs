@@ -377,21 +377,9 @@ impl PgSource {
             None => (String::new(), "$2"),
         };
         let sql = format!("SELECT {} FROM {} {filter}ORDER BY {k} DESC LIMIT {limit}", select_list(selected), table.quoted());
-        let mut args = PgArguments::default();
-        let bind_err = |e: sqlx::error::BoxDynError| SourceError::Remote { location: location.clone(), message: e.to_string() };
-        args.add(i32::try_from(self.opts.max_value_len).unwrap_or(i32::MAX)).map_err(bind_err)?;
-        if let Some(mark) = mark {
-            args.add(mark).map_err(bind_err)?;
-        }
-        args.add(i64::try_from(rows).unwrap_or(i64::MAX)).map_err(bind_err)?;
         sqlx::query("SAVEPOINT assay_new_rows").execute(&mut *tx).await.map_err(|e| self.remote(&location, e))?;
-        let mut rng = seeded_rng(&location);
-        match fetch_sample(&mut *tx, sql, args, rows, self.opts.max_sample_bytes, &mut rng).await {
-            Ok(fetched) => {
-                let got = fetched.rows.len();
-                let batch = to_batch(selected, &fetched.rows).map_err(|message| SourceError::Remote { location: location.clone(), message })?;
-                Ok(Some((batch, got)))
-            }
+        match self.bounded_read(tx, table, selected, sql, mark, rows).await? {
+            Ok(read) => Ok(Some(read)),
             Err(sqlx::Error::Database(db)) if db.code().is_some_and(|c| c.starts_with("22")) => {
                 sqlx::query("ROLLBACK TO SAVEPOINT assay_new_rows").execute(&mut *tx).await.map_err(|e| self.remote(&location, e))?;
                 Ok(None)
@@ -402,18 +390,39 @@ impl PgSource {
 
     /// The rows of the pages from `start` to the end (a TID range scan), at most `rows`.
     async fn tail_rows(&self, tx: &mut PgConnection, table: &TableName, selected: &[&ColumnInfo], start: u64, rows: usize) -> Result<(RecordBatch, usize), SourceError> {
-        let location = table.to_string();
         let sql = format!("SELECT {} FROM {} WHERE ctid >= CAST($2 AS tid) LIMIT $3", select_list(selected), table.quoted());
+        let start = format!("({start},0)");
+        self.bounded_read(tx, table, selected, sql, Some(&start), rows).await?.map_err(|e| self.remote(&table.to_string(), e))
+    }
+
+    /// Runs `sql` (`$1` the value cap, then `value` as text when given, then the row limit)
+    /// and returns at most `rows` of its rows as one batch. The statement's own failure is
+    /// the inner error, for callers that recover from some.
+    async fn bounded_read(
+        &self,
+        tx: &mut PgConnection,
+        table: &TableName,
+        selected: &[&ColumnInfo],
+        sql: String,
+        value: Option<&str>,
+        rows: usize,
+    ) -> Result<Result<(RecordBatch, usize), sqlx::Error>, SourceError> {
+        let location = table.to_string();
         let mut args = PgArguments::default();
         let bind_err = |e: sqlx::error::BoxDynError| SourceError::Remote { location: location.clone(), message: e.to_string() };
         args.add(i32::try_from(self.opts.max_value_len).unwrap_or(i32::MAX)).map_err(bind_err)?;
-        args.add(format!("({start},0)")).map_err(bind_err)?;
+        if let Some(v) = value {
+            args.add(v).map_err(bind_err)?;
+        }
         args.add(i64::try_from(rows).unwrap_or(i64::MAX)).map_err(bind_err)?;
         let mut rng = seeded_rng(&location);
-        let fetched = fetch_sample(&mut *tx, sql, args, rows, self.opts.max_sample_bytes, &mut rng).await.map_err(|e| self.remote(&location, e))?;
-        let got = fetched.rows.len();
-        let batch = to_batch(selected, &fetched.rows).map_err(|message| SourceError::Remote { location: location.clone(), message })?;
-        Ok((batch, got))
+        match fetch_sample(&mut *tx, sql, args, rows, self.opts.max_sample_bytes, &mut rng).await {
+            Ok(fetched) => {
+                let batch = to_batch(selected, &fetched.rows).map_err(|message| SourceError::Remote { location: location.clone(), message })?;
+                Ok(Ok((batch, fetched.rows.len())))
+            }
+            Err(e) => Ok(Err(e)),
+        }
     }
 
     /// The uniform part of a sample: about `rows` rows drawn by `TABLESAMPLE` seeded by the
