@@ -284,6 +284,12 @@ impl Tx {
         }
         let columns_now: HashMap<i64, HashSet<String>> = now.iter().filter(|(d, _)| touched_ds.contains(d)).map(|(d, cols)| (*d, cols.keys().cloned().collect())).collect();
         let changes = self.sync_columns(src.id, scan_id, &touched_ds, &columns_now).await?;
+        // The same inputs as the last check, which left nothing in motion: the same
+        // outcome, which is no write at all (see check_digests).
+        let digest = super::check_digests::inputs_digest(&touched_ds, &now, &changes, policy);
+        if !recheck && self.check_digest(src.id).await?.as_deref() == Some(digest.as_str()) {
+            return Ok(0);
+        }
 
         const MEMBERS: &str = "SELECT m.feature_set_id, m.id, m.columns_json, m.allow_json, m.missing_json FROM feature_set_members m \
                                JOIN feature_sets f ON f.id = m.feature_set_id WHERE m.source_id = $1 AND f.removed_ms IS NULL ORDER BY m.id";
@@ -492,6 +498,8 @@ impl Tx {
         // Open alerts of the columns this scan looked at that no longer hold their label
         // count a clean scan; those no declaration covers any more resolve at once.
         let live_sets: HashSet<i64> = rules.iter().map(|r| r.feature_set_id).collect();
+        // Whether an alert is left counting clean scans: the next check must then run.
+        let mut in_motion = false;
         for (key, e) in &existing {
             let (fs, d, _, _) = key;
             if e.status == "resolved" || wanted.contains_key(key) || !touched_ds.contains(d) {
@@ -515,6 +523,7 @@ impl Tx {
                 announce.push(Announce::Alert("alert.resolved", e.id, *fs));
                 changed_sets.insert(*fs);
             } else {
+                in_motion = true;
                 on_tx!(self, "contamination", |c| sqlx::query("UPDATE alerts SET clean_scans = $1, updated_ms = $2 WHERE id = $3")
                     .bind(clean)
                     .bind(ms(at))
@@ -525,6 +534,7 @@ impl Tx {
                     .map_err(query_err("counting a clean scan"))?);
             }
         }
+        self.keep_check_digest(src.id, (!in_motion).then_some(digest.as_str())).await?;
         for fs in self.refresh_gate_status(&changed_sets.into_iter().collect::<Vec<_>>()).await? {
             announce.push(Announce::GateFailed(fs));
         }

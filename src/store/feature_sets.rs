@@ -245,6 +245,8 @@ impl Tx {
     /// (a later scan may not read it again: unchanged files are skipped). Returns the stored
     /// set, whether it is new, and the outbox events written.
     pub async fn put_feature_set(&mut self, spec: &FeatureSetSpec, now: DateTime<Utc>, policy: &AlertPolicy) -> Result<(FeatureSet, bool, usize), StoreError> {
+        // Members decide what alerts, on whichever sources they were or will be on.
+        self.forget_check_digests(None).await?;
         let mut sources = Vec::with_capacity(spec.members.len());
         for m in &spec.members {
             let id = self.live_id("sources", "source", &m.source).await?;
@@ -326,6 +328,7 @@ impl Tx {
 
     /// Removes a feature set; its alerts resolve (history stays). Returns whether it existed.
     pub async fn remove_feature_set(&mut self, name: &str, actor: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.forget_check_digests(None).await?;
         const SQL: &str = "UPDATE feature_sets SET removed_ms = $1 WHERE name = $2 AND removed_ms IS NULL RETURNING id";
         let id: Option<i64> = on_tx!(self, "remove_feature_set", |c| sqlx::query(SQL)
             .bind(ms(now))

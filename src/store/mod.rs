@@ -62,6 +62,7 @@ macro_rules! on_pool {
 
 mod alerts;
 mod audit;
+mod check_digests;
 mod datasets;
 mod feature_sets;
 mod gate;

@@ -210,6 +210,8 @@ impl Tx {
     /// how many outbox events it wrote.
     #[allow(clippy::too_many_arguments)]
     pub async fn review(&mut self, source_id: i64, dataset_id: i64, column: &str, label: &str, verdict: Verdict, reason: Option<&str>, actor: &str, at: DateTime<Utc>, public_url: &str) -> Result<(i64, usize), StoreError> {
+        // A dismissal holds findings back from the check, a reopening lets them through.
+        self.forget_check_digests(Some(source_id)).await?;
         let held = match self.held_now(dataset_id, column, label).await? {
             Some(h) => h,
             None if label == super::alerts::COLUMN_REMOVED => Held::default(),

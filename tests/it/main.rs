@@ -8,6 +8,7 @@ mod apply;
 mod auth;
 mod breadth;
 mod changes;
+mod check_digests;
 mod dashboard;
 mod events;
 mod faults;
