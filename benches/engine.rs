@@ -8,14 +8,16 @@
 //! scatter then costs more than the engine on them, for the baseline as much.
 //!
 //! `cargo bench --bench engine` (set ASSAY_BENCH_MB to change the data size; default 100,
-//! ASSAY_BENCH_COLUMNS to keep only some columns).
+//! ASSAY_BENCH_COLUMNS to keep only some columns, ASSAY_BENCH_RULES to load the rules from
+//! a directory laid out like `classifiers/` instead of the built-in set: another commit's
+//! rules measured by the same engine code, in the same run).
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use arrow::array::{Array, StringArray};
 use assay::classify::columns::classify_array;
-use assay::classify::{ColumnAccumulator, Engine, Scratch};
+use assay::classify::{ColumnAccumulator, Engine, RuleSource, Scratch};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 #[path = "common/data.rs"]
@@ -23,7 +25,10 @@ mod data;
 
 fn bench(c: &mut Criterion) {
     let mb: usize = std::env::var("ASSAY_BENCH_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(100);
-    let engine = Engine::builtin().expect("built-in classifiers load");
+    let engine = match std::env::var_os("ASSAY_BENCH_RULES") {
+        Some(dir) => Engine::load(&RuleSource::Dir(dir.into())).expect("the rules of ASSAY_BENCH_RULES load"),
+        None => Engine::builtin().expect("built-in classifiers load"),
+    };
     let arrays = data::arrays(mb << 20);
     let strings: Vec<(&str, &StringArray)> = arrays
         .iter()

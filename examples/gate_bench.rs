@@ -238,4 +238,5 @@ async fn main() {
     }
     println!("closed loop, 8 connections: {:.0} gate answers/s", done.load(std::sync::atomic::Ordering::Relaxed) as f64 / t.elapsed().as_secs_f64());
     let _ = server.kill();
+    let _ = server.wait();
 }

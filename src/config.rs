@@ -303,6 +303,8 @@ impl ServeConfig {
 }
 
 #[cfg(test)]
+// figment's Jail closures return its error, which is large; it is a test's.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 

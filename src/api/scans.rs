@@ -63,8 +63,6 @@ fn view(s: ScanSummary, source: &str) -> ScanView {
     }
 }
 
-/// Parses a numeric cursor.
-
 /// A source's scans, newest first.
 #[utoipa::path(get, path = "/api/v1/sources/{name}/scans", tag = "scans", params(("name" = String, Path), PageQuery), responses((status = 200, body = Page<ScanView>)))]
 pub async fn list(State(st): State<AppState>, Path(name): Path<String>, Query(q): Query<PageQuery>) -> Result<Json<Page<ScanView>>, ApiError> {

@@ -577,6 +577,7 @@ impl Tx {
     }
 
     /// Records one state change of an alert.
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn alert_event(&mut self, alert_id: i64, kind: &str, episode: i64, actor: &str, reason: Option<&str>, scan_id: Option<i64>, at: DateTime<Utc>) -> Result<(), StoreError> {
         const SQL: &str = "INSERT INTO alert_events (alert_id, at_ms, kind, episode, actor, reason, scan_id) VALUES ($1, $2, $3, $4, $5, $6, $7)";
         on_tx!(self, "alert_event", |c| sqlx::query(SQL)

@@ -302,6 +302,31 @@ impl Tx {
     }
 }
 
+/// A review selected as id, source, dataset, column, label, verdict, reason, actor,
+/// at_ms and match_rate.
+pub(super) fn review_row<R: Row>(r: &R) -> Review
+where
+    usize: sqlx::ColumnIndex<R>,
+    i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    f64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    Option<f64>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    Review {
+        id: r.get(0),
+        source: r.get(1),
+        dataset: r.get(2),
+        column: r.get(3),
+        label: r.get(4),
+        verdict: r.get(5),
+        reason: r.get(6),
+        actor: r.get(7),
+        at: from_ms(r.get(8)),
+        match_rate: r.get(9),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,30 +351,5 @@ mod tests {
         let bare = Suppression { match_rate: 0.01, fingerprints: Vec::new() };
         assert_eq!(lapse_reason(&bare, &held(0.02, &["x"]), 3.0), None);
         assert!(lapse_reason(&bare, &held(0.1, &["x"]), 3.0).is_some());
-    }
-}
-
-/// A review selected as id, source, dataset, column, label, verdict, reason, actor,
-/// at_ms and match_rate.
-pub(super) fn review_row<R: Row>(r: &R) -> Review
-where
-    usize: sqlx::ColumnIndex<R>,
-    i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    f64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    Option<String>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    Option<f64>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-{
-    Review {
-        id: r.get(0),
-        source: r.get(1),
-        dataset: r.get(2),
-        column: r.get(3),
-        label: r.get(4),
-        verdict: r.get(5),
-        reason: r.get(6),
-        actor: r.get(7),
-        at: from_ms(r.get(8)),
-        match_rate: r.get(9),
     }
 }

@@ -561,7 +561,7 @@ fn dead_letters(backend: Backend) {
     let reason = down.dead_reason.clone().unwrap_or_default();
     assert!(reason.starts_with("not delivered within 3s after") && reason.contains("cannot connect"), "{reason}");
     let attempts = setup.attempts();
-    let last = attempts.iter().filter(|a| a.outbox_id == down.id).last().unwrap();
+    let last = attempts.iter().rfind(|a| a.outbox_id == down.id).unwrap();
     assert!(last.at_ms + last.duration_ms >= down.created_ms + 3000, "given up only once the deadline passed: {last:?} {down:?}");
     assert!(down.attempts >= 3, "{down:?}");
     let deliveries = setup.rt.block_on(setup.store.deliveries(setup.alert_ids()[0])).unwrap();
