@@ -41,6 +41,7 @@ fn report(src: &str) -> Report {
             rows_swept: None,
             not_scanned: None,
             objects: None,
+            binary: false,
             labels: if c % 20 == 7 {
                 vec![LabelVerdict { label: "pii.email".into(), confidence: 0.97, matches: 10, match_rate: 0.01, evidence: vec!["j***@e******.com".into()], schemes: vec![], fingerprints: vec![format!("{c:016x}")], sample_part: None }]
             } else {

@@ -90,6 +90,11 @@ impl CompiledRule {
     pub fn column_keywords(&self) -> &[Vec<String>] {
         &self.column_keywords
     }
+
+    /// Whether the rule's label is a secret (`secret.*`).
+    pub fn is_secret(&self) -> bool {
+        self.secret
+    }
 }
 
 /// One pattern of a rule, compiled.
@@ -458,6 +463,11 @@ impl Engine {
             fingerprint_key: None,
             rules_digest: String::new(),
         })
+    }
+
+    /// The cap on bytes matched per value.
+    pub fn max_value_len(&self) -> usize {
+        self.max_value_len
     }
 
     /// Sets the cap on bytes matched per value.

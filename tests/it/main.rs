@@ -6,6 +6,7 @@ mod common;
 
 mod apply;
 mod auth;
+mod binary;
 mod breadth;
 mod changes;
 mod dashboard;
