@@ -8,6 +8,7 @@ mod apply;
 mod auth;
 mod binary;
 mod breadth;
+mod breadth_columns;
 mod changes;
 mod dashboard;
 mod events;
