@@ -605,7 +605,9 @@ impl Engine {
         // accented letter) after an introduction ("je m'appelle Élodie").
         let names = !self.name_rules.is_empty()
             && ((masks.upper >= 2 && self.names_possible(value, &masks))
-                || ((masks.upper >= 1 || masks.blocks.iter().any(|b| b.nonascii != 0)) && self.intro_ac.as_ref().is_some_and(|ac| ac.is_match(value))));
+                || (masks.spaces > 0
+                    && (masks.upper >= 1 || masks.blocks.iter().any(|b| b.nonascii != 0))
+                    && self.intro_ac.as_ref().is_some_and(|ac| ac.is_match(value))));
         if names {
             s.dict_hits.clear();
             self.dict.find_names(value, &mut s.dict, &mut s.dict_hits);
