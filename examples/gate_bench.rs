@@ -47,6 +47,7 @@ fn report(src: &str, fresh: bool) -> Report {
             rows_swept: None,
             not_scanned: None,
             objects: None,
+            binary: false,
             labels: if c % 20 == 7 {
                 vec![LabelVerdict {
                     label: "pii.email".into(),

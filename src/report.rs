@@ -42,6 +42,11 @@ pub struct ColumnReport {
     /// a one-off scan, where every column is one object's).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub objects: Option<usize>,
+    /// The column held binary values that are not UTF-8 text: they were scanned through
+    /// their printable runs, for secrets only (absent otherwise; see
+    /// `ColumnAccumulator::add_binary`).
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub binary: bool,
     pub labels: Vec<LabelVerdict>,
 }
 
@@ -67,7 +72,7 @@ impl Report {
         let colw = self.columns.iter().map(|c| printable(&c.column).chars().count()).max().unwrap_or(6).clamp(6, 32);
         writeln!(w, "{:srcw$}  {:colw$}  {:>7}  LABELS", "SOURCE", "COLUMN", "NONNULL")?;
         for c in &self.columns {
-            let labels = if let Some(why) = &c.not_scanned {
+            let mut labels = if let Some(why) = &c.not_scanned {
                 format!("(not scanned: {why})")
             } else if c.labels.is_empty() {
                 "-".to_string()
@@ -78,6 +83,9 @@ impl Report {
                     .collect::<Vec<_>>()
                     .join("; ")
             };
+            if c.binary {
+                labels.push_str(" (binary: printable runs scanned for secrets)");
+            }
             writeln!(w, "{:srcw$}  {:colw$}  {:>7}  {}", truncate(&printable(&c.source), srcw), truncate(&printable(&c.column), colw), c.non_null, printable(&labels))?;
         }
         let flagged = self.columns.iter().filter(|c| !c.labels.is_empty()).count();
@@ -109,6 +117,7 @@ pub fn merge_objects(columns: Vec<ColumnReport>, dataset: impl Fn(&str) -> Strin
         m.objects = Some(m.objects.unwrap_or(1) + 1);
         m.rows_sampled += c.rows_sampled;
         m.non_null += c.non_null;
+        m.binary |= c.binary;
         m.rows_swept = match (m.rows_swept, c.rows_swept) {
             (None, None) => None,
             (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
@@ -243,6 +252,7 @@ mod tests {
             rows_swept: None,
             not_scanned: None,
             objects: None,
+            binary: false,
             labels: labels
                 .iter()
                 .map(|&(label, matches, confidence, ev)| LabelVerdict { label: label.into(), confidence, matches, match_rate: matches as f64 / non_null as f64, evidence: vec![ev.into()], schemes: Vec::new(), fingerprints: Vec::new(), sample_part: None })

@@ -91,6 +91,7 @@ pub fn classify_sample(engine: &Engine, source: &str, sample: &Sample, min_confi
         }
         let scanned = is_scannable(field.data_type()) && !failed;
         let sampled_non_null = acc.non_null();
+        let binary = acc.binary();
         let mut labels = if scanned { acc.finish(min_confidence) } else { Vec::new() };
         let mut rows_swept = None;
         if scanned && !sample.decoded.is_empty() && can_hold_secrets(field.data_type()) {
@@ -119,6 +120,7 @@ pub fn classify_sample(engine: &Engine, source: &str, sample: &Sample, min_confi
             rows_swept,
             not_scanned: None,
             objects: None,
+            binary,
             labels,
         });
     }
@@ -135,6 +137,7 @@ pub fn classify_sample(engine: &Engine, source: &str, sample: &Sample, min_confi
             rows_swept: None,
             not_scanned: Some(skipped.reason.clone()),
             objects: None,
+            binary: false,
             labels: Vec::new(),
         });
     }

@@ -7,20 +7,25 @@ check, card networks' published IIN ranges and lengths with the Luhn digit compu
 here, and IDNA (Python's `encodings.idna`) for internationalised mail domains.
 
     pip install python-stdnum==2.2 phonenumbers==9.0.43   # the fixture was built with these
-    python3 bench/breadth/generate.py --out tests/data/breadth.jsonl
+    python3 bench/breadth/generate.py --out tests/data/breadth.jsonl --columns-out tests/data/breadth_columns.jsonl
 
 Each line: {"value", "label", "family", "column", "expect"}. `expect` is "found" (a
 strong hit of `label` on the value, in that column) or "not" (no strong hit of any
 label starting with `label`, e.g. "secret." for a placeholder). Seeded: reproducible.
+
+`--columns-out` writes the column-level cases (names.py: person names are judged per
+column), one column a line: {"family", "label", "column", "values", "expect"}.
 """
 
 import argparse
 import json
 import os
+import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import names  # noqa: E402
 import netaddr  # noqa: E402
 import phones  # noqa: E402
 import pii  # noqa: E402
@@ -90,6 +95,7 @@ SECTIONS = [secrets_cases, ip_cases, pii_cases, phone_cases]
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
+    ap.add_argument("--columns-out")
     a = ap.parse_args()
     g = Gen(20261202)
     rows = []
@@ -99,6 +105,13 @@ def main():
         for r in rows:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
     print(f"{len(rows)} cases -> {a.out}", file=sys.stderr)
+    if a.columns_out:
+        # A generator of its own, so that the value-level cases above stay as they were.
+        cols = names.cases(random.Random(20261205))
+        with open(a.columns_out, "w") as f:
+            for c in cols:
+                f.write(json.dumps(c, ensure_ascii=False) + "\n")
+        print(f"{len(cols)} column cases -> {a.columns_out}", file=sys.stderr)
 
 
 if __name__ == "__main__":

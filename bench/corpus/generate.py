@@ -2317,11 +2317,52 @@ def t_platform_ops_us(rng, L):
     ], "en_US")
 
 
+def t_personen_de_fr(rng, L):
+    """Columns of lone first names and lone surnames (issue 15), some under headers that say
+    nothing; German notes where a few callers introduce themselves; and capitalised columns
+    that hold no names: real German towns, colours, countries, product names, a status."""
+    n = 2000
+
+    def fk(code, what):
+        # Faker instances of their own, so that the other tables' draws stay as they were.
+        f = Faker(code)
+        for prov in f.get_providers():
+            if isinstance(getattr(prov, "cities", None), (list, tuple, set)):
+                prov.cities = sorted(prov.cities)
+        f.seed_instance(zlib.crc32(f"personen:{code}:{what}".encode()))
+        return f
+
+    de, fr = fk("de_DE", "names"), fk("fr_FR", "names")
+    text = fk("de_DE", "text")
+    intros = ["Hallo, ich heiße {f}, ich habe eine Frage zur Rechnung.", "Mein Name ist {f} {l}, bitte um Rückruf.",
+              "Guten Tag, hier spricht Frau {l} wegen der Lieferung."]
+    notes = []
+    for i in range(n):
+        if i % 97 == 5:
+            notes.append(rng.choice(intros).format(f=text.first_name(), l=text.last_name()))
+        else:
+            notes.append(text.sentence(nb_words=rng.randint(6, 12)))
+    neg = fk("de_DE", "negatives")
+    statuses = ["Aktiv", "Inaktiv", "Gesperrt", "Offen", "Erledigt"]
+    return Table("personen_de_fr", "parquet", [
+        Col("c_4", column(rng, n, de.first_name, null=0.05), ["pii.person_name"]),
+        Col("Nachname", column(rng, n, de.last_name, null=0.05), ["pii.person_name"]),
+        Col("col_b", column(rng, n, fr.last_name, null=0.05), ["pii.person_name"]),
+        Col("prenom", column(rng, n, fr.first_name, null=0.05), ["pii.person_name"]),
+        Col("nachricht", notes, ["pii.person_name"]),
+        Col("ort", [neg.city() for _ in range(n)]),
+        Col("farbe", [neg.color_name() for _ in range(n)]),
+        Col("land", [neg.country() for _ in range(n)]),
+        Col("produkt", [f"{neg.color_name()} {neg.word().capitalize()}" for _ in range(n)]),
+        Col("status", [rng.choice(statuses) for _ in range(n)]),
+    ], "de_AT")
+
+
 TABLE_BUILDERS = [t_patients_fr, t_clientes_es, t_fatture_it, t_leden_nl, t_contribuintes_pt, t_pedidos_br, t_hr_staff_gb,
                   t_mitarbeiter_at, t_grenzgaenger_ch, t_service_configs_us, t_ci_builds_nl, t_webhooks_es,
                   t_network_inventory_it, t_wallets_pt, t_livraisons_fr, t_sessions_us, t_call_center_gb,
                   t_datasources_at, t_catalogo_it, t_transactions_be, t_keyvault_us, t_kontakte_at, t_agenda_es_it,
-                  t_platform_ops_us]
+                  t_platform_ops_us, t_personen_de_fr]
 
 
 # =============================================================================================

@@ -6,7 +6,10 @@
 //! lists, so free text costs one tokenising pass plus a handful of lookups. Structure
 //! decides the verdict: a first name followed by a known surname (or preceded by a title)
 //! is a strong hit; a first name followed by an unknown capitalised word is weak and only
-//! counts in columns where such pairs are common.
+//! counts in columns where such pairs are common. After an introduction (`my name is`,
+//! `je m'appelle`, `intros.txt`) one capitalised word is a name. `lone_name` describes a
+//! value that is one name-shaped word or three, for the column-level test of columns that
+//! hold only first names or only surnames (`verdict`).
 
 use super::gate::FirstWords;
 use super::trie::Trie;
@@ -64,6 +67,8 @@ pub struct Dictionaries {
     pub surnames: WordList,
     pub titles: WordList,
     pub stopwords: WordList,
+    /// Phrases that introduce one's own name (`my name is`, `je m'appelle`), lower case.
+    pub intros: Vec<String>,
     /// Street types written after the name (en, de, nl: Oak Street, Berliner Straße).
     pub street_words: WordList,
     /// Street types written before the name (fr, es, it, pt: rue de la Paix, Calle Mayor).
@@ -238,8 +243,9 @@ impl Dictionaries {
     }
 
     /// Finds person names: `[Title] First [Middle|Initial] Last`, `Last, First`,
-    /// `Title Last`, in any case. Only a titled full name is strong on its own; the rest
-    /// needs keyword context or a column dense with names.
+    /// `Title Last` (a known surname), `my name is Name` (`intros.txt`), in any case. A
+    /// titled or introduced name is strong on its own; the rest needs keyword context or a
+    /// column dense with names.
     pub fn find_names(&self, text: &str, scratch: &mut DictScratch, out: &mut Vec<DictHit>) {
         let toks = &mut scratch.tokens;
         if !text.bytes().any(|b| b.is_ascii_uppercase()) && text.is_ascii() {
@@ -273,7 +279,7 @@ impl Dictionaries {
                     if joined(last + 1) && self.is_namey(text, &toks[last + 1]) && self.is_surname(text, &toks[last + 1]) {
                         last += 1;
                     }
-                    found = Some((i, last, titled && self.is_surname(text, &toks[last])));
+                    found = Some((i, last, titled));
                 }
             }
             if found.is_none()
@@ -287,19 +293,90 @@ impl Dictionaries {
             {
                 found = Some((i, i + 1, false));
             }
+            // A title and a known surname is a person (Mr. Smith, Mme Durand, Sig. Rossi)
+            // when the title is an abbreviation: titles written out are also nouns
+            // (German capitalises every noun: "zur Herr Freund", "Frau Fisch" in prose),
+            // so `Frau Schmidt` alone is weak.
             if found.is_none() && titled && self.is_surname(text, &t) {
+                let title = &text[toks[i - 1].start..toks[i - 1].end];
+                found = Some((i, i, title.ends_with('.') || title.chars().count() <= 3));
+            }
+            // A title and an unknown capitalised word (Dott. Desio) is weak: `Sr. Engineer`
+            // and `Dr. Pepper` are written so too.
+            if found.is_none() && titled {
                 found = Some((i, i, false));
             }
-            let Some((a, b, strong)) = found else {
+            // "my name is Camille", "je m'appelle Dupont": after an introduction one
+            // capitalised word is a name, known or not, and evidence on its own.
+            let introduced = !titled && self.introduced(text, t.start);
+            if found.is_none() && introduced {
+                found = Some((i, i, true));
+            }
+            let Some((a, b, mut strong)) = found else {
                 i += 1;
                 continue;
             };
+            strong |= introduced;
             if !self.part_of_other_thing(text, toks, a, b) {
                 let start = if titled { toks[i - 1].start } else { toks[a].start };
                 out.push(DictHit { start, end: toks[b].end, strong });
             }
             i = b + 1;
         }
+    }
+
+    /// Whether the text just before `start` (a word start) ends with an introduction of
+    /// one's name (`intros.txt`), at a word start itself.
+    fn introduced(&self, text: &str, start: usize) -> bool {
+        if self.intros.is_empty() {
+            return false;
+        }
+        let before = text[..start].trim_end();
+        if before.len() == start || before.is_empty() {
+            return false;
+        }
+        // Enough for the longest phrase; the ASCII apostrophe for the typographic one.
+        let from = before.char_indices().rev().nth(24).map_or(0, |(i, _)| i);
+        let tail = before[from..].to_lowercase().replace('’', "'");
+        self.intros.iter().any(|p| {
+            tail.strip_suffix(p.as_str()).is_some_and(|rest| rest.chars().next_back().is_none_or(|c| !c.is_alphanumeric()))
+        })
+    }
+
+    /// What a short value says of itself as one lone name, for columns that hold only
+    /// first names or only surnames: `None` unless it is one to three name-shaped words
+    /// (capitalised or upper-case letters, hyphens and apostrophes; lower-case surname
+    /// particles between them, as in `van der Berg`), none a stop-word or title. Then
+    /// whether every word is a known first name, and whether the value (or every word) is
+    /// a known surname.
+    pub fn lone_name(&self, text: &str, scratch: &mut DictScratch) -> Option<LoneName> {
+        let text = text.trim();
+        if text.is_empty() || text.len() > 48 || !text.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '’')) {
+            return None;
+        }
+        tokenize(text, &mut scratch.tokens);
+        let toks: &[Token] = &scratch.tokens;
+        if toks.is_empty() || toks.len() > 3 {
+            return None;
+        }
+        let (mut words, mut first, mut surname) = (0, true, true);
+        for t in toks {
+            if self.is_particle(text, t) {
+                continue;
+            }
+            if !self.is_namey(text, t) {
+                return None;
+            }
+            words += 1;
+            first &= self.is_first(text, t);
+            surname &= self.is_surname(text, t);
+        }
+        if words == 0 {
+            return None;
+        }
+        // Multi-word surnames are entries of their own (De Vries, Van den Berg).
+        surname |= toks.len() > 1 && self.surnames.contains_span(text, 0, text.len());
+        Some(LoneName { first, surname })
     }
 
     /// Names inside other things are not person names: a street named after someone
@@ -404,6 +481,15 @@ fn is_initial(text: &str, tok: &Token) -> bool {
     let w = &text[tok.start..tok.end];
     let w = w.trim_end_matches('.');
     w.chars().count() == 1 && tok.cap
+}
+
+/// A value that is one name-shaped word or three (see `Dictionaries::lone_name`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LoneName {
+    /// Every word is a known first name.
+    pub first: bool,
+    /// The value, or every word of it, is a known surname.
+    pub surname: bool,
 }
 
 /// Scratch space reused across values so matching does not allocate per value.

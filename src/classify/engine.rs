@@ -15,7 +15,7 @@ use regex_automata::meta::Regex;
 use regex_automata::{Anchored, Input};
 
 use super::ascii::AsciiDfa;
-use super::dictionary::{DictHit, DictScratch, Dictionaries};
+use super::dictionary::{DictHit, DictScratch, Dictionaries, LoneName};
 use super::gate::{self, Grams};
 use super::loader::{self, LoadError, Placeholders, RuleSource};
 use super::masks::{Block, Masks};
@@ -90,6 +90,11 @@ impl CompiledRule {
     pub fn column_keywords(&self) -> &[Vec<String>] {
         &self.column_keywords
     }
+
+    /// Whether the rule's label is a secret (`secret.*`).
+    pub fn is_secret(&self) -> bool {
+        self.secret
+    }
 }
 
 /// One pattern of a rule, compiled.
@@ -142,6 +147,11 @@ impl ColumnContext {
     pub fn has_keyword(&self, r: usize) -> bool {
         self.keyword[r]
     }
+
+    /// Whether the column name excludes rule `r` (`column_exclude`).
+    pub fn is_excluded(&self, r: usize) -> bool {
+        self.excluded[r]
+    }
 }
 
 /// Reusable buffers for `scan_value`, one per thread.
@@ -185,6 +195,9 @@ pub struct Engine {
     hex_rules: ByLength,
     name_rules: Vec<u16>,
     street_rules: Vec<u16>,
+    /// The introductions of `intros.txt` (both apostrophes), for values with one capital:
+    /// the name matcher runs on them only when one is there ("my name is Anna").
+    intro_ac: Option<AhoCorasick>,
     dict: Dictionaries,
     placeholders: Placeholders,
     /// The literals of `sweep` rules, for the one-pass sweep of decoded rows.
@@ -449,6 +462,7 @@ impl Engine {
             whole_token_rules: ByLength::new(whole_token_rules),
             name_rules,
             street_rules,
+            intro_ac: ci_automaton(dict.intros.iter().flat_map(|p| [p.clone(), p.replace('\'', "’")]), "classifiers/dictionaries/intros.txt")?,
             dict,
             sweep_ac,
             sweep_rules,
@@ -458,6 +472,26 @@ impl Engine {
             fingerprint_key: None,
             rules_digest: String::new(),
         })
+    }
+
+    /// The person-name rule (the `person_name` matcher's first rule), if the set has one.
+    pub fn name_rule(&self) -> Option<u16> {
+        self.name_rules.first().copied()
+    }
+
+    /// What `value` says of itself as one lone name (`Dictionaries::lone_name`), for the
+    /// column-level test of first-name-only and surname-only columns; `None` without a
+    /// name rule or when the value is not name-shaped.
+    pub fn lone_name(&self, value: &str, s: &mut Scratch) -> Option<LoneName> {
+        if self.name_rules.is_empty() || value.len() > 64 {
+            return None;
+        }
+        self.dict.lone_name(value, &mut s.dict)
+    }
+
+    /// The cap on bytes matched per value.
+    pub fn max_value_len(&self) -> usize {
+        self.max_value_len
     }
 
     /// Sets the cap on bytes matched per value.
@@ -567,7 +601,14 @@ impl Engine {
 
         self.drop_superseded_fallbacks(hits_before, hits);
 
-        if !self.name_rules.is_empty() && masks.upper >= 2 && self.names_possible(value, &masks) {
+        // Two capitals and a word that starts a first name or title; or one capital (or
+        // accented letter) after an introduction ("je m'appelle Élodie").
+        let names = !self.name_rules.is_empty()
+            && ((masks.upper >= 2 && self.names_possible(value, &masks))
+                || (masks.spaces > 0
+                    && (masks.upper >= 1 || masks.blocks.iter().any(|b| b.nonascii != 0))
+                    && self.intro_ac.as_ref().is_some_and(|ac| ac.is_match(value))));
+        if names {
             s.dict_hits.clear();
             self.dict.find_names(value, &mut s.dict, &mut s.dict_hits);
             self.dict_outcome(&self.name_rules, value, ctx, s, hits);

@@ -194,6 +194,7 @@ pub fn load_dictionaries(src: &RuleSource) -> Result<Dictionaries, LoadError> {
         surnames: word_list(src, "dictionaries/surnames")?,
         titles: word_list(src, "dictionaries/titles.txt")?,
         stopwords: word_list(src, "dictionaries/name_stopwords.txt")?,
+        intros: src.files("dictionaries/intros.txt", &[".txt"])?.iter().flat_map(|f| word_lines(&f.text).map(str::to_lowercase).collect::<Vec<_>>()).collect(),
         street_words: WordList::new(street_words),
         street_words_before: WordList::new(street_words_before),
         street_suffixes: Suffixes::new(street_suffixes),

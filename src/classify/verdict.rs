@@ -4,8 +4,10 @@
 //! This is the only place that keeps any part of a matched value past the engine, and
 //! it keeps only a masked form (`j***@e******.com`): raw values never leave here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 
+use super::dictionary::LoneName;
 use super::engine::{ColumnContext, Engine, Hit, Scratch, Strength};
 use super::rule::ColumnVeto;
 
@@ -135,6 +137,71 @@ impl VersionShape {
     }
 }
 
+/// Fewest distinct name-shaped values before a column whose name says nothing can be
+/// judged a column of lone first names or surnames: a status or tier column has a handful.
+const LONE_MIN_DISTINCT: usize = 5;
+/// And at least one distinct value per this many values, up to `LONE_MANY_DISTINCT`:
+/// people's names keep coming (a sample of 1,000 first names holds hundreds), values drawn
+/// from a palette do not (`Green`, `White`, `Gold` are surnames too, and colours).
+const LONE_ROWS_PER_DISTINCT: usize = 10;
+const LONE_MANY_DISTINCT: usize = 20;
+/// Share of a column's values that must be name-shaped (one to three capitalised words).
+const LONE_SHAPED: f64 = 0.8;
+/// Share of the distinct name-shaped values that must be known first names, or known
+/// surnames. Hard negatives (cities, countries, colours, capitalised words, companies) stay
+/// under 0.1 in first names and under 0.4 in surnames (BENCHMARKS.md, issue 15 names);
+/// real name columns reach 0.4–1.0 in the locales the dictionaries cover.
+const LONE_FIRST_SHARE: f64 = 0.4;
+const LONE_SURNAME_SHARE: f64 = 0.5;
+/// With a name-like column header (`first_name`, `Nachname`, `prénom`) the header is the
+/// evidence: any number of values, half name-shaped, and a smaller known share.
+const LONE_KEYWORD_SHAPED: f64 = 0.5;
+const LONE_KEYWORD_SHARE: f64 = 0.15;
+/// Distinct values remembered for the test (the share is taken over these).
+const LONE_MAX_DISTINCT: usize = 1024;
+
+/// The column-level test for columns of lone first names or surnames (`Hans`, `Dupont`),
+/// which the per-value matcher cannot tell from any capitalised word: it needs the column.
+#[derive(Default)]
+struct LoneNames {
+    /// Value indices of the name-shaped values.
+    rows: Vec<u32>,
+    /// Distinct name-shaped values (by hash of the lower-cased value) and what they are.
+    distinct: HashMap<u64, LoneName>,
+    evidence: Vec<String>,
+}
+
+impl LoneNames {
+    fn add(&mut self, idx: u32, value: &str, n: LoneName) {
+        self.rows.push(idx);
+        if self.distinct.len() < LONE_MAX_DISTINCT {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            value.trim().to_lowercase().hash(&mut h);
+            self.distinct.insert(h.finish(), n);
+        }
+        if (n.first || n.surname) && self.evidence.len() < MAX_EVIDENCE {
+            let m = mask(value.trim());
+            if !self.evidence.contains(&m) {
+                self.evidence.push(m);
+            }
+        }
+    }
+
+    /// Whether the column holds lone names: see the `LONE_*` constants.
+    fn holds_names(&self, non_null: usize, keyword: bool) -> bool {
+        let d = self.distinct.len();
+        let varied = LONE_MIN_DISTINCT.max((self.rows.len() / LONE_ROWS_PER_DISTINCT).min(LONE_MANY_DISTINCT));
+        let (min_d, shaped, share_first, share_surname) =
+            if keyword { (1, LONE_KEYWORD_SHAPED, LONE_KEYWORD_SHARE, LONE_KEYWORD_SHARE) } else { (varied, LONE_SHAPED, LONE_FIRST_SHARE, LONE_SURNAME_SHARE) };
+        if d < min_d || (self.rows.len() as f64) < shaped * non_null as f64 {
+            return false;
+        }
+        let first = self.distinct.values().filter(|n| n.first).count() as f64;
+        let surname = self.distinct.values().filter(|n| n.surname).count() as f64;
+        first >= share_first * d as f64 || surname >= share_surname * d as f64
+    }
+}
+
 /// Accumulates the hits of one column's values.
 pub struct ColumnAccumulator<'e> {
     engine: &'e Engine,
@@ -148,6 +215,9 @@ pub struct ColumnAccumulator<'e> {
     sweep: bool,
     /// In sweep mode, rules whose label the sample already found.
     done: Vec<bool>,
+    /// Some value was binary, not UTF-8 text, and only its printable runs were scanned.
+    binary: bool,
+    lone: LoneNames,
 }
 
 impl<'e> ColumnAccumulator<'e> {
@@ -162,6 +232,8 @@ impl<'e> ColumnAccumulator<'e> {
             buf: Vec::new(),
             sweep: false,
             done: Vec::new(),
+            binary: false,
+            lone: LoneNames::default(),
         }
     }
 
@@ -175,6 +247,43 @@ impl<'e> ColumnAccumulator<'e> {
     /// Number of non-empty values seen.
     pub fn non_null(&self) -> usize {
         self.non_null
+    }
+
+    /// Whether some value was binary (not UTF-8) and was scanned through its printable runs.
+    pub fn binary(&self) -> bool {
+        self.binary
+    }
+
+    /// The engine's cap on the bytes of one value that are matched.
+    pub fn max_value_len(&self) -> usize {
+        self.engine.max_value_len()
+    }
+
+    /// Classifies the printable runs of one binary value (`columns::printable_runs`; empty
+    /// when it has none: the value still counts, so the match rate is over the blobs). Only
+    /// the secret rules count: a key in a blob is a leak however the blob frames it, and
+    /// their literals and lengths do not turn up in noise. The PII rules do: over 1,000
+    /// random blobs (3 MB) the e-mail rule found `x@y.XBw` in a run, and runs cut from
+    /// images or archives hold dates and digits that the dense-column rules would count.
+    pub fn add_binary(&mut self, runs: &str, scratch: &mut Scratch) {
+        self.binary = true;
+        let idx = self.non_null as u32;
+        self.non_null += 1;
+        if is_blank(runs) {
+            return;
+        }
+        self.buf.clear();
+        if self.sweep {
+            self.engine.sweep_value(runs, &self.ctx, &self.done, scratch, &mut self.buf);
+        } else {
+            self.engine.scan_value(runs, &self.ctx, scratch, &mut self.buf);
+        }
+        let rules = self.engine.rules();
+        let buf = std::mem::take(&mut self.buf);
+        for h in buf.iter().filter(|h| rules[h.rule as usize].is_secret()) {
+            self.record(idx, h, runs);
+        }
+        self.buf = buf;
     }
 
     /// Classifies one value; empty and whitespace-only values are not counted.
@@ -195,6 +304,11 @@ impl<'e> ColumnAccumulator<'e> {
             self.record(idx, h, value);
         }
         self.buf = buf;
+        if !self.sweep {
+            if let Some(n) = self.engine.lone_name(value, scratch) {
+                self.lone.add(idx, value, n);
+            }
+        }
     }
 
     /// Adds `count` occurrences of a value whose hits were computed once (dictionary arrays).
@@ -202,11 +316,15 @@ impl<'e> ColumnAccumulator<'e> {
         if is_blank(value) {
             return;
         }
+        let lone = if self.sweep { None } else { self.engine.lone_name(value, &mut Scratch::default()) };
         for _ in 0..count {
             let idx = self.non_null as u32;
             self.non_null += 1;
             for h in hits {
                 self.record(idx, h, value);
+            }
+            if let Some(n) = lone {
+                self.lone.add(idx, value, n);
             }
         }
     }
@@ -251,8 +369,28 @@ impl<'e> ColumnAccumulator<'e> {
         self.hits.push((idx, h.rule));
     }
 
+    /// A column of lone first names or surnames: every name-shaped value counts as a
+    /// rate-only hit of the name rule (those it already hit are not counted twice).
+    fn lone_names(&mut self) {
+        let Some(r) = self.engine.name_rule() else { return };
+        let r = r as usize;
+        if self.ctx.is_excluded(r) || !self.lone.holds_names(self.non_null, self.ctx.has_keyword(r)) {
+            return;
+        }
+        let lone = std::mem::take(&mut self.lone);
+        let already: HashSet<u32> = self.hits.iter().filter(|h| h.1 as usize == r).map(|h| h.0).collect();
+        for idx in lone.rows {
+            if !already.contains(&idx) {
+                self.hits.push((idx, r as u16));
+                self.tallies[r].rate_only += 1;
+            }
+        }
+        pool_evidence(&mut self.tallies[r].evidence, lone.evidence);
+    }
+
     /// The labels this column earns, strongest first, dropping those below `min_confidence`.
-    pub fn finish(self, min_confidence: f64) -> Vec<LabelVerdict> {
+    pub fn finish(mut self, min_confidence: f64) -> Vec<LabelVerdict> {
+        self.lone_names();
         let rules = self.engine.rules();
         let mut passing = vec![false; rules.len()];
         let mut by_label: BTreeMap<&str, (f64, Vec<String>, Vec<String>, Vec<String>)> = BTreeMap::new();
@@ -262,8 +400,11 @@ impl<'e> ColumnAccumulator<'e> {
             let total = t.strong + t.rate_only;
             let rate = total as f64 / nn;
             let floor = if rule.min_rate > 0.0 { rule.min_rate } else { 0.5 };
-            let by_strong = t.strong >= rule.min_matches;
-            let by_rate = total >= rule.min_matches && rate >= floor;
+            // A column is judged by what it holds: one value that is a name is as many
+            // matches as a one-value column can give.
+            let need = rule.min_matches.min(self.non_null.max(1));
+            let by_strong = t.strong >= need;
+            let by_rate = total >= need && rate >= floor;
             // Checksums pass by chance (Luhn: 1 in 10): in a column full of look-alikes
             // that mostly fail, the few that pass are noise, not contamination.
             let chance = t.rejected >= CHANCE_MIN_REJECTED && (total as f64) < CHANCE_SHARE * (total + t.rejected) as f64;
@@ -551,5 +692,84 @@ mod version_columns {
         assert!(labels("c7", &shuffled).contains(&"pii.ip_address".to_string()));
         let internal: Vec<String> = (0..30u32).map(|i| format!("10.{}.{}.{}", (i * 7) % 50, (i * 13) % 40, 40 + (i * 37) % 200)).collect();
         assert!(labels("c7", &internal).contains(&"pii.ip_address".to_string()));
+    }
+}
+
+#[cfg(test)]
+mod name_columns {
+    use super::super::{ColumnAccumulator, Engine, Scratch};
+
+    fn labels(column: &str, values: &[&str]) -> Vec<String> {
+        let engine = Engine::builtin().expect("built-in rules load");
+        let mut scratch = Scratch::default();
+        let mut acc = ColumnAccumulator::new(&engine, column);
+        for v in values {
+            acc.add(v, &mut scratch);
+        }
+        acc.finish(0.0).into_iter().map(|l| l.label).collect()
+    }
+
+    fn named(column: &str, values: &[&str]) -> bool {
+        labels(column, values).iter().any(|l| l == "pii.person_name")
+    }
+
+    #[test]
+    fn columns_of_lone_first_names_or_surnames_are_names() {
+        let firsts = ["Hans", "Jennifer", "Camille", "Lucía", "Giulia", "Sanne", "Peter", "Marie", "Jürgen", "Hans", "Thomas", "Ana"];
+        assert!(named("c7", &firsts));
+        assert!(named("c7", &firsts.map(|f| f.to_uppercase()).iter().map(String::as_str).collect::<Vec<_>>()));
+        let surnames = ["Smith", "Johnson", "Müller", "Dupont", "García", "Rossi", "De Vries", "Martin", "Williams", "Bernard"];
+        assert!(named("field_b", &surnames));
+        // A header says it: fewer known names are enough, and one value.
+        assert!(named("Nachname", &["Hermighausen", "Oderwald", "Schmidt", "Bolnbach", "Wesack", "Müller"]));
+        assert!(named("first_name", &["Hans"]));
+    }
+
+    #[test]
+    fn capitalised_columns_that_are_not_names_are_not() {
+        // A product colour column: 300 values from a palette, most of them surnames too.
+        let palette = ["Red", "Blue", "Green", "Olive", "Navy", "Teal", "Maroon", "Silver", "Gold", "Violet", "Black", "White", "Brown", "Gray"];
+        let colours: Vec<&str> = (0..300).map(|i| palette[(i * 7 + i / 3) % palette.len()]).collect();
+        for (column, values) in [
+            ("c1", &["Berlin", "Hamburg", "München", "Köln", "Frankfurt", "Stuttgart", "Düsseldorf", "Leipzig", "Dortmund", "Essen"][..]),
+            ("c2", &colours[..]),
+            ("c3", &["Germany", "France", "Spain", "Italy", "United States", "United Kingdom", "Netherlands", "Belgium", "Austria", "Switzerland", "Poland", "Sweden", "Canada", "Brazil", "Mexico", "Japan", "China", "India", "Australia", "Ireland", "Chad", "Jordan", "Georgia"][..]),
+            ("c4", &["Active", "Inactive", "Pending", "Active", "Closed", "Active", "Pending"][..]),
+            ("c5", &["Manager", "Engineer", "Accountant", "Nurse", "Teacher", "Driver", "Cashier", "Baker", "Analyst"][..]),
+            ("c6", &["Acme GmbH", "Globex LLC", "Initech", "Umbrella Corp", "Stark Industries", "Wayne Enterprises", "Hooli"][..]),
+            ("c7", &["jsmith", "anna.k", "mueller77", "dupont_c", "lucia.g", "peter_p", "root", "admin"][..]),
+            ("c8", &["Hans"][..]),
+            ("c9", &["Green"][..]),
+        ] {
+            assert!(!named(column, values), "{column}: {values:?} → {:?}", labels(column, values));
+        }
+    }
+
+    /// A one-value column is judged like any other: its one value is all the matches it
+    /// can have (`min_matches` is capped at the values present).
+    #[test]
+    fn a_one_value_column_is_labelled_by_its_value() {
+        assert!(named("c1", &["Mr. Anthony Skinner"]));
+        assert!(named("c1", &["Shannon Rubio"]));
+        assert!(named("c1", &["je m'appelle Élodie"]));
+        assert!(named("notes", &["Hallo, mein Name ist Jürgen Weber, bitte um Rückruf."]));
+        assert_eq!(labels("c1", &["+44 20 7946 0958"]), ["pii.phone_number"]);
+        assert!(labels("c1", &["Berlin"]).is_empty());
+    }
+
+    /// In free text one introduced or abbreviated-titled name is evidence on its own; a
+    /// written-out title before a capitalised noun (German prose) is not.
+    #[test]
+    fn one_introduced_name_in_free_text_is_enough() {
+        let mut notes: Vec<String> = (0..200).map(|i| format!("Ticket {i} geschlossen, keine weiteren Schritte.")).collect();
+        notes[17] = "Hallo, ich heiße Mirthe und habe eine Frage.".into();
+        notes[90] = "Bitte Dr. Schneider zurückrufen.".into();
+        let refs: Vec<&str> = notes.iter().map(String::as_str).collect();
+        assert!(named("notes", &refs));
+        let mut prose: Vec<String> = (0..200).map(|i| format!("Vorgang {i} erledigt.")).collect();
+        prose[3] = "See stark dafür fest zur Herr Freund.".into();
+        prose[50] = "Sind Frau Fisch Haus wohnen.".into();
+        let refs: Vec<&str> = prose.iter().map(String::as_str).collect();
+        assert!(!named("notes", &refs), "{:?}", labels("notes", &refs));
     }
 }

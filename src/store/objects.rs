@@ -133,6 +133,8 @@ where
         rows_swept: None,
         not_scanned: r.get(4),
         objects: None,
+        // Not stored, like `rows_swept`: the report of the scan says it.
+        binary: false,
         labels: Vec::new(),
     }
 }

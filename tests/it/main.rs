@@ -6,7 +6,9 @@ mod common;
 
 mod apply;
 mod auth;
+mod binary;
 mod breadth;
+mod breadth_columns;
 mod changes;
 mod check_digests;
 mod dashboard;

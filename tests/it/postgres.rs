@@ -32,11 +32,24 @@ fn column_names(sample: &Sample) -> Vec<String> {
     sample.batches[0].schema().fields().iter().map(|f| f.name().clone()).collect()
 }
 
-/// Row `key_value` of the sample (found by column `key`), as column → value.
+/// The sample's binary column `name` (a `bytea`), row by row.
+fn bytes_column(sample: &Sample, name: &str) -> Vec<Option<Vec<u8>>> {
+    let mut out = Vec::new();
+    for b in &sample.batches {
+        let col = b.column_by_name(name).unwrap_or_else(|| panic!("no column {name} in {:?}", b.schema()));
+        assert_eq!(col.data_type(), &DataType::Binary, "column {name}");
+        out.extend(col.as_binary::<i32>().iter().map(|v| v.map(<[u8]>::to_vec)));
+    }
+    out
+}
+
+/// Row `key_value` of the sample (found by column `key`), as column → value, for its
+/// text columns.
 fn row(sample: &Sample, key: &str, key_value: &str) -> HashMap<String, Option<String>> {
     let keys = column(sample, key);
     let i = keys.iter().position(|k| k.as_deref() == Some(key_value)).unwrap_or_else(|| panic!("no row with {key} = {key_value}"));
-    column_names(sample).into_iter().map(|n| (n.clone(), column(sample, &n)[i].clone())).collect()
+    let text: Vec<String> = sample.batches[0].schema().fields().iter().filter(|f| f.data_type() == &DataType::Utf8).map(|f| f.name().clone()).collect();
+    text.into_iter().map(|n| (n.clone(), column(sample, &n)[i].clone())).collect()
 }
 
 /// The error's message; panics on success.
@@ -52,7 +65,7 @@ fn t(schema: &str, name: &str) -> TableName {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_type_arrives_as_text_and_bytea_is_skipped() {
+async fn every_type_arrives_as_text_and_bytea_as_bytes() {
     let db = TestDb::new().await;
     db.exec(
         r#"
@@ -76,8 +89,8 @@ async fn every_type_arrives_as_text_and_bytea_is_skipped() {
            '{"contact": null}', '{}', ARRAY['Johnny'], '2023-12-31 23:59:59', '2023-12-31 23:59:59+00',
            '1973-01-02', false, 'sad', '+353 87 1234567', 'IE29AIBK93115212345678', NULL, NULL);
         ANALYZE customers;
-        CREATE TABLE blobs (data bytea);
-        INSERT INTO blobs VALUES ('\x00'), ('\x01'), (NULL);
+        CREATE TABLE blobs (data bytea, parts bytea[]);
+        INSERT INTO blobs VALUES ('\x00', NULL), ('\x01', ARRAY['\x02'::bytea]), (NULL, NULL);
         "#,
     )
     .await;
@@ -88,10 +101,10 @@ async fn every_type_arrives_as_text_and_bytea_is_skipped() {
         column_names(&s),
         [
             "id", "full_name", "email", "country", "age", "loyalty", "card_number", "balance", "ref", "last_ip", "home_net", "profile",
-            "prefs", "aliases", "created", "updated", "born", "active", "feeling", "mobile", "iban", "notes"
+            "prefs", "aliases", "created", "updated", "born", "active", "feeling", "mobile", "iban", "photo", "notes"
         ]
     );
-    assert_eq!(s.skipped, vec![SkippedColumn { name: "photo".into(), reason: "bytea is not scanned".into() }]);
+    assert!(s.skipped.is_empty(), "{:?}", s.skipped);
     let anna = row(&s, "id", "1");
     let expect = [
         ("full_name", "Anna Schmidt"),
@@ -126,11 +139,19 @@ async fn every_type_arrives_as_text_and_bytea_is_skipped() {
     assert_eq!(john["balance"].as_deref(), Some("-3.10"));
     assert_eq!(john["active"].as_deref(), Some("false"));
     assert_eq!(john["notes"], None, "NULL stays null");
+    // bytea arrives as its bytes, not as hex text.
+    let ids = column(&s, "id");
+    let photos = bytes_column(&s, "photo");
+    let photo = |id: &str| photos[ids.iter().position(|k| k.as_deref() == Some(id)).unwrap()].clone();
+    assert_eq!((photo("1"), photo("2")), (Some(vec![0xde, 0xad, 0xbe, 0xef]), None));
     assert!(s.warnings.is_empty(), "{:?}", s.warnings);
-    // Nothing left to read: the rows are still counted, the column reported as skipped.
+    // bytea is read; an array of bytea is reported as skipped.
     let s = src.sample(&t("public", "blobs"), 100).await.expect("sample bytea only");
-    assert_eq!((s.rows, s.batches[0].num_columns(), s.batches[0].num_rows()), (3, 0, 3));
-    assert_eq!(s.skipped, vec![SkippedColumn { name: "data".into(), reason: "bytea is not scanned".into() }]);
+    assert_eq!((s.rows, s.batches[0].num_columns(), s.batches[0].num_rows()), (3, 1, 3));
+    let mut data = bytes_column(&s, "data");
+    data.sort();
+    assert_eq!(data, [None, Some(vec![0]), Some(vec![1])]);
+    assert_eq!(s.skipped, vec![SkippedColumn { name: "parts".into(), reason: "bytea[] is not scanned".into() }]);
 }
 
 /// Creates `name` with `rows` rows of mixed columns (an e-mail address in every row).
@@ -529,7 +550,7 @@ async fn tables_sampled_concurrently() {
 }
 
 /// `assay scan` over a database, the way users run it: the DSN by reference, tables by
-/// selector, `schema.table` sources, bytea listed as not scanned, an unreadable table
+/// selector, `schema.table` sources, a bytea column scanned, an unreadable table
 /// reported while the others are scanned, and no password anywhere in the output.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_scans_a_database_and_names_what_it_could_not_read() {
@@ -566,7 +587,8 @@ async fn the_binary_scans_a_database_and_names_what_it_could_not_read() {
     let contacts = common::cli::column(&r, "crm.contacts", "email");
     assert_eq!(contacts["source"], "crm.contacts");
     assert_eq!(contacts["rows_sampled"], 1000);
-    assert_eq!(common::cli::column(&r, "crm.contacts", "photo")["not_scanned"], "bytea is not scanned");
+    let photo = common::cli::column(&r, "crm.contacts", "photo");
+    assert!(photo.get("not_scanned").is_none() && common::cli::labels(&r, "crm.contacts", "photo").is_empty(), "{photo}");
     let errors = r["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0]["source"], "crm.secret_notes");

@@ -19,7 +19,9 @@
 //! and column names come from the catalogue and are spliced only as quoted identifiers;
 //! everything else is a bind parameter. Each column is read as `left(col::text, cap)`, so
 //! one text mapping covers every type (integers, numeric, uuid, inet, json, arrays, enums,
-//! domains, dates) and a 50 MB value never crosses the wire whole; `bytea` is not read.
+//! domains, dates) and a 50 MB value never crosses the wire whole. `bytea` is read as bytes
+//! (`substring(col FROM 1 FOR cap)`, a Binary column), since its text form is hex that no
+//! rule can read; the engine scans a blob's printable runs. Arrays of `bytea` are not read.
 //! What is held in memory is the kept rows only, and at most `max_sample_bytes` of them.
 //!
 //! Errors are `SourceError::Remote`: connection errors are located by the redacted DSN and
@@ -32,7 +34,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use arrow::array::{ArrayRef, StringBuilder};
+use arrow::array::{ArrayRef, BinaryBuilder, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use futures::TryStreamExt;
@@ -162,7 +164,10 @@ pub struct PgSource {
 /// A column as the catalogue describes it.
 struct ColumnInfo {
     name: String,
+    /// `bytea` (or a domain over it): read as bytes.
     is_bytea: bool,
+    /// An array of `bytea`: not read.
+    is_bytea_array: bool,
     /// `inet` (or a domain over it): read with `abbrev`, since its text cast appends
     /// `/32` to every address.
     is_inet: bool,
@@ -703,9 +708,10 @@ async fn describe(tx: &mut PgConnection, table: &TableName) -> Result<Option<Rel
         ('v' | 'f', _) | (_, Some(true)) => None,
         _ => Some(sum.unwrap_or(0.0)),
     };
-    let columns: Vec<(String, bool, bool, bool)> = sqlx::query_as(
+    let columns: Vec<(String, bool, bool, bool, bool)> = sqlx::query_as(
         "SELECT a.attname::text, \
-                (b.oid = 'bytea'::regtype OR (b.typcategory = 'A' AND b.typelem = 'bytea'::regtype)), \
+                b.oid = 'bytea'::regtype, \
+                b.typcategory = 'A' AND b.typelem = 'bytea'::regtype, \
                 b.oid = 'inet'::regtype, \
                 has_column_privilege(c.oid, a.attnum, 'SELECT') \
          FROM pg_attribute a \
@@ -719,7 +725,10 @@ async fn describe(tx: &mut PgConnection, table: &TableName) -> Result<Option<Rel
     .bind(&table.name)
     .fetch_all(&mut *tx)
     .await?;
-    let columns = columns.into_iter().map(|(name, is_bytea, is_inet, readable)| ColumnInfo { name, is_bytea, is_inet, readable }).collect();
+    let columns = columns
+        .into_iter()
+        .map(|(name, is_bytea, is_bytea_array, is_inet, readable)| ColumnInfo { name, is_bytea, is_bytea_array, is_inet, readable })
+        .collect();
     Ok(Some(Relation { kind, estimate, columns }))
 }
 
@@ -727,12 +736,12 @@ async fn describe(tx: &mut PgConnection, table: &TableName) -> Result<Option<Rel
 /// are left out only when it may read some: otherwise the query reads them all, and the
 /// server's "permission denied" names the table.
 fn select_columns(columns: &[ColumnInfo]) -> (Vec<&ColumnInfo>, Vec<SkippedColumn>) {
-    let any_readable = columns.iter().any(|c| c.readable && !c.is_bytea);
+    let any_readable = columns.iter().any(|c| c.readable && !c.is_bytea_array);
     let mut selected = Vec::new();
     let mut skipped = Vec::new();
     for c in columns {
-        if c.is_bytea {
-            skipped.push(SkippedColumn { name: c.name.clone(), reason: "bytea is not scanned".into() });
+        if c.is_bytea_array {
+            skipped.push(SkippedColumn { name: c.name.clone(), reason: "bytea[] is not scanned".into() });
         } else if !c.readable && any_readable {
             skipped.push(SkippedColumn { name: c.name.clone(), reason: "permission denied for column".into() });
         } else {
@@ -769,11 +778,20 @@ fn sample_sql(table: &TableName, columns: &[&ColumnInfo], method: SampleMethod) 
 }
 
 /// The columns as text capped at `$1` characters (`inet` through `abbrev`, since its text
-/// cast appends `/32` to every address).
+/// cast appends `/32` to every address), and `bytea` as its first `$1` bytes.
 fn select_list(columns: &[&ColumnInfo]) -> String {
     let list: Vec<String> = columns
         .iter()
-        .map(|c| if c.is_inet { format!("left(abbrev({}), $1)", quote_ident(&c.name)) } else { format!("left({}::text, $1)", quote_ident(&c.name)) })
+        .map(|c| {
+            let q = quote_ident(&c.name);
+            if c.is_inet {
+                format!("left(abbrev({q}), $1)")
+            } else if c.is_bytea {
+                format!("substring({q}::bytea FROM 1 FOR $1)")
+            } else {
+                format!("left({q}::text, $1)")
+            }
+        })
         .collect();
     list.join(", ")
 }
@@ -826,12 +844,21 @@ fn row_bytes(row: &PgRow) -> usize {
     (0..row.len()).map(|i| row.try_get_raw(i).ok().and_then(|v| v.as_bytes().ok()).map_or(0, <[u8]>::len)).sum()
 }
 
-/// One Utf8 column per selected column, in table order.
+/// One Utf8 column per selected column (Binary for `bytea`), in table order.
 fn to_batch(columns: &[&ColumnInfo], rows: &[PgRow]) -> Result<RecordBatch, String> {
-    let fields: Vec<Field> = columns.iter().map(|c| Field::new(&c.name, DataType::Utf8, true)).collect();
+    let fields: Vec<Field> = columns.iter().map(|c| Field::new(&c.name, if c.is_bytea { DataType::Binary } else { DataType::Utf8 }, true)).collect();
     let schema = Arc::new(Schema::new(fields));
     let mut arrays: Vec<ArrayRef> = Vec::with_capacity(columns.len());
     for (c, column) in columns.iter().enumerate() {
+        if column.is_bytea {
+            let mut b = BinaryBuilder::with_capacity(rows.len(), 0);
+            for row in rows {
+                let v: Option<&[u8]> = row.try_get(c).map_err(|e| format!("column `{}`: {e}", column.name))?;
+                b.append_option(v);
+            }
+            arrays.push(Arc::new(b.finish()));
+            continue;
+        }
         let mut b = StringBuilder::with_capacity(rows.len(), 0);
         for row in rows {
             let v: Option<&str> = row.try_get(c).map_err(|e| format!("column `{}`: {e}", column.name))?;
