@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::check_digests::LastCheck;
 use super::datasets::Datasets;
 use super::reviews::lapse_reason;
 use super::*;
@@ -286,9 +287,18 @@ impl Tx {
         let changes = self.sync_columns(src.id, scan_id, &touched_ds, &columns_now).await?;
         // The same inputs as the last check, which left nothing in motion: the same
         // outcome, which is no write at all (see check_digests).
-        let digest = super::check_digests::inputs_digest(&touched_ds, &now, &changes, policy);
-        if !recheck && self.check_digest(src.id).await?.as_deref() == Some(digest.as_str()) {
-            return Ok(0);
+        let (digest, shape) = super::check_digests::inputs_digest(&touched_ds, &now, &changes, policy);
+        if !recheck {
+            if let Some(last) = self.last_check(src.id).await? {
+                if last.digest == digest {
+                    return Ok(0);
+                }
+                // Only counts and evidence moved: the same findings alert, with new evidence.
+                if last.shape == shape && self.evidence_only(src.id, scan_id, at, &now, &last, policy).await? {
+                    self.keep_last_check(src.id, Some(&LastCheck { digest, ..last })).await?;
+                    return Ok(0);
+                }
+            }
         }
 
         const MEMBERS: &str = "SELECT m.feature_set_id, m.id, m.columns_json, m.allow_json, m.missing_json FROM feature_set_members m \
@@ -448,47 +458,11 @@ impl Tx {
                 }
             }
         }
-        // The latest evidence of every finding that alerts: one row per finding, however
-        // many feature sets alert on it, written only when it changed (an open alert with
-        // no clean scan was seen by the source's last scan: see SELECT_ALERTS).
-        let stored: HashMap<(i64, String, String), (i64, f64, String)> = if still.is_empty() {
-            HashMap::new()
-        } else {
-            const STORED: &str = "SELECT dataset_id, column_name, label, matches, match_rate, evidence_json FROM finding_state WHERE source_id = $1";
-            on_tx!(self, "contamination", |c| sqlx::query(STORED)
-                .bind(src.id)
-                .fetch_all(c)
-                .await
-                .map_err(query_err("reading findings' evidence"))?
-                .iter()
-                .map(|r| ((r.get(0), r.get(1), r.get(2)), (r.get(3), r.get(4), r.get(5))))
-                .collect())
-        };
-        for (key, (held, reset)) in &still {
-            let (d, column, label) = key;
-            let evidence = serde_json::to_string(&held.evidence).unwrap_or_else(|_| "[]".into());
-            let unchanged = stored.get(key).is_some_and(|(m, r, e)| *m == held.matches && *r == held.match_rate && *e == evidence);
-            if !unchanged {
-                const STATE: &str = "INSERT INTO finding_state (dataset_id, column_name, label, source_id, matches, match_rate, evidence_json, last_seen_ms, scan_id) \
-                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dataset_id, column_name, label) DO UPDATE SET \
-                                     matches = excluded.matches, match_rate = excluded.match_rate, evidence_json = excluded.evidence_json, \
-                                     last_seen_ms = excluded.last_seen_ms, scan_id = excluded.scan_id";
-                on_tx!(self, "contamination", |c| sqlx::query(STATE)
-                    .bind(d)
-                    .bind(column)
-                    .bind(label)
-                    .bind(src.id)
-                    .bind(held.matches)
-                    .bind(held.match_rate)
-                    .bind(&evidence)
-                    .bind(ms(at))
-                    .bind(scan_id)
-                    .execute(c)
-                    .await
-                    .map(|_| ())
-                    .map_err(query_err("recording a finding's evidence"))?);
-            }
-            // Alerts that had counted clean scans start again.
+        // The latest evidence of every finding that alerts (see `record_evidence`).
+        let evidence: Vec<(&(i64, String, String), &Held)> = still.iter().map(|(k, (held, _))| (k, *held)).collect();
+        self.record_evidence(src.id, scan_id, at, &evidence).await?;
+        // Alerts that had counted clean scans start again.
+        for (_, reset) in still.values() {
             if !reset.is_empty() {
                 let ids = reset.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
                 let sql = format!("UPDATE alerts SET clean_scans = 0, updated_ms = $1 WHERE id IN ({ids})");
@@ -534,11 +508,58 @@ impl Tx {
                     .map_err(query_err("counting a clean scan"))?);
             }
         }
-        self.keep_check_digest(src.id, (!in_motion).then_some(digest.as_str())).await?;
+        let mut held_back: Vec<_> = held_back.into_iter().collect();
+        held_back.sort();
+        let last = LastCheck { digest, shape, alerting: still.keys().cloned().collect(), held_back };
+        self.keep_last_check(src.id, (!in_motion).then_some(&last)).await?;
         for fs in self.refresh_gate_status(&changed_sets.into_iter().collect::<Vec<_>>()).await? {
             announce.push(Announce::GateFailed(fs));
         }
         self.announce(&announce, &policy.public_url, at).await
+    }
+
+    /// The latest evidence of the findings that alert: one `finding_state` row per finding,
+    /// however many feature sets alert on it, written only when it changed (an open alert
+    /// with no clean scan was seen by the source's last scan: see SELECT_ALERTS).
+    pub(super) async fn record_evidence(&mut self, source_id: i64, scan_id: i64, at: DateTime<Utc>, findings: &[(&(i64, String, String), &Held)]) -> Result<(), StoreError> {
+        if findings.is_empty() {
+            return Ok(());
+        }
+        const STORED: &str = "SELECT dataset_id, column_name, label, matches, match_rate, evidence_json FROM finding_state WHERE source_id = $1";
+        let stored: HashMap<(i64, String, String), (i64, f64, String)> = on_tx!(self, "contamination", |c| sqlx::query(STORED)
+            .bind(source_id)
+            .fetch_all(c)
+            .await
+            .map_err(query_err("reading findings' evidence"))?
+            .iter()
+            .map(|r| ((r.get(0), r.get(1), r.get(2)), (r.get(3), r.get(4), r.get(5))))
+            .collect());
+        for (key, held) in findings {
+            let (d, column, label) = key;
+            let evidence = serde_json::to_string(&held.evidence).unwrap_or_else(|_| "[]".into());
+            if stored.get(*key).is_some_and(|(m, r, e)| *m == held.matches && *r == held.match_rate && *e == evidence) {
+                continue;
+            }
+            const STATE: &str = "INSERT INTO finding_state (dataset_id, column_name, label, source_id, matches, match_rate, evidence_json, last_seen_ms, scan_id) \
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dataset_id, column_name, label) DO UPDATE SET \
+                                 matches = excluded.matches, match_rate = excluded.match_rate, evidence_json = excluded.evidence_json, \
+                                 last_seen_ms = excluded.last_seen_ms, scan_id = excluded.scan_id";
+            on_tx!(self, "contamination", |c| sqlx::query(STATE)
+                .bind(d)
+                .bind(column)
+                .bind(label)
+                .bind(source_id)
+                .bind(held.matches)
+                .bind(held.match_rate)
+                .bind(&evidence)
+                .bind(ms(at))
+                .bind(scan_id)
+                .execute(c)
+                .await
+                .map(|_| ())
+                .map_err(query_err("recording a finding's evidence"))?);
+        }
+        Ok(())
     }
 
     /// Re-checks the sources `source_ids` as their last scans left them (a feature set was

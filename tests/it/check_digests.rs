@@ -2,7 +2,8 @@
 //! a scan with the same findings as the last skips the check and changes nothing, while
 //! everything that must still happen does — clean scans counting towards resolving an
 //! alert (with `resolve_after` 2, so a check is left in motion), the label coming back, a
-//! new feature set on the source, a dismissal and its lapse at a higher rate.
+//! new feature set on the source, a dismissal and its lapse at a higher rate — and a scan
+//! whose findings differ only in counts and evidence updates the alert's evidence.
 
 use crate::common;
 
@@ -24,6 +25,7 @@ fn report(rate: f64) -> Report {
         rows_swept: None,
         not_scanned: None,
         objects: None,
+        binary: false,
         labels,
     };
     let emails = if rate > 0.0 {
@@ -81,6 +83,13 @@ impl Story {
     }
 }
 
+impl Story {
+    /// The match rate every alert shows.
+    async fn rates(&self) -> Vec<f64> {
+        self.store.alerts(&AlertFilter { limit: 100, ..Default::default() }).await.unwrap().iter().map(|a| a.match_rate).collect()
+    }
+}
+
 fn row(fs: &str, status: &str, episode: i64, clean: i64, events: usize) -> (String, String, i64, i64, usize) {
     (fs.into(), status.into(), episode, clean, events)
 }
@@ -99,6 +108,12 @@ async fn story(store: Store) {
     s.scan(0.01).await;
     s.scan(0.01).await;
     assert_eq!(s.alerts().await, [row("churn", "open", 1, 0, 1)]);
+    // New counts and evidence in the same column: the alert shows them, nothing else moves.
+    s.scan(0.02).await;
+    assert_eq!(s.alerts().await, [row("churn", "open", 1, 0, 1)]);
+    assert_eq!(s.rates().await, [0.02]);
+    s.scan(0.01).await;
+    assert_eq!(s.rates().await, [0.01]);
     // Clean: the first clean scan counts, the second — with the same inputs as the first —
     // must still run to resolve the alert.
     s.scan(0.0).await;
