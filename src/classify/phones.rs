@@ -63,14 +63,15 @@ struct Plan {
     lengths: Vec<u8>,
     local_lengths: Vec<u8>,
     general: String,
-    types: Vec<(Vec<u8>, String)>,
+    /// Lengths and pattern of each number type, each compiled when first needed (most
+    /// valid numbers are fixed-line or mobile, the first two).
+    types: Vec<(Vec<u8>, String, OnceLock<Option<Regex>>)>,
     compiled: OnceLock<Option<Compiled>>,
 }
 
 struct Compiled {
     npfp: Option<Regex>,
     general: Regex,
-    types: Vec<(Vec<u8>, Regex)>,
 }
 
 /// The numbering plans, region names and locale words (empty when the rule set has none).
@@ -99,8 +100,7 @@ impl Plan {
             .get_or_init(|| {
                 let npfp = if self.npfp.is_empty() { None } else { Some(Regex::new(&format!("^(?:{})", self.npfp)).ok()?) };
                 let general = anchored(&self.general).ok()?;
-                let types = self.types.iter().map(|(l, p)| Some((l.clone(), anchored(p).ok()?))).collect::<Option<Vec<_>>>()?;
-                Some(Compiled { npfp, general, types })
+                Some(Compiled { npfp, general })
             })
             .as_ref()
     }
@@ -145,7 +145,7 @@ impl Plan {
         if (!self.lengths.is_empty() && !self.lengths.contains(&len)) || !c.general.is_match(n) {
             return false;
         }
-        c.types.iter().any(|(l, re)| (l.is_empty() || l.contains(&len)) && re.is_match(n))
+        self.types.iter().any(|(l, p, re)| (l.is_empty() || l.contains(&len)) && re.get_or_init(|| anchored(p).ok()).as_ref().is_some_and(|re| re.is_match(n)))
     }
 
     /// Whether digits `d`, written nationally (or as an integer, which may begin with the
@@ -255,7 +255,7 @@ impl Plans {
                 let (Some(_), Some(l), Some(pat)) = (parts.next(), parts.next(), parts.next()) else {
                     return Err(invalid(plans, line, "a number type is name:lengths:pattern"));
                 };
-                types.push((parse_lengths(l), pat.to_string()));
+                types.push((parse_lengths(l), pat.to_string(), OnceLock::new()));
             }
             let idx = p.plans.len() as u16;
             p.by_name.insert(f[0].to_ascii_lowercase(), idx);
@@ -286,10 +286,10 @@ impl Plans {
             for (line, f) in lines(words) {
                 let regions: Option<Vec<u16>> = f.get(1).map(|r| r.split_whitespace().filter_map(|c| p.by_name.get(&c.to_ascii_lowercase()).copied()).collect());
                 match regions {
-                    Some(r) if !r.is_empty() => {
+                    Some(r) if !r.is_empty() && r.len() <= MAX_REGIONS => {
                         p.words.insert(f[0].to_lowercase(), r);
                     }
-                    _ => return Err(invalid(words, line, "a locale word is followed by a tab and the regions it names")),
+                    _ => return Err(invalid(words, line, "a locale word is followed by a tab and the one to six regions it names")),
                 }
             }
         }
@@ -384,24 +384,29 @@ impl Plans {
     }
 }
 
-/// Text of the first values of a column (strings and integers), for the table pass.
-fn texts(arrays: &[&ArrayRef], limit: usize) -> Vec<String> {
-    let mut out = Vec::new();
+/// Calls `f` with each of the first `limit` text values of a column (strings, and
+/// dictionaries of strings), without copying them.
+fn each_text(arrays: &[&ArrayRef], limit: usize, mut f: impl FnMut(&str)) {
+    let mut left = limit;
     for a in arrays {
-        let take = limit.saturating_sub(out.len());
+        let mut take = |it: &mut dyn Iterator<Item = &str>| {
+            for v in it.take(left) {
+                left -= 1;
+                f(v);
+            }
+        };
         match a.data_type() {
-            DataType::Utf8 => out.extend(a.as_string::<i32>().iter().flatten().take(take).map(str::to_string)),
-            DataType::LargeUtf8 => out.extend(a.as_string::<i64>().iter().flatten().take(take).map(str::to_string)),
-            DataType::Utf8View => out.extend(a.as_string_view().iter().flatten().take(take).map(str::to_string)),
+            DataType::Utf8 => take(&mut a.as_string::<i32>().iter().flatten()),
+            DataType::LargeUtf8 => take(&mut a.as_string::<i64>().iter().flatten()),
+            DataType::Utf8View => take(&mut a.as_string_view().iter().flatten()),
             DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8) => {
                 if let Ok(t) = arrow::compute::cast(a, &DataType::Utf8) {
-                    out.extend(t.as_string::<i32>().iter().flatten().take(take).map(str::to_string));
+                    take(&mut t.as_string::<i32>().iter().flatten());
                 }
             }
             _ => {}
         }
     }
-    out
 }
 
 /// Values read of a column to find its regions.
@@ -410,7 +415,8 @@ const LOOK: usize = 1000;
 /// The regions a table's context names for each of its columns (empty for most): for a
 /// column named for phone numbers (`is_phone_column`) or holding `+` numbers, the regions
 /// of its name, of a country column of the table (when a few regions cover most of its
-/// values) and of the country codes of the column's `+` numbers.
+/// values) and of the country codes of the column's `+` numbers. Reads at most `LOOK`
+/// values of each text column, most of them only to their first byte.
 pub fn table_regions(plans: &Plans, batches: &[RecordBatch], is_phone_column: impl Fn(&str) -> bool) -> Vec<Vec<u16>> {
     let Some(schema) = batches.first().map(|b| b.schema()) else { return Vec::new() };
     let fields = schema.fields();
@@ -426,23 +432,26 @@ pub fn table_regions(plans: &Plans, batches: &[RecordBatch], is_phone_column: im
         if !toks.iter().any(|t| COUNTRY_WORDS.contains(&t.as_str())) && !COUNTRY_WORDS.contains(&toks.join("_").as_str()) {
             continue;
         }
-        let values = texts(&column(ci), LOOK);
-        country = top_regions(values.iter().map(|v| plans.by_name(v)), values.len());
+        let mut regions = Vec::new();
+        each_text(&column(ci), LOOK, |v| regions.push(plans.by_name(v)));
+        country = top_regions(regions.iter().copied(), regions.len());
         if !country.is_empty() {
             break;
         }
     }
     for (ci, f) in fields.iter().enumerate() {
         let named = is_phone_column(f.name());
-        let values = texts(&column(ci), LOOK);
-        let plus: Vec<Option<u16>> = values
-            .iter()
-            .filter_map(|v| match written(v) {
-                Some(Written::International { digits, .. }) => Some(plans.regions_of_international(&digits).first().copied()),
-                _ => None,
-            })
-            .collect();
-        let plus_dense = !values.is_empty() && plus.len() as f64 >= PLUS_SHARE * values.len() as f64;
+        let (mut n, mut plus) = (0usize, Vec::new());
+        each_text(&column(ci), LOOK, |v| {
+            n += 1;
+            let t = v.trim_start().as_bytes();
+            if t.first() == Some(&b'+') || t.starts_with(b"00") {
+                if let Some(Written::International { digits, .. }) = written(v) {
+                    plus.push(plans.regions_of_international(&digits).first().copied());
+                }
+            }
+        });
+        let plus_dense = n > 0 && plus.len() as f64 >= PLUS_SHARE * n as f64;
         if !named && !plus_dense {
             continue;
         }
@@ -572,4 +581,39 @@ fn plans_agree_with_libphonenumber() {
         }
     }
     eprintln!("{bad} of {n} disagree");
+}
+
+/// The cost of the plans: compiling each region's patterns, and checking one candidate
+/// (`cargo test --lib plans_cost -- --ignored --nocapture`; a debug build inflates both).
+#[cfg(test)]
+#[test]
+#[ignore]
+fn plans_cost() {
+    let p = Plans::load(&RuleSource::Builtin).unwrap();
+    let t = std::time::Instant::now();
+    for plan in &p.plans {
+        assert!(plan.compiled().is_some(), "{}", plan.region);
+        for (_, pat, re) in &plan.types {
+            assert!(re.get_or_init(|| anchored(pat).ok()).is_some(), "{}: {pat}", plan.region);
+        }
+    }
+    eprintln!("compile {} regions: {:?} ({:?} each)", p.plans.len(), t.elapsed(), t.elapsed() / p.plans.len() as u32);
+    let regions: Vec<u16> = ["DE", "FR", "GB", "US", "IT", "ES"].iter().map(|c| p.by_name(c).unwrap()).collect();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let runs: Vec<String> = (0..20_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            format!("0{:010}", x % 10_000_000_000)
+        })
+        .collect();
+    for (name, rs) in [("one region", &regions[..1]), ("six regions", &regions[..])] {
+        let t = std::time::Instant::now();
+        let valid = runs.iter().filter(|d| p.valid_national(rs, d)).count();
+        eprintln!("{name}: {:?} per candidate ({valid} of {} valid)", t.elapsed() / runs.len() as u32, runs.len());
+    }
+    let t = std::time::Instant::now();
+    let n = runs.iter().filter(|d| written(d).is_some()).count();
+    eprintln!("written(): {:?} per value ({n})", t.elapsed() / runs.len() as u32);
 }
