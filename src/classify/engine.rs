@@ -588,22 +588,21 @@ impl Engine {
         let Some(r) = self.plan_rule else { return };
         let Some(written) = phones::written(value) else { return };
         let label = &self.rules[r as usize].label;
-        let strong = hits[from..].iter().any(|h| h.strength == Strength::Strong && self.rules[h.rule as usize].label == *label);
-        if strong && (matches!(written, Written::International { zeros: false, .. }) || validators::phone(value.trim()) == Check::Valid) {
+        if hits[from..].iter().any(|h| h.strength == Strength::Strong && self.rules[h.rule as usize].label == *label) && matches!(written, Written::International { zeros: false, .. }) {
             return;
         }
         let valid = match &written {
             Written::National(d) => self.plans.valid_national(&ctx.phone_regions, d),
-            Written::International { digits, zeros: false } => {
-                if !self.plans.valid_international(digits) {
-                    return;
-                }
-                true
-            }
+            Written::International { digits, zeros: false } => self.plans.valid_international(digits),
             Written::International { digits, zeros: true } => {
                 self.plans.valid_international(digits) || self.plans.valid_national(&ctx.phone_regions, &format!("00{digits}"))
             }
         };
+        // Invalid, but written as only phone numbers are (or with a `+`): the patterns' word stands.
+        let plus = matches!(written, Written::International { zeros: false, .. });
+        if !valid && (plus || validators::phone(value.trim()) == Check::Valid) {
+            return;
+        }
         let mut i = from;
         while i < hits.len() {
             if self.rules[hits[i].rule as usize].label == *label {
