@@ -580,10 +580,11 @@ impl Engine {
     /// missed it (five or six digits, an unusual grouping), the numbering plans decide. A
     /// national number valid for one of the regions (or a `00` number valid for its
     /// country code) is a strong hit of the plan rule; invalid for all, no phone hit at
-    /// all. A value written the way only phone numbers are (`(224) 837-0002`, four groups,
-    /// a trunk 0 and separators) keeps its strong hit: real numbers of unlisted ranges and
-    /// test data look so. A `+` number valid for its country code is a strong hit; an
-    /// invalid one keeps what the shape rules said.
+    /// all. Valid for a region, a value written the way only phone numbers are
+    /// (`(224) 837-0002`, four groups, a trunk 0 and separators) becomes strong too;
+    /// invalid, it keeps what the patterns said (strong or rate-only): numbers of ranges
+    /// the plans do not list and generated test data look so (BENCHMARKS.md measures both
+    /// choices). A `+` number is treated alike.
     fn phone_in_regions(&self, value: &str, ctx: &ColumnContext, from: usize, hits: &mut Vec<Hit>) {
         let Some(r) = self.plan_rule else { return };
         let Some(written) = phones::written(value) else { return };

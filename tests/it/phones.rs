@@ -77,3 +77,19 @@ fn numbers_invalid_for_the_region_of_the_country_column_are_not_phone_numbers() 
     // the shape rules report it, as before.
     assert_eq!(labels(&r, "no_region.parquet", "phone"), ["pii.phone_number"]);
 }
+
+#[test]
+fn the_country_codes_of_a_columns_plus_numbers_name_its_region() {
+    let dir = tempfile::tempdir().unwrap();
+    // Four numbers written with +298 and twelve written nationally, in one column.
+    let mut values: Vec<String> = FO_MOBILE[..4].iter().map(|n| format!("+298 {n}")).collect();
+    values.extend(FO_FIXED.iter().map(|s| s.to_string()));
+    let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+    write_parquet(&dir.path().join("mixed.parquet"), &table(None, vec![("phone", strings(&refs))]));
+    let (r, out) = scan_json(&[dir.path()], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let phone = &common::cli::column(&r, "mixed.parquet", "phone")["labels"][0];
+    assert_eq!(phone["label"], "pii.phone_number");
+    // Without the +298 numbers' region the six-digit ones would not count.
+    assert_eq!(phone["matches"], 16, "{phone}");
+}
