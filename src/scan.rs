@@ -73,8 +73,13 @@ pub fn classify_sample(engine: &Engine, source: &str, sample: &Sample, min_confi
     let fields = schema.as_ref().map(|s| s.fields().iter().collect::<Vec<_>>()).unwrap_or_default();
     let mut scratch = Scratch::default();
     let mut out = Vec::with_capacity(fields.len() + sample.skipped.len());
+    // Regions for the national phone numbers of phone columns: a country column, `+` numbers.
+    let regions = crate::classify::phones::table_regions(engine.plans(), &sample.batches, |c| engine.is_phone_column(c));
     for (ci, field) in fields.into_iter().enumerate() {
-        let mut acc = ColumnAccumulator::new(engine, field.name());
+        let mut acc = match regions.get(ci) {
+            Some(r) if !r.is_empty() => ColumnAccumulator::with_phone_regions(engine, field.name(), r),
+            _ => ColumnAccumulator::new(engine, field.name()),
+        };
         let mut non_null = 0usize;
         let mut failed = false;
         for b in &sample.batches {

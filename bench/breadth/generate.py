@@ -6,10 +6,11 @@ RFC 5952 address forms, the SWIFT IBAN registry's lengths and python-stdnum's IB
 check, card networks' published IIN ranges and lengths with the Luhn digit computed
 here, and IDNA (Python's `encodings.idna`) for internationalised mail domains.
 
-    pip install python-stdnum==2.2 phonenumbers==9.0.43   # the fixture was built with these
+    pip install python-stdnum==2.2 phonenumbers==9.0.43 pycountry==26.2.16 faker   # the fixture was built with these
     python3 bench/breadth/generate.py --out tests/data/breadth.jsonl --columns-out tests/data/breadth_columns.jsonl
 
-Each line: {"value", "label", "family", "column", "expect"}. `expect` is "found" (a
+Each line: {"value", "label", "family", "column", "expect"}, and "country" where a
+country column of the same table names the value's region (phone numbers). `expect` is "found" (a
 strong hit of `label` on the value, in that column) or "not" (no strong hit of any
 label starting with `label`, e.g. "secret." for a placeholder). Seeded: reproducible.
 
@@ -86,6 +87,11 @@ def pii_cases(g):
 def phone_cases(g):
     out = [{"value": v, "label": "pii.phone_number", "family": f, "column": c, "expect": "found"} for f, v, c, _, _ in phones.cases()]
     out += [{"value": v, "label": "pii.phone_number", "family": f, "column": c, "expect": "not"} for f, v, c in phones.negatives(g.r)]
+    for f, v, c, country, expect in phones.regional_cases(g.r):
+        case = {"value": v, "label": "pii.phone_number", "family": f, "column": c, "expect": expect}
+        if country is not None:
+            case["country"] = country
+        out.append(case)
     return out
 
 

@@ -19,6 +19,7 @@ use super::dictionary::{DictHit, DictScratch, Dictionaries, LoneName};
 use super::gate::{self, Grams};
 use super::loader::{self, LoadError, Placeholders, RuleSource};
 use super::masks::{Block, Masks};
+use super::phones::{self, Plans, Written};
 use super::rule::{ColumnVeto, KeywordMode, RuleFile, Scope, Severity};
 use super::split::Split;
 use super::trie::Trie;
@@ -140,6 +141,9 @@ pub struct Hit {
 pub struct ColumnContext {
     keyword: Vec<bool>,
     excluded: Vec<bool>,
+    /// The numbering plans (`phones`) the column's context names: its name, and what the
+    /// table pass adds (a country column, the `+` numbers of the column).
+    phone_regions: Vec<u16>,
 }
 
 impl ColumnContext {
@@ -151,6 +155,21 @@ impl ColumnContext {
     /// Whether the column name excludes rule `r` (`column_exclude`).
     pub fn is_excluded(&self, r: usize) -> bool {
         self.excluded[r]
+    }
+
+    /// The regions whose numbering plans decide the column's national phone numbers.
+    pub fn phone_regions(&self) -> &[u16] {
+        &self.phone_regions
+    }
+
+    /// Adds regions the column's table names (at most `phones::MAX_REGIONS` in all).
+    pub fn with_phone_regions(mut self, regions: &[u16]) -> Self {
+        for &r in regions {
+            if !self.phone_regions.contains(&r) && self.phone_regions.len() < phones::MAX_REGIONS {
+                self.phone_regions.push(r);
+            }
+        }
+        self
     }
 }
 
@@ -211,6 +230,9 @@ pub struct Engine {
     fingerprint_key: Option<[u8; 32]>,
     /// SHA-256 of the rule files it was loaded from (`loader::digest`).
     rules_digest: String,
+    /// The numbering plans (`classifiers/phone_plans/`), and the rule whose hits they decide.
+    plans: Plans,
+    plan_rule: Option<u16>,
 }
 
 /// Splits a column name into lowercase words: `customerEmail` → [customer, email].
@@ -278,6 +300,7 @@ impl Engine {
         let placeholders = loader::load_placeholders(src)?;
         let mut engine = Engine::compile(rules, dict, placeholders)?;
         engine.rules_digest = loader::digest(src)?;
+        engine.plans = Plans::load(src)?;
         Ok(engine)
     }
 
@@ -309,8 +332,12 @@ impl Engine {
         let mut hex_rules = Vec::new();
         let mut name_rules = Vec::new();
         let mut street_rules = Vec::new();
+        let mut plan_rule = None;
         for (idx, (path, f)) in files.into_iter().enumerate() {
             let ri = idx as u16;
+            if f.numbering_plans && plan_rule.is_none() {
+                plan_rule = Some(ri);
+            }
             let mut regexes = Vec::new();
             let mut slack = RUN_SLACK;
             let pf = &f.prefilter;
@@ -471,6 +498,8 @@ impl Engine {
             max_value_len: DEFAULT_MAX_VALUE_LEN,
             fingerprint_key: None,
             rules_digest: String::new(),
+            plans: Plans::default(),
+            plan_rule,
         })
     }
 
@@ -552,13 +581,75 @@ impl Engine {
             .rules
             .iter()
             .map(|r| r.column_keywords.iter().any(|k| column_matches(&toks, k)))
-            .collect();
+            .collect::<Vec<bool>>();
         let excluded = self
             .rules
             .iter()
             .map(|r| r.column_exclude.iter().any(|x| toks.iter().any(|t| t == x)))
-            .collect();
-        ColumnContext { keyword, excluded }
+            .collect::<Vec<bool>>();
+        // Only a column named for phone numbers takes regions from its name (`tel_de`,
+        // `telefono`): `customer_de` says nothing about how numbers are written.
+        let phone_regions = match self.plan_rule {
+            Some(r) if keyword[r as usize] && !excluded[r as usize] => self.plans.regions_in_name(column),
+            _ => Vec::new(),
+        };
+        ColumnContext { keyword, excluded, phone_regions }
+    }
+
+    /// Whether a column's name carries a keyword of the rule the numbering plans report
+    /// under (the table pass gives such columns the regions of a country column).
+    pub fn is_phone_column(&self, column: &str) -> bool {
+        let Some(r) = self.plan_rule else { return false };
+        let toks = name_tokens(column);
+        self.rules[r as usize].column_keywords.iter().any(|k| column_matches(&toks, k))
+    }
+
+    /// The numbering plans.
+    pub fn plans(&self) -> &Plans {
+        &self.plans
+    }
+
+    /// A whole value written as a phone number, in a column whose context names regions:
+    /// where the shape rules found it only weak (a bare digit run, two or three groups) or
+    /// missed it (five or six digits, an unusual grouping), the numbering plans decide. A
+    /// national number valid for one of the regions (or a `00` number valid for its
+    /// country code) is a strong hit of the plan rule; invalid for all, no phone hit at
+    /// all. Valid for a region, a value written the way only phone numbers are
+    /// (`(224) 837-0002`, four groups, a trunk 0 and separators) becomes strong too;
+    /// invalid, it keeps what the patterns said (strong or rate-only): numbers of ranges
+    /// the plans do not list and generated test data look so (BENCHMARKS.md measures both
+    /// choices). A `+` number is treated alike.
+    fn phone_in_regions(&self, value: &str, ctx: &ColumnContext, from: usize, hits: &mut Vec<Hit>) {
+        let Some(r) = self.plan_rule else { return };
+        let Some(written) = phones::written(value) else { return };
+        let label = &self.rules[r as usize].label;
+        if hits[from..].iter().any(|h| h.strength == Strength::Strong && self.rules[h.rule as usize].label == *label) && matches!(written, Written::International { zeros: false, .. }) {
+            return;
+        }
+        let valid = match &written {
+            Written::National(d) => self.plans.valid_national(&ctx.phone_regions, d),
+            Written::International { digits, zeros: false } => self.plans.valid_international(digits),
+            Written::International { digits, zeros: true } => {
+                self.plans.valid_international(digits) || self.plans.valid_national(&ctx.phone_regions, &format!("00{digits}"))
+            }
+        };
+        // Invalid, but written as only phone numbers are (or with a `+`): the patterns' word stands.
+        let plus = matches!(written, Written::International { zeros: false, .. });
+        if !valid && (plus || validators::phone(value.trim()) == Check::Valid) {
+            return;
+        }
+        let mut i = from;
+        while i < hits.len() {
+            if self.rules[hits[i].rule as usize].label == *label {
+                hits.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+        if valid {
+            let start = value.len() - value.trim_start().len();
+            hits.push(Hit { rule: r, strength: Strength::Strong, start, end: value.trim_end().len() });
+        }
     }
 
     /// Classifies one value, appending at most one hit per rule to `hits`.
@@ -600,6 +691,9 @@ impl Engine {
         s.touched.clear();
 
         self.drop_superseded_fallbacks(hits_before, hits);
+        if !ctx.phone_regions.is_empty() {
+            self.phone_in_regions(value, ctx, hits_before, hits);
+        }
 
         // Two capitals and a word that starts a first name or title; or one capital (or
         // accented letter) after an introduction ("je m'appelle Élodie").

@@ -6,7 +6,8 @@
 //! ASCII windows; `split`, value spans without captures), `dictionary` holds the name and
 //! address matchers, `validators` the checksums and structure checks, `columns` feeds Arrow
 //! arrays in, `coordinates` recognises latitude/longitude column pairs held as numbers,
-//! and `verdict` aggregates a column's hits into labels with masked evidence.
+//! `phones` checks national phone numbers against the numbering plans of the regions a
+//! column's context names, and `verdict` aggregates a column's hits into labels with masked evidence.
 //! This module does no I/O beyond reading its own rule files, and nothing outside
 //! `verdict` keeps a matched value.
 
@@ -19,6 +20,7 @@ mod gate;
 pub mod lint;
 pub mod loader;
 mod masks;
+pub mod phones;
 pub mod rule;
 mod split;
 mod trie;

@@ -183,6 +183,10 @@ pub struct RuleFile {
     pub yields_to: Vec<String>,
     /// A column shape that withdraws the label from the whole column (`versions`).
     pub column_veto: Option<ColumnVeto>,
+    /// The rule that reports phone numbers checked against the numbering plans of the
+    /// regions a column's context names (`classifiers/phone_plans/`, see `phones`).
+    #[serde(default)]
+    pub numbering_plans: bool,
     /// Values that must always match.
     pub examples: Vec<String>,
     /// Values that must never match.

@@ -237,6 +237,13 @@ impl<'e> ColumnAccumulator<'e> {
         }
     }
 
+    /// Starts a column whose table names regions for its phone numbers (`phones::table_regions`).
+    pub fn with_phone_regions(engine: &'e Engine, column: &str, regions: &[u16]) -> Self {
+        let mut acc = ColumnAccumulator::new(engine, column);
+        acc.ctx = std::mem::replace(&mut acc.ctx, engine.column_context("")).with_phone_regions(regions);
+        acc
+    }
+
     /// Starts a column in sweep mode: values are only checked for `sweep` rules whose
     /// label is not in `found` (the labels the sample already has).
     pub fn sweep(engine: &'e Engine, column: &str, found: &[LabelVerdict]) -> Self {

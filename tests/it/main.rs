@@ -17,6 +17,7 @@ mod faults;
 mod feature_sets;
 mod limits;
 mod national_ids;
+mod phones;
 mod objectstore;
 mod postgres;
 mod rules;

@@ -727,7 +727,7 @@ pub fn phone(s: &str) -> Check {
 /// Whether `s` begins with a numeric date (`01.02.2024`, `1/2/2024`, `2024-05-01`): a
 /// date and the time after it ("05.01.2024 10") group like a number written after a
 /// trunk 0.
-fn starts_with_date(s: &str) -> bool {
+pub(crate) fn starts_with_date(s: &str) -> bool {
     let b = s.as_bytes();
     let run = |i: usize| b[i.min(b.len())..].iter().take_while(|c| c.is_ascii_digit()).count();
     let a = run(0);

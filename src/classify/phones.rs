@@ -1,0 +1,621 @@
+//! Numbering plans: whether a phone number written in national form (or stored as an
+//! integer) is a valid number of a region, and which regions a column's context names.
+//!
+//! A national number carries no country code, so its shape alone cannot tell it from an
+//! order number or an amount; the pattern rules therefore call most bare digit runs weak.
+//! libphonenumber's metadata can: each region's national prefix, the lengths it allows and
+//! a pattern per number type (fixed line, mobile, toll free...). `bench/breadth/
+//! phone_plans.py` writes that metadata into `classifiers/phone_plans/plans.txt` (with
+//! the names a country column may hold in `names.txt`); `words.txt` maps locale words of
+//! column names (`telefon`, `telemóvel`) to the regions that speak them.
+//!
+//! The regions come from context, never from the value: a column named for a region
+//! (`tel_de`, `phone_france`) or in a language (`telefono`), a country column of the same
+//! table, and the country codes of the `+` numbers elsewhere in the column
+//! (`table_regions`). In a column with regions, a whole value written as a national number
+//! that is valid for one of them is a phone number, and one that is invalid for all is
+//! not, unless its writing alone already made it one (`Engine::phone_in_regions`).
+//!
+//! Checking follows libphonenumber's parse of a national number (country code without `+`
+//! for the region, national prefix and its transform rule, length test) and its
+//! `is_valid_number_for_region` (general pattern, then one of the type patterns with its
+//! lengths). A region's patterns are compiled the first time one of its numbers is checked
+//! (3–4 ms in a release build; each type pattern only when a check reaches it); a check
+//! then costs a few anchored regex matches (under a microsecond). Nothing here runs for a
+//! value unless its column has regions.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::datatypes::DataType;
+use arrow::record_batch::RecordBatch;
+use regex::Regex;
+
+use super::engine::name_tokens;
+use super::loader::{LoadError, RuleSource};
+
+/// Fewest digits of a national number we check (Niue's, Tokelau's and Tristan da Cunha's
+/// have 4; a plan says whether its region has such short numbers), and most (E.164's 15, plus a trunk prefix and a carrier code).
+const MIN_DIGITS: usize = 4;
+const MAX_DIGITS: usize = 17;
+/// Most regions a context may name: a country column with many countries says little
+/// about any one row, and every region added makes random digits more likely to pass.
+pub const MAX_REGIONS: usize = 6;
+/// Share of a country column's values its regions must cover to count.
+const COUNTRY_COVER: f64 = 0.8;
+/// Share of a column's values that must be `+` numbers for their country codes to count.
+const PLUS_SHARE: f64 = 0.2;
+
+/// Two-letter name tokens that are words or abbreviations more often than country codes
+/// (`phone_no` is a phone number, not Norway's; `pk` a primary key).
+const AMBIGUOUS_CODES: &[&str] = &[
+    "no", "nr", "nu", "na", "id", "in", "is", "to", "me", "my", "am", "as", "do", "go", "so", "ad", "tv", "pk", "ph", "cc", "mo", "ms", "pa",
+    "re", "st", "sh", "ai", "ci", "io", "ws", "or", "an",
+];
+/// Column-name words of a country column.
+const COUNTRY_WORDS: &[&str] = &["country", "countrycode", "country_code", "land", "pays", "pais", "país", "paese", "nation", "iso2", "iso3", "countryiso", "laendercode", "ländercode"];
+
+/// One region's plan as libphonenumber describes it.
+struct Plan {
+    region: String,
+    cc: String,
+    npfp: String,
+    transform: String,
+    lengths: Vec<u8>,
+    local_lengths: Vec<u8>,
+    general: String,
+    /// Lengths and pattern of each number type, each compiled when first needed (most
+    /// valid numbers are fixed-line or mobile, the first two).
+    types: Vec<(Vec<u8>, String, OnceLock<Option<Regex>>)>,
+    compiled: OnceLock<Option<Compiled>>,
+}
+
+struct Compiled {
+    npfp: Option<Regex>,
+    general: Regex,
+}
+
+/// The numbering plans, region names and locale words (empty when the rule set has none).
+#[derive(Default)]
+pub struct Plans {
+    plans: Vec<Plan>,
+    /// ISO code, alpha-3 code and names (lower case) → plan index.
+    by_name: HashMap<String, u16>,
+    /// Country calling code → plan indices.
+    by_cc: HashMap<String, Vec<u16>>,
+    /// Locale word → plan indices.
+    words: HashMap<String, Vec<u16>>,
+}
+
+fn anchored(p: &str) -> Result<Regex, regex::Error> {
+    Regex::new(&format!("^(?:{p})$"))
+}
+
+fn parse_lengths(s: &str) -> Vec<u8> {
+    s.split(',').filter_map(|x| x.trim().parse().ok()).collect()
+}
+
+impl Plan {
+    fn compiled(&self) -> Option<&Compiled> {
+        self.compiled
+            .get_or_init(|| {
+                let npfp = if self.npfp.is_empty() { None } else { Some(Regex::new(&format!("^(?:{})", self.npfp)).ok()?) };
+                let general = anchored(&self.general).ok()?;
+                Some(Compiled { npfp, general })
+            })
+            .as_ref()
+    }
+
+    /// libphonenumber's length test of a national number against the general lengths:
+    /// whether it may be stripped to this (not too short, not local-only, not an invalid
+    /// length in between).
+    fn length_ok(&self, n: usize) -> bool {
+        let Some(&min) = self.lengths.first() else { return false };
+        if self.local_lengths.contains(&(n as u8)) || n < min as usize {
+            return false;
+        }
+        // Too long counts as possible here, as in libphonenumber's parse.
+        n > *self.lengths.last().unwrap_or(&0) as usize || self.lengths.contains(&(n as u8))
+    }
+
+    /// The national significant number of `d` (national prefix and its carrier code
+    /// stripped, or transformed), as libphonenumber's parse finds it.
+    fn national(&self, c: &Compiled, d: &str) -> String {
+        let Some(np) = &c.npfp else { return d.to_string() };
+        let Some(caps) = np.captures(d) else { return d.to_string() };
+        let end = caps.get(0).map_or(0, |m| m.end());
+        let viable = c.general.is_match(d);
+        let last = caps.len() - 1;
+        let out = if self.transform.is_empty() || last == 0 || caps.get(last).is_none() {
+            d[end..].to_string()
+        } else {
+            let mut t = String::new();
+            caps.expand(&self.transform, &mut t);
+            t.push_str(&d[end..]);
+            t
+        };
+        if (viable && !c.general.is_match(&out)) || !self.length_ok(out.len()) {
+            return d.to_string();
+        }
+        out
+    }
+
+    /// Whether `n` (a national significant number) is a valid number of this region.
+    fn valid_nsn(&self, c: &Compiled, n: &str) -> bool {
+        let len = n.len() as u8;
+        if (!self.lengths.is_empty() && !self.lengths.contains(&len)) || !c.general.is_match(n) {
+            return false;
+        }
+        self.types.iter().any(|(l, p, re)| (l.is_empty() || l.contains(&len)) && re.get_or_init(|| anchored(p).ok()).as_ref().is_some_and(|re| re.is_match(n)))
+    }
+
+    /// Whether digits `d`, written nationally (or as an integer, which may begin with the
+    /// country code), are a valid number of this region.
+    fn valid(&self, d: &str) -> bool {
+        let Some(c) = self.compiled() else { return false };
+        let mut n = self.national(c, d);
+        // A number that starts with the region's country code (E.164 stored without its
+        // `+`, as integers are): libphonenumber strips it when the rest fits better.
+        if let Some(rest) = d.strip_prefix(self.cc.as_str()) {
+            let rest = self.national(c, rest);
+            if (!c.general.is_match(d) && c.general.is_match(&rest)) || d.len() > *self.lengths.last().unwrap_or(&0) as usize {
+                n = rest;
+            }
+        }
+        self.valid_nsn(c, &n)
+    }
+}
+
+/// How a whole value is written, if it is written as one phone number.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Written {
+    /// National form (or bare digits): the digits.
+    National(String),
+    /// With a `+` or `00` (`zeros`) and a country code: the digits after it.
+    International { digits: String, zeros: bool },
+}
+
+/// Reads a whole value as one phone number: digits with the separators numbers are written
+/// with (space, `-`, `.`, `/`, brackets), an optional leading `+`, and an optional
+/// extension (`x12`, `ext. 12`). Dates, IPv4 addresses, and values with letters are not.
+pub fn written(value: &str) -> Option<Written> {
+    let t = value.trim();
+    // Most values of most columns are not numbers: their first byte says so.
+    if !t.as_bytes().first().is_some_and(|b| b.is_ascii_digit() || matches!(b, b'+' | b'(')) {
+        return None;
+    }
+    let (t, plus) = match t.strip_prefix('+') {
+        Some(rest) => (rest, true),
+        None => (t, false),
+    };
+    // An extension (`x12`, `ext. 12`, `#12`) is cut off; other letters are not a number.
+    let cut = t.find(|c: char| c.is_ascii_alphabetic() || c == '#');
+    let main = cut.map_or(t, |i| &t[..i]);
+    if let Some(i) = cut {
+        let rest = t[i..].to_ascii_lowercase();
+        let ext = ["ext.", "ext", "x", "#"].iter().find_map(|p| rest.strip_prefix(p)).map(str::trim_start);
+        if !ext.is_some_and(|e| (1..=6).contains(&e.len()) && e.bytes().all(|b| b.is_ascii_digit())) {
+            return None;
+        }
+    }
+    let mut digits = String::with_capacity(main.len());
+    let (mut groups, mut dots, mut in_run) = (0usize, 0usize, false);
+    for b in main.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                digits.push(b as char);
+                groups += usize::from(!in_run);
+                in_run = true;
+            }
+            b' ' | b'-' | b'/' | b'(' | b')' | b'.' => {
+                dots += usize::from(b == b'.');
+                in_run = false;
+            }
+            _ => return None,
+        }
+    }
+    if !(MIN_DIGITS..=MAX_DIGITS).contains(&digits.len()) || digits.bytes().all(|b| b == digits.as_bytes()[0]) {
+        return None;
+    }
+    // 192.168.1.20 is an address; 01.02.2024 a date.
+    if (dots == 3 && groups == 4) || super::validators::starts_with_date(main) {
+        return None;
+    }
+    if plus {
+        return Some(Written::International { digits, zeros: false });
+    }
+    match digits.strip_prefix("00") {
+        Some(rest) if main.trim_start().starts_with("00") && rest.len() >= 7 => Some(Written::International { digits: rest.to_string(), zeros: true }),
+        _ => Some(Written::National(digits)),
+    }
+}
+
+impl Plans {
+    /// Loads the tables under `phone_plans/` of `src`; none there means no plans.
+    pub fn load(src: &RuleSource) -> Result<Plans, LoadError> {
+        let mut p = Plans::default();
+        let files = src.files("phone_plans", &[".txt"])?;
+        let lines = |f: &super::loader::SourceFile| -> Vec<(usize, Vec<String>)> {
+            f.text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
+                .map(|(i, l)| (i + 1, l.split('\t').map(str::to_string).collect()))
+                .collect()
+        };
+        let invalid = |f: &super::loader::SourceFile, line: usize, message: &str| LoadError::Invalid { path: format!("{}:{line}", f.path), message: message.to_string() };
+        let find = |name: &str| files.iter().find(|f| f.path.ends_with(name));
+        let Some(plans) = find("plans.txt") else { return Ok(p) };
+        for (line, f) in lines(plans) {
+            if f.len() < 7 {
+                return Err(invalid(plans, line, "a plan has region, code, prefix, transform, lengths, local lengths, pattern"));
+            }
+            let mut types = Vec::new();
+            for t in &f[7..] {
+                let mut parts = t.splitn(3, ':');
+                let (Some(_), Some(l), Some(pat)) = (parts.next(), parts.next(), parts.next()) else {
+                    return Err(invalid(plans, line, "a number type is name:lengths:pattern"));
+                };
+                types.push((parse_lengths(l), pat.to_string(), OnceLock::new()));
+            }
+            let idx = p.plans.len() as u16;
+            p.by_name.insert(f[0].to_ascii_lowercase(), idx);
+            p.by_cc.entry(f[1].clone()).or_default().push(idx);
+            p.plans.push(Plan {
+                region: f[0].clone(),
+                cc: f[1].clone(),
+                npfp: f[2].clone(),
+                transform: f[3].clone(),
+                lengths: parse_lengths(&f[4]),
+                local_lengths: parse_lengths(&f[5]),
+                general: f[6].clone(),
+                types,
+                compiled: OnceLock::new(),
+            });
+        }
+        if let Some(names) = find("names.txt") {
+            for (_, f) in lines(names) {
+                let Some(&idx) = p.by_name.get(&f[0].to_ascii_lowercase()) else { continue };
+                for n in &f[1..] {
+                    p.by_name.entry(n.to_lowercase()).or_insert(idx);
+                    // As a column name or a sloppy value writes it: `cote_d_ivoire`.
+                    p.by_name.entry(name_tokens(n).join(" ")).or_insert(idx);
+                }
+            }
+        }
+        if let Some(words) = find("words.txt") {
+            for (line, f) in lines(words) {
+                let regions: Option<Vec<u16>> = f.get(1).map(|r| r.split_whitespace().filter_map(|c| p.by_name.get(&c.to_ascii_lowercase()).copied()).collect());
+                match regions {
+                    Some(r) if !r.is_empty() && r.len() <= MAX_REGIONS => {
+                        p.words.insert(f[0].to_lowercase(), r);
+                    }
+                    _ => return Err(invalid(words, line, "a locale word is followed by a tab and the one to six regions it names")),
+                }
+            }
+        }
+        // `uk` is how the United Kingdom is written in names; ISO says GB.
+        if let Some(&gb) = p.by_name.get("gb") {
+            p.by_name.entry("uk".into()).or_insert(gb);
+        }
+        Ok(p)
+    }
+
+    /// Whether any plan is loaded.
+    pub fn is_empty(&self) -> bool {
+        self.plans.is_empty()
+    }
+
+    /// The ISO code of plan `i`.
+    pub fn region(&self, i: u16) -> &str {
+        &self.plans[i as usize].region
+    }
+
+    /// The plan of a region given by ISO code, alpha-3 code or name (any case).
+    pub fn by_name(&self, name: &str) -> Option<u16> {
+        let n = name.trim();
+        if n.is_empty() || n.len() > 64 {
+            return None;
+        }
+        self.by_name.get(&n.to_lowercase()).or_else(|| self.by_name.get(&name_tokens(n).join(" "))).copied()
+    }
+
+    /// The regions a column name names: a region's code (`tel_de`; not the ambiguous
+    /// two-letter words), its name (`phone_germany`, `uk_mobile`) or a locale word
+    /// (`telefono`, `telemóvel`).
+    pub fn regions_in_name(&self, column: &str) -> Vec<u16> {
+        let toks = name_tokens(column);
+        let mut out = Vec::new();
+        let mut add = |r: &[u16]| {
+            for &x in r {
+                if !out.contains(&x) {
+                    out.push(x);
+                }
+            }
+        };
+        for (i, t) in toks.iter().enumerate() {
+            if let Some(r) = self.words.get(t) {
+                add(r);
+            } else if (t.len() == 2 && !AMBIGUOUS_CODES.contains(&t.as_str())) || t.len() > 3 {
+                // Codes and names; three letters are words (`fax`, `ext`, `num`) more often
+                // than alpha-3 codes.
+                if let Some(&r) = self.by_name.get(t) {
+                    add(&[r]);
+                }
+            }
+            // Names of more than one word: `united_kingdom`, `south_africa`.
+            for n in 2..=3 {
+                if i + n <= toks.len() {
+                    if let Some(&r) = self.by_name.get(&toks[i..i + n].join(" ")) {
+                        add(&[r]);
+                    }
+                }
+            }
+        }
+        out.truncate(MAX_REGIONS);
+        out
+    }
+
+    /// The regions of a country calling code (the digits after `+`), longest code first.
+    pub fn regions_of_international(&self, digits: &str) -> &[u16] {
+        for n in 1..=3.min(digits.len()) {
+            if let Some(r) = self.by_cc.get(&digits[..n]) {
+                return r;
+            }
+        }
+        &[]
+    }
+
+    /// Whether a number written nationally (digits) is valid for one of `regions`.
+    pub fn valid_national(&self, regions: &[u16], digits: &str) -> bool {
+        regions.iter().any(|&r| self.plans[r as usize].valid(digits))
+    }
+
+    /// Whether a number written with its country code (the digits after `+` or `00`) is
+    /// valid for a region of that code.
+    pub fn valid_international(&self, digits: &str) -> bool {
+        (1..=3.min(digits.len())).any(|n| {
+            self.by_cc.get(&digits[..n]).is_some_and(|rs| {
+                rs.iter().any(|&r| {
+                    let p = &self.plans[r as usize];
+                    p.compiled().is_some_and(|c| p.valid_nsn(c, &digits[n..]))
+                })
+            })
+        })
+    }
+}
+
+/// Calls `f` with each of the first `limit` text values of a column (strings, and
+/// dictionaries of strings), without copying them.
+fn each_text(arrays: &[&ArrayRef], limit: usize, mut f: impl FnMut(&str)) {
+    let mut left = limit;
+    for a in arrays {
+        let mut take = |it: &mut dyn Iterator<Item = &str>| {
+            for v in it.take(left) {
+                left -= 1;
+                f(v);
+            }
+        };
+        match a.data_type() {
+            DataType::Utf8 => take(&mut a.as_string::<i32>().iter().flatten()),
+            DataType::LargeUtf8 => take(&mut a.as_string::<i64>().iter().flatten()),
+            DataType::Utf8View => take(&mut a.as_string_view().iter().flatten()),
+            DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8) => {
+                if let Ok(t) = arrow::compute::cast(a, &DataType::Utf8) {
+                    take(&mut t.as_string::<i32>().iter().flatten());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Values read of a column to find its regions.
+const LOOK: usize = 1000;
+
+/// The regions a table's context names for each of its columns (empty for most): for a
+/// column named for phone numbers (`is_phone_column`) or holding `+` numbers, the regions
+/// of its name, of a country column of the table (when a few regions cover most of its
+/// values) and of the country codes of the column's `+` numbers. Reads at most `LOOK`
+/// values of each text column, most of them only to their first byte.
+pub fn table_regions(plans: &Plans, batches: &[RecordBatch], is_phone_column: impl Fn(&str) -> bool) -> Vec<Vec<u16>> {
+    let Some(schema) = batches.first().map(|b| b.schema()) else { return Vec::new() };
+    let fields = schema.fields();
+    let mut out = vec![Vec::new(); fields.len()];
+    if plans.is_empty() {
+        return out;
+    }
+    let column = |ci: usize| batches.iter().map(|b| b.column(ci)).collect::<Vec<_>>();
+    // A country column: named so, and most values a region.
+    let mut country: Vec<u16> = Vec::new();
+    for (ci, f) in fields.iter().enumerate() {
+        let toks = name_tokens(f.name());
+        if !toks.iter().any(|t| COUNTRY_WORDS.contains(&t.as_str())) && !COUNTRY_WORDS.contains(&toks.join("_").as_str()) {
+            continue;
+        }
+        let mut regions = Vec::new();
+        each_text(&column(ci), LOOK, |v| regions.push(plans.by_name(v)));
+        country = top_regions(regions.iter().copied(), regions.len());
+        if !country.is_empty() {
+            break;
+        }
+    }
+    for (ci, f) in fields.iter().enumerate() {
+        let named = is_phone_column(f.name());
+        let (mut n, mut plus) = (0usize, Vec::new());
+        each_text(&column(ci), LOOK, |v| {
+            n += 1;
+            let t = v.trim_start().as_bytes();
+            if t.first() == Some(&b'+') || t.starts_with(b"00") {
+                if let Some(Written::International { digits, .. }) = written(v) {
+                    plus.push(plans.regions_of_international(&digits).first().copied());
+                }
+            }
+        });
+        let plus_dense = n > 0 && plus.len() as f64 >= PLUS_SHARE * n as f64;
+        if !named && !plus_dense {
+            continue;
+        }
+        let mut regions = plans.regions_in_name(f.name());
+        for r in country.iter().chain(top_regions(plus.iter().copied(), plus.len()).iter()) {
+            if !regions.contains(r) {
+                regions.push(*r);
+            }
+        }
+        regions.truncate(MAX_REGIONS);
+        out[ci] = regions;
+    }
+    out
+}
+
+/// The fewest regions (at most `MAX_REGIONS`) that cover `COUNTRY_COVER` of `n` values,
+/// or none when more would be needed.
+fn top_regions(values: impl Iterator<Item = Option<u16>>, n: usize) -> Vec<u16> {
+    let mut counts: HashMap<u16, usize> = HashMap::new();
+    for r in values.flatten() {
+        *counts.entry(r).or_default() += 1;
+    }
+    let mut by: Vec<(u16, usize)> = counts.into_iter().collect();
+    by.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut covered = 0usize;
+    let mut out = Vec::new();
+    for (r, c) in by {
+        if n == 0 || covered as f64 >= COUNTRY_COVER * n as f64 || out.len() == MAX_REGIONS {
+            break;
+        }
+        covered += c;
+        out.push(r);
+    }
+    if n > 0 && covered as f64 >= COUNTRY_COVER * n as f64 {
+        out
+    } else {
+        Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plans() -> Plans {
+        Plans::load(&RuleSource::Builtin).expect("plans load")
+    }
+
+    #[test]
+    fn national_numbers_are_valid_for_their_region_only() {
+        let p = plans();
+        let r = |c: &str| p.by_name(c).unwrap();
+        let national = |v: &str| match written(v) {
+            Some(Written::National(d)) => d,
+            other => panic!("{v}: {other:?}"),
+        };
+        // libphonenumber's example numbers, written nationally.
+        for (region, v) in [("DE", "030 123456"), ("DE", "01512 3456789"), ("FR", "01 23 45 67 89"), ("GB", "07400 123456"), ("US", "(201) 555-0123"), ("AR", "011 15-2345-6789"), ("SH", "22158"), ("IT", "02 1234 5678"), ("BR", "(11) 96123-4567"), ("MX", "200 123 4567")] {
+            assert!(p.valid_national(&[r(region)], &national(v)), "{region} {v}");
+        }
+        // Stored as integers: the leading 0 is gone, or the country code stands in front.
+        assert!(p.valid_national(&[r("DE")], "30123456"));
+        assert!(p.valid_national(&[r("AT")], "436641234567"));
+        assert!(p.valid_national(&[r("FR")], "123456789"));
+        // Wrong region, wrong length, an impossible prefix.
+        assert!(!p.valid_national(&[r("FR")], &national("030 123456")));
+        assert!(!p.valid_national(&[r("GB")], "0740012345"));
+        assert!(!p.valid_national(&[r("US")], "1005550123"));
+        assert!(p.valid_international("4930123456"));
+        assert!(!p.valid_international("4900"));
+    }
+
+    #[test]
+    fn values_are_read_as_numbers_only_when_written_as_one() {
+        assert_eq!(written("+49 30 123456"), Some(Written::International { digits: "4930123456".into(), zeros: false }));
+        assert_eq!(written("0049 30 123456"), Some(Written::International { digits: "4930123456".into(), zeros: true }));
+        assert_eq!(written("(030) 123456 x12"), Some(Written::National("030123456".into())));
+        for not in ["192.168.10.200", "01.02.2024", "2024-05-01", "order 123456", "123", "1111111", "12:30:00"] {
+            assert_eq!(written(not), None, "{not}");
+        }
+    }
+
+    #[test]
+    fn column_names_name_regions() {
+        let p = plans();
+        let names = |c: &str| p.regions_in_name(c).iter().map(|&r| p.region(r).to_string()).collect::<Vec<_>>();
+        assert_eq!(names("tel_de"), ["DE"]);
+        assert_eq!(names("phoneFR"), ["FR"]);
+        assert_eq!(names("mobile_united_kingdom"), ["GB"]);
+        assert_eq!(names("uk_phone"), ["GB"]);
+        assert!(names("telemovel").contains(&"PT".to_string()));
+        assert!(names("phone_no").is_empty() && names("phone").is_empty() && names("pk_phone").is_empty());
+    }
+
+    #[test]
+    fn a_country_column_names_regions_when_few_cover_it() {
+        let p = plans();
+        let v = |xs: &[&str]| xs.iter().map(|x| p.by_name(x)).collect::<Vec<_>>();
+        let de = v(&["DE", "deu", "Germany", "Deutschland", "DE", "AT"]);
+        assert_eq!(top_regions(de.iter().copied(), de.len()), [p.by_name("DE").unwrap()]);
+        let dach = v(&["DE", "Österreich", "AT", "Germany", "CH", "DE", "aut", "DE"]);
+        assert_eq!(top_regions(dach.iter().copied(), dach.len()).len(), 2);
+        let spread = v(&["DE", "FR", "IT", "ES", "PT", "NL", "BE", "AT", "CH", "PL"]);
+        assert!(top_regions(spread.iter().copied(), spread.len()).is_empty());
+    }
+}
+
+/// Agreement with libphonenumber on a file of `region<TAB>digits<TAB>0|1` lines
+/// (`PLAN_CHECK=file cargo test --lib plans_agree -- --ignored --nocapture`).
+#[cfg(test)]
+#[test]
+#[ignore]
+fn plans_agree_with_libphonenumber() {
+    let p = Plans::load(&RuleSource::Builtin).unwrap();
+    let text = std::fs::read_to_string(std::env::var("PLAN_CHECK").unwrap()).unwrap();
+    let (mut n, mut bad) = (0, 0);
+    for l in text.lines() {
+        let f: Vec<&str> = l.split('\t').collect();
+        let Some(r) = p.by_name(f[0]) else { continue };
+        n += 1;
+        let got = p.valid_national(&[r], f[1]);
+        if got != (f[2] == "1") {
+            bad += 1;
+            if bad < 40 {
+                eprintln!("{l} got {got}");
+            }
+        }
+    }
+    eprintln!("{bad} of {n} disagree");
+}
+
+/// The cost of the plans: compiling each region's patterns, and checking one candidate
+/// (`cargo test --lib plans_cost -- --ignored --nocapture`; a debug build inflates both).
+#[cfg(test)]
+#[test]
+#[ignore]
+fn plans_cost() {
+    let p = Plans::load(&RuleSource::Builtin).unwrap();
+    let t = std::time::Instant::now();
+    for plan in &p.plans {
+        assert!(plan.compiled().is_some(), "{}", plan.region);
+        for (_, pat, re) in &plan.types {
+            assert!(re.get_or_init(|| anchored(pat).ok()).is_some(), "{}: {pat}", plan.region);
+        }
+    }
+    eprintln!("compile {} regions: {:?} ({:?} each)", p.plans.len(), t.elapsed(), t.elapsed() / p.plans.len() as u32);
+    let regions: Vec<u16> = ["DE", "FR", "GB", "US", "IT", "ES"].iter().map(|c| p.by_name(c).unwrap()).collect();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let runs: Vec<String> = (0..20_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            format!("0{:010}", x % 10_000_000_000)
+        })
+        .collect();
+    for (name, rs) in [("one region", &regions[..1]), ("six regions", &regions[..])] {
+        let t = std::time::Instant::now();
+        let valid = runs.iter().filter(|d| p.valid_national(rs, d)).count();
+        eprintln!("{name}: {:?} per candidate ({valid} of {} valid)", t.elapsed() / runs.len() as u32, runs.len());
+    }
+    let t = std::time::Instant::now();
+    let n = runs.iter().filter(|d| written(d).is_some()).count();
+    eprintln!("written(): {:?} per value ({n})", t.elapsed() / runs.len() as u32);
+}

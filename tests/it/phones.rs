@@ -1,0 +1,95 @@
+//! National phone numbers through `assay scan`: the numbering plan of the region a
+//! country column of the same table names decides them (issue 15). The numbers are
+//! libphonenumber's (generated once with the `phonenumbers` package: valid fixed-line and
+//! mobile numbers of the Faroe Islands, and German-looking digit runs it calls valid and
+//! invalid), not written from our rules.
+
+use crate::common;
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, Int64Array, StringArray};
+use arrow::record_batch::RecordBatch;
+
+use common::cli::{labels, scan_json, write_parquet};
+
+/// Six-digit numbers: below the shape rules' seven-digit floor, found only by the plan.
+const FO_FIXED: [&str; 12] = ["319131", "350557", "814447", "485134", "351359", "454500", "473019", "394211", "376105", "461066", "339714", "316391"];
+const FO_MOBILE: [i64; 12] = [540891, 577664, 540271, 583505, 560642, 776930, 572476, 524778, 914626, 247134, 280559, 743876];
+/// Trunk-0 numbers of eleven digits, written alike: libphonenumber calls these valid for
+/// Germany and the others not (no such area code or length).
+const DE_VALID: [&str; 12] = ["06279876727", "05534181904", "04767625279", "03445299977", "07306121751", "03561184680", "02857330451", "07112046512", "09267084954", "06723009726", "01726140314", "05269600340"];
+const DE_INVALID: [&str; 12] = ["03125944711", "05794136020", "01203650898", "03156316486", "01038333415", "02491762267", "03225174387", "07892823612", "01019671732", "08522267383", "01426345656", "03299138958"];
+
+fn table(country: Option<&str>, cols: Vec<(&str, ArrayRef)>) -> RecordBatch {
+    let n = cols[0].1.len();
+    let mut all = cols;
+    if let Some(c) = country {
+        all.push(("country", Arc::new(StringArray::from(vec![c; n])) as ArrayRef));
+    }
+    RecordBatch::try_from_iter(all).expect("batch")
+}
+
+fn strings(v: &[&str]) -> ArrayRef {
+    Arc::new(StringArray::from(v.to_vec()))
+}
+
+#[test]
+fn a_country_column_finds_national_and_integer_phone_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let refs: Vec<i64> = (0..12).map(|i| 310_000 + i * 7_919).collect();
+    let cols = || {
+        vec![
+            ("phone", strings(&FO_FIXED)),
+            ("mobile", Arc::new(Int64Array::from(FO_MOBILE.to_vec())) as ArrayRef),
+            // Six-digit numbers in a column not named for phones stay what they are.
+            ("order_ref", Arc::new(Int64Array::from(refs.clone())) as ArrayRef),
+        ]
+    };
+    write_parquet(&dir.path().join("with_country.parquet"), &table(Some("Faroe Islands"), cols()));
+    write_parquet(&dir.path().join("without_country.parquet"), &table(None, cols()));
+    let (r, out) = scan_json(&[dir.path()], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(labels(&r, "with_country.parquet", "phone"), ["pii.phone_number"]);
+    assert_eq!(labels(&r, "with_country.parquet", "mobile"), ["pii.phone_number"]);
+    assert!(labels(&r, "with_country.parquet", "order_ref").is_empty());
+    assert!(labels(&r, "with_country.parquet", "country").is_empty());
+    // Without the country column nothing says these six digits are a phone number.
+    assert!(labels(&r, "without_country.parquet", "phone").is_empty());
+    assert!(labels(&r, "without_country.parquet", "mobile").is_empty());
+}
+
+#[test]
+fn numbers_invalid_for_the_region_of_the_country_column_are_not_phone_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    write_parquet(&dir.path().join("de_valid.parquet"), &table(Some("DE"), vec![("phone", strings(&DE_VALID))]));
+    write_parquet(&dir.path().join("de_invalid.parquet"), &table(Some("DE"), vec![("phone", strings(&DE_INVALID))]));
+    // A region in the column's name does the same as a country column.
+    write_parquet(&dir.path().join("named.parquet"), &table(None, vec![("tel_de", strings(&DE_INVALID)), ("phone_de", strings(&DE_VALID))]));
+    write_parquet(&dir.path().join("no_region.parquet"), &table(None, vec![("phone", strings(&DE_INVALID))]));
+    let (r, out) = scan_json(&[dir.path()], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(labels(&r, "de_valid.parquet", "phone"), ["pii.phone_number"]);
+    assert!(labels(&r, "de_invalid.parquet", "phone").is_empty());
+    assert!(labels(&r, "named.parquet", "tel_de").is_empty());
+    assert_eq!(labels(&r, "named.parquet", "phone_de"), ["pii.phone_number"]);
+    // With no region named, a trunk 0 and eleven digits is how a German number is written:
+    // the shape rules report it, as before.
+    assert_eq!(labels(&r, "no_region.parquet", "phone"), ["pii.phone_number"]);
+}
+
+#[test]
+fn the_country_codes_of_a_columns_plus_numbers_name_its_region() {
+    let dir = tempfile::tempdir().unwrap();
+    // Four numbers written with +298 and twelve written nationally, in one column.
+    let mut values: Vec<String> = FO_MOBILE[..4].iter().map(|n| format!("+298 {n}")).collect();
+    values.extend(FO_FIXED.iter().map(|s| s.to_string()));
+    let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+    write_parquet(&dir.path().join("mixed.parquet"), &table(None, vec![("phone", strings(&refs))]));
+    let (r, out) = scan_json(&[dir.path()], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let phone = &common::cli::column(&r, "mixed.parquet", "phone")["labels"][0];
+    assert_eq!(phone["label"], "pii.phone_number");
+    // Without the +298 numbers' region the six-digit ones would not count.
+    assert_eq!(phone["matches"], 16, "{phone}");
+}
