@@ -3,7 +3,8 @@
 //! are Arrow string arrays fed through `classify_array`, as a scan feeds them.
 //!
 //! `cargo run --release --example engine_columns` (ASSAY_BENCH_MB, default 20;
-//! ASSAY_BENCH_COLUMNS=notes,uuid; REPS, default 3: the best run of each column counts).
+//! ASSAY_BENCH_COLUMNS=notes,uuid; REPS, default 3: the best run of each column counts;
+//! ASSAY_BENCH_RULES=dir to load the rules from a directory).
 use std::time::Instant;
 
 use arrow::array::{Array, StringArray};
@@ -16,7 +17,11 @@ mod data;
 fn main() {
     let mb: usize = std::env::var("ASSAY_BENCH_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
     let reps: usize = std::env::var("REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
-    let engine = Engine::builtin().expect("built-in classifiers load");
+    // ASSAY_BENCH_RULES: a directory laid out like `classifiers/` (another commit's rules).
+    let engine = match std::env::var_os("ASSAY_BENCH_RULES") {
+        Some(dir) => Engine::load(&assay::classify::RuleSource::Dir(dir.into())).expect("the rules of ASSAY_BENCH_RULES load"),
+        None => Engine::builtin().expect("built-in classifiers load"),
+    };
     let cols = data::arrays(mb << 20);
     let ac = engine.literal_automaton().expect("rules have literals").clone();
     let mut scratch = Scratch::default();

@@ -327,7 +327,7 @@ impl Dictionaries {
 
     /// Whether the text just before `start` (a word start) ends with an introduction of
     /// one's name (`intros.txt`), at a word start itself.
-    fn introduced(&self, text: &str, start: usize) -> bool {
+    pub(super) fn introduced(&self, text: &str, start: usize) -> bool {
         if self.intros.is_empty() {
             return false;
         }

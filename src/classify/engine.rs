@@ -214,9 +214,14 @@ pub struct Engine {
     hex_rules: ByLength,
     name_rules: Vec<u16>,
     street_rules: Vec<u16>,
-    /// The introductions of `intros.txt` (both apostrophes), for values with one capital:
-    /// the name matcher runs on them only when one is there ("my name is Anna").
-    intro_ac: Option<AhoCorasick>,
+    /// The last words of the introductions of `intros.txt` (`is`, `m'appelle`, `llamo`;
+    /// lower case, ASCII apostrophe): a capitalised word after one of them may be a name
+    /// introduced ("my name is Anna"), which the name matcher then looks at. Testing the
+    /// word before each capital costs nothing on prose; a second automaton pass over every
+    /// value with a capital doubled the engine's cost on free text.
+    intro_ends: Vec<Vec<u8>>,
+    /// The longest of them, in bytes.
+    intro_end_max: usize,
     dict: Dictionaries,
     placeholders: Placeholders,
     /// The literals of `sweep` rules, for the one-pass sweep of decoded rows.
@@ -471,6 +476,16 @@ impl Engine {
                     .map_err(|e| LoadError::Invalid { path: "classifiers".into(), message: e.to_string() })?,
             )
         };
+        // Both apostrophes: "m'appelle", "m’appelle".
+        let intro_ends: Vec<Vec<u8>> = dict
+            .intros
+            .iter()
+            .filter_map(|p| p.split_whitespace().last())
+            .flat_map(|w| [w.replace('’', "'"), w.replace('\'', "’")])
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .map(String::into_bytes)
+            .collect();
         Ok(Engine {
             rules,
             literal_trie,
@@ -489,7 +504,8 @@ impl Engine {
             whole_token_rules: ByLength::new(whole_token_rules),
             name_rules,
             street_rules,
-            intro_ac: ci_automaton(dict.intros.iter().flat_map(|p| [p.clone(), p.replace('\'', "’")]), "classifiers/dictionaries/intros.txt")?,
+            intro_end_max: intro_ends.iter().map(Vec::len).max().unwrap_or(0),
+            intro_ends,
             dict,
             sweep_ac,
             sweep_rules,
@@ -698,10 +714,8 @@ impl Engine {
         // Two capitals and a word that starts a first name or title; or one capital (or
         // accented letter) after an introduction ("je m'appelle Élodie").
         let names = !self.name_rules.is_empty()
-            && ((masks.upper >= 2 && self.names_possible(value, &masks))
-                || (masks.spaces > 0
-                    && (masks.upper >= 1 || masks.blocks.iter().any(|b| b.nonascii != 0))
-                    && self.intro_ac.as_ref().is_some_and(|ac| ac.is_match(value))));
+            && (masks.upper >= 2 || (masks.spaces > 0 && (masks.upper >= 1 || masks.blocks.iter().any(|b| b.nonascii != 0))))
+            && self.names_possible(value, &masks);
         if names {
             s.dict_hits.clear();
             self.dict.find_names(value, &mut s.dict, &mut s.dict_hits);
@@ -812,6 +826,8 @@ impl Engine {
 
     /// Cheap gate for the name matcher: some capitalised word starts a first name or title.
     fn names_possible(&self, v: &str, m: &Masks) -> bool {
+        let by_dictionary = m.upper >= 2;
+        let by_intro = m.spaces > 0 && !self.intro_ends.is_empty();
         let mut carry = 0u64;
         for (k, blk) in m.blocks.iter().enumerate() {
             // A capital, or the first byte of a non-ASCII character, whose previous byte is
@@ -827,12 +843,33 @@ impl Engine {
                 }
                 let (names, titles) = (&self.dict.first_names, &self.dict.titles);
                 let word = gate::word_at(v.as_bytes(), i, m);
-                if (names.may_start(word) && names.prefix_at(v, i).is_some()) || (titles.may_start(word) && titles.prefix_at(v, i).is_some()) {
+                if by_dictionary && ((names.may_start(word) && names.prefix_at(v, i).is_some()) || (titles.may_start(word) && titles.prefix_at(v, i).is_some())) {
+                    return true;
+                }
+                if by_intro && self.introduced_at(v, i) {
                     return true;
                 }
             }
         }
         false
+    }
+
+    /// Whether the word starting at `i` follows an introduction of one's name: the word
+    /// before it (after whitespace) ends a phrase of `intros.txt`, then the whole phrase.
+    fn introduced_at(&self, v: &str, i: usize) -> bool {
+        let b = v.as_bytes();
+        // One space between the phrase and the name; the word before it compared by bytes
+        // (this runs at every capital of prose, so no allocation and no hashing).
+        let Some(end) = i.checked_sub(1).filter(|&e| b[e] == b' ') else { return false };
+        let from = end.saturating_sub(self.intro_end_max + 1);
+        let start = match b[from..end].iter().rposition(|&c| c.is_ascii_whitespace()) {
+            Some(p) => from + p + 1,
+            None if from == 0 => 0,
+            // Longer than any phrase's last word.
+            None => return false,
+        };
+        let token = &b[start..end];
+        self.intro_ends.iter().any(|w| w.len() == token.len() && w.eq_ignore_ascii_case(token)) && self.dict.introduced(v, i)
     }
 
     fn dict_outcome(&self, rules: &[u16], value: &str, ctx: &ColumnContext, s: &mut Scratch, hits: &mut Vec<Hit>) {
