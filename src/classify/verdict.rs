@@ -279,12 +279,7 @@ impl<'e> ColumnAccumulator<'e> {
         if is_blank(runs) {
             return;
         }
-        self.buf.clear();
-        if self.sweep {
-            self.engine.sweep_value(runs, &self.ctx, &self.done, scratch, &mut self.buf);
-        } else {
-            self.engine.scan_value(runs, &self.ctx, scratch, &mut self.buf);
-        }
+        self.hits_into_buf(runs, scratch);
         let rules = self.engine.rules();
         let buf = std::mem::take(&mut self.buf);
         for h in buf.iter().filter(|h| rules[h.rule as usize].is_secret()) {
@@ -293,17 +288,23 @@ impl<'e> ColumnAccumulator<'e> {
         self.buf = buf;
     }
 
-    /// Classifies one value; empty and whitespace-only values are not counted.
-    pub fn add(&mut self, value: &str, scratch: &mut Scratch) {
-        if is_blank(value) {
-            return;
-        }
+    /// The engine's hits on one value, into `buf` (in sweep mode, only the sweep's rules
+    /// not found yet).
+    fn hits_into_buf(&mut self, value: &str, scratch: &mut Scratch) {
         self.buf.clear();
         if self.sweep {
             self.engine.sweep_value(value, &self.ctx, &self.done, scratch, &mut self.buf);
         } else {
             self.engine.scan_value(value, &self.ctx, scratch, &mut self.buf);
         }
+    }
+
+    /// Classifies one value; empty and whitespace-only values are not counted.
+    pub fn add(&mut self, value: &str, scratch: &mut Scratch) {
+        if is_blank(value) {
+            return;
+        }
+        self.hits_into_buf(value, scratch);
         let idx = self.non_null as u32;
         self.non_null += 1;
         let buf = std::mem::take(&mut self.buf);
