@@ -4,7 +4,8 @@ libphonenumber's metadata as the `phonenumbers` package ships it, and the countr
 of its geocoder (plus ISO 3166 alpha-3 codes from `pycountry`):
 
     pip install phonenumbers==9.0.43 pycountry==26.2.16   # the tables were built with these
-    python3 bench/breadth/phone_plans.py --out classifiers/phone_plans
+    python3 bench/breadth/phone_plans.py --out classifiers/phone_plans \
+        --agreement-out tests/data/phone_plans_agreement.tsv
 
 plans.txt, one region a line, tab-separated:
     region, country calling code, national prefix for parsing (regex), its transform
@@ -88,14 +89,52 @@ def names():
     return out
 
 
+def agreement():
+    """libphonenumber's verdicts to hold the tables to: for every region, its fixed-line,
+    mobile and toll-free example numbers as national digits (trunk prefix included), as
+    E.164 digits without `+` and as the bare national significant number, and 40 random
+    digit runs of its lengths (seeded), each with `is_valid_number_for_region`.
+    Lines: region, digits, 1 or 0."""
+    import random
+    rnd = random.Random(15)
+    out = []
+
+    def verdict(region, digits):
+        try:
+            return pn.is_valid_number_for_region(pn.parse(digits, region), region)
+        except pn.NumberParseException:
+            return False
+
+    for region in sorted(pn.SUPPORTED_REGIONS):
+        forms = set()
+        for t in (pn.PhoneNumberType.FIXED_LINE, pn.PhoneNumberType.MOBILE, pn.PhoneNumberType.TOLL_FREE):
+            ex = pn.example_number_for_type(region, t)
+            if ex is None:
+                continue
+            forms.add(re.sub(r"\D", "", pn.format_number(ex, pn.PhoneNumberFormat.NATIONAL)))
+            forms.add(re.sub(r"\D", "", pn.format_number(ex, pn.PhoneNumberFormat.E164)))
+            forms.add(pn.national_significant_number(ex))
+        meta = PhoneMetadata.metadata_for_region(region)
+        sizes = [n for n in (meta.general_desc.possible_length or ()) if n > 0] or [8]
+        for _ in range(40):
+            forms.add("".join(rnd.choice("0123456789") for _ in range(rnd.choice(sizes))))
+        for digits in sorted(forms):
+            out.append(f"{region}\t{digits}\t{int(verdict(region, digits))}")
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
+    ap.add_argument("--agreement-out", help="also write libphonenumber's verdicts the tables are tested against")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     for name, lines in [("plans.txt", plans()), ("names.txt", names())]:
         with open(os.path.join(a.out, name), "w") as f:
             f.write("\n".join(lines) + "\n")
+    if a.agreement_out:
+        with open(a.agreement_out, "w") as f:
+            f.write("\n".join(agreement()) + "\n")
 
 
 if __name__ == "__main__":
