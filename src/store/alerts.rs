@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::check_digests::LastCheck;
+use super::check_digests::{FindingKey, LastCheck};
 use super::datasets::Datasets;
 use super::reviews::lapse_reason;
 use super::*;
@@ -459,7 +459,7 @@ impl Tx {
             }
         }
         // The latest evidence of every finding that alerts (see `record_evidence`).
-        let evidence: Vec<(&(i64, String, String), &Held)> = still.iter().map(|(k, (held, _))| (k, *held)).collect();
+        let evidence: Vec<(&FindingKey, &Held)> = still.iter().map(|(k, (held, _))| (k, *held)).collect();
         self.record_evidence(src.id, scan_id, at, &evidence).await?;
         // Alerts that had counted clean scans start again.
         for (_, reset) in still.values() {
@@ -521,12 +521,12 @@ impl Tx {
     /// The latest evidence of the findings that alert: one `finding_state` row per finding,
     /// however many feature sets alert on it, written only when it changed (an open alert
     /// with no clean scan was seen by the source's last scan: see SELECT_ALERTS).
-    pub(super) async fn record_evidence(&mut self, source_id: i64, scan_id: i64, at: DateTime<Utc>, findings: &[(&(i64, String, String), &Held)]) -> Result<(), StoreError> {
+    pub(super) async fn record_evidence(&mut self, source_id: i64, scan_id: i64, at: DateTime<Utc>, findings: &[(&FindingKey, &Held)]) -> Result<(), StoreError> {
         if findings.is_empty() {
             return Ok(());
         }
         const STORED: &str = "SELECT dataset_id, column_name, label, matches, match_rate, evidence_json FROM finding_state WHERE source_id = $1";
-        let stored: HashMap<(i64, String, String), (i64, f64, String)> = on_tx!(self, "contamination", |c| sqlx::query(STORED)
+        let stored: HashMap<FindingKey, (i64, f64, String)> = on_tx!(self, "contamination", |c| sqlx::query(STORED)
             .bind(source_id)
             .fetch_all(c)
             .await

@@ -1,6 +1,6 @@
 //! The classification engine: prefilter → confirm → validate, once per value.
 //!
-//! Rules are compiled once. A value is first classified byte by byte into bit masks
+//! Rules are compiled once (`compile`). A value is first classified byte by byte into bit masks
 //! (`masks`, SIMD); from them one literal pass finds the rules' literals (a trie walked
 //! from word starts that pass a gram gate, see `literal_pass`) and the shape passes find
 //! digit runs, tokens, upper-case tokens and hex runs. Only the rules those passes point
@@ -13,6 +13,8 @@
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_automata::meta::Regex;
 use regex_automata::{Anchored, Input};
+
+mod compile;
 
 use super::ascii::AsciiDfa;
 use super::dictionary::{DictHit, DictScratch, Dictionaries, LoneName};
@@ -298,227 +300,6 @@ fn ceil_char(s: &str, mut i: usize) -> usize {
 }
 
 impl Engine {
-    /// Loads and compiles the classifier set from `src`.
-    pub fn load(src: &RuleSource) -> Result<Engine, LoadError> {
-        let rules = loader::load_rules(src)?;
-        let dict = loader::load_dictionaries(src)?;
-        let placeholders = loader::load_placeholders(src)?;
-        let mut engine = Engine::compile(rules, dict, placeholders)?;
-        engine.rules_digest = loader::digest(src)?;
-        engine.plans = Plans::load(src)?;
-        Ok(engine)
-    }
-
-    /// SHA-256 of the rule files this engine was loaded from.
-    pub fn rules_digest(&self) -> &str {
-        &self.rules_digest
-    }
-
-    /// The built-in classifier set.
-    pub fn builtin() -> Result<Engine, LoadError> {
-        Engine::load(&RuleSource::Builtin)
-    }
-
-    fn compile(
-        files: Vec<(String, RuleFile)>,
-        dict: Dictionaries,
-        placeholders: Placeholders,
-    ) -> Result<Engine, LoadError> {
-        let mut rules = Vec::with_capacity(files.len());
-        let mut literals: Vec<String> = Vec::new();
-        let mut literal_rules: Vec<Vec<u16>> = Vec::new();
-        let mut regex_count = 0usize;
-        let mut files_literals: Vec<Vec<String>> = Vec::new();
-        let mut digit_triggers = Vec::new();
-        let mut upper_rules = Vec::new();
-        let mut upper_lettered_rules = Vec::new();
-        let mut token_rules = Vec::new();
-        let mut whole_token_rules = Vec::new();
-        let mut hex_rules = Vec::new();
-        let mut name_rules = Vec::new();
-        let mut street_rules = Vec::new();
-        let mut plan_rule = None;
-        for (idx, (path, f)) in files.into_iter().enumerate() {
-            let ri = idx as u16;
-            if f.numbering_plans && plan_rule.is_none() {
-                plan_rule = Some(ri);
-            }
-            let mut regexes = Vec::new();
-            let mut slack = RUN_SLACK;
-            let pf = &f.prefilter;
-            let shaped = pf.digits.is_some() || pf.upper_tokens.is_some() || pf.tokens.is_some() || pf.hex.is_some();
-            for (i, p) in f.patterns.iter().enumerate() {
-                let syntax = regex_automata::util::syntax::Config::new().unicode(true);
-                let re = Regex::builder()
-                    .syntax(syntax)
-                    .configure(Regex::config().nfa_size_limit(Some(64 << 20)))
-                    .build(p)
-                    .map_err(|e| LoadError::Pattern { path: path.clone(), index: i, message: e.to_string() })?;
-                let group = re.group_info().to_index(regex_automata::PatternID::ZERO, "value");
-                let hir = regex_automata::util::syntax::parse_with(p, &syntax)
-                    .map_err(|e| LoadError::Pattern { path: path.clone(), index: i, message: e.to_string() })?;
-                let split = group.and_then(|_| Split::new(&hir));
-                // Unbounded patterns (`\s*`) keep the default slack.
-                slack = slack.max(hir.properties().maximum_len().unwrap_or(RUN_SLACK).min(MAX_SLACK));
-                let min_len = hir.properties().minimum_len().unwrap_or(0);
-                regexes.push(RuleRegex { re, group, slot: regex_count, split, ascii: shaped.then(|| AsciiDfa::new(&hir)), min_len });
-                regex_count += 1;
-            }
-            files_literals.push(f.prefilter.literals.clone());
-            for lit in &f.prefilter.literals {
-                match literals.iter().position(|l| l.eq_ignore_ascii_case(lit)) {
-                    Some(p) => literal_rules[p].push(ri),
-                    None => {
-                        literals.push(lit.clone());
-                        literal_rules.push(vec![ri]);
-                    }
-                }
-            }
-            if let Some(d) = f.prefilter.digits {
-                let need = f.prefilter.digit_separators.bytes().fold(0u8, |a, c| a | sep_bit(c));
-                let groups = f.prefilter.digit_groups.map_or((1, usize::MAX), |g| (g.min, g.max));
-                digit_triggers.push(DigitTrigger { rule: ri, digits: (d.min, d.max), seps: need, groups });
-            }
-            if let Some(t) = f.prefilter.upper_tokens {
-                if f.prefilter.upper_token_letters > 0 {
-                    upper_lettered_rules.push((ri, t.min, t.max));
-                } else {
-                    upper_rules.push((ri, t.min, t.max));
-                }
-            }
-            if let Some(t) = f.prefilter.tokens {
-                if f.scope == Scope::WholeValue {
-                    whole_token_rules.push((ri, t.min, t.max));
-                } else {
-                    token_rules.push((ri, t.min, t.max));
-                }
-            }
-            if let Some(t) = f.prefilter.hex {
-                hex_rules.push((ri, t.min, t.max));
-            }
-            match f.matcher.as_deref() {
-                Some("person_name") => name_rules.push(ri),
-                Some("street_address") => street_rules.push(ri),
-                _ => {}
-            }
-            rules.push(CompiledRule {
-                secret: f.label.starts_with("secret."),
-                fallback: f.fallback,
-                sweep: f.sweep,
-                yields_to: f.yields_to.clone(),
-                keyword_ac: ci_automaton(f.keywords.iter().chain(&f.value_keywords), &path)?,
-                column_keywords: f.keywords.iter().chain(&f.column_keywords).map(|k| name_tokens(k)).collect(),
-                column_exclude: f.column_exclude.iter().map(|k| k.to_lowercase()).collect(),
-                id: f.id,
-                label: f.label,
-                severity: f.severity,
-                confidence: f.confidence,
-                min_matches: f.min_matches.max(1),
-                min_rate: f.min_rate,
-                path,
-                scheme: f.scheme,
-                column_veto: f.column_veto,
-                keyword_mode: f.keyword_mode,
-                scope: f.scope,
-                validator: f.validator,
-                min_entropy: f.min_entropy,
-                shortest: regexes.iter().map(|r| r.min_len).min().unwrap_or(0),
-                regexes,
-                slack,
-                upper_letters: f.prefilter.upper_token_letters,
-            });
-        }
-        let literal_trie = Trie::new(literals.iter().enumerate().map(|(i, l)| (l.as_bytes(), i as u32)));
-        let literal_grams = Grams::new(literals.iter().map(|l| l.as_bytes()));
-        let mut nonword_first = [false; 256];
-        let mut firsts: Vec<u8> = Vec::new();
-        for l in &literals {
-            let c = l.as_bytes()[0];
-            if !c.is_ascii_alphanumeric() {
-                nonword_first[c as usize] = true;
-                if !firsts.contains(&c) {
-                    firsts.push(c);
-                }
-            }
-        }
-        // Up to four first bytes of non-word literals are compared exactly in the literal
-        // pass (padded with repeats); more than that, every non-alphanumeric byte is tried.
-        let literal_nonword_first = match firsts.len() {
-            // A NUL byte begins no literal here, so it is dropped by the table check.
-            0 => Some([0; 4]),
-            k if k <= 4 => Some(std::array::from_fn(|j| firsts[j.min(k - 1)])),
-            _ => None,
-        };
-        let digit_counts = ByLength::new(digit_triggers.iter().enumerate().map(|(i, t)| (i as u16, t.digits.0, t.digits.1)));
-        // Case-sensitive (as written, upper- and lower-case) so that the SIMD literal
-        // search applies: the sweep touches every decoded row.
-        let mut sweep_literals: Vec<String> = Vec::new();
-        let mut sweep_rules: Vec<u16> = Vec::new();
-        for (ri, (r, lits)) in rules.iter().zip(&files_literals).enumerate() {
-            if r.sweep {
-                for l in lits {
-                    for v in [l.clone(), l.to_ascii_uppercase(), l.to_ascii_lowercase()] {
-                        if !sweep_literals.contains(&v) {
-                            sweep_literals.push(v);
-                            sweep_rules.push(ri as u16);
-                        }
-                    }
-                }
-            }
-        }
-        let sweep_ac = if sweep_literals.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasick::builder()
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .build(&sweep_literals)
-                    .map_err(|e| LoadError::Invalid { path: "classifiers".into(), message: e.to_string() })?,
-            )
-        };
-        // Both apostrophes: "m'appelle", "m’appelle".
-        let intro_ends: Vec<Vec<u8>> = dict
-            .intros
-            .iter()
-            .filter_map(|p| p.split_whitespace().last())
-            .flat_map(|w| [w.replace('’', "'"), w.replace('\'', "’")])
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .map(String::into_bytes)
-            .collect();
-        Ok(Engine {
-            rules,
-            literal_trie,
-            nonword_first,
-            literal_nonword_first,
-            literal_grams,
-            literal_rules,
-            literals,
-            literal_ac: std::sync::OnceLock::new(),
-            digit_triggers,
-            digit_counts,
-            upper_rules: ByLength::new(upper_rules),
-            upper_lettered_rules: ByLength::new(upper_lettered_rules),
-            token_rules: ByLength::new(token_rules),
-            hex_rules: ByLength::new(hex_rules),
-            whole_token_rules: ByLength::new(whole_token_rules),
-            name_rules,
-            street_rules,
-            intro_end_max: intro_ends.iter().map(Vec::len).max().unwrap_or(0),
-            intro_ends,
-            dict,
-            sweep_ac,
-            sweep_rules,
-            placeholder_ac: ci_automaton(&placeholders.contains, "classifiers/placeholders.yaml")?,
-            placeholders,
-            max_value_len: DEFAULT_MAX_VALUE_LEN,
-            fingerprint_key: None,
-            rules_digest: String::new(),
-            plans: Plans::default(),
-            plan_rule,
-        })
-    }
-
     /// The person-name rule (the `person_name` matcher's first rule), if the set has one.
     pub fn name_rule(&self) -> Option<u16> {
         self.name_rules.first().copied()
@@ -639,7 +420,9 @@ impl Engine {
         let Some(r) = self.plan_rule else { return };
         let Some(written) = phones::written(value) else { return };
         let label = &self.rules[r as usize].label;
-        if hits[from..].iter().any(|h| h.strength == Strength::Strong && self.rules[h.rule as usize].label == *label) && matches!(written, Written::International { zeros: false, .. }) {
+        // Written with a `+`: the country code names the plan.
+        let plus = matches!(written, Written::International { zeros: false, .. });
+        if plus && hits[from..].iter().any(|h| h.strength == Strength::Strong && self.rules[h.rule as usize].label == *label) {
             return;
         }
         let valid = match &written {
@@ -650,7 +433,6 @@ impl Engine {
             }
         };
         // Invalid, but written as only phone numbers are (or with a `+`): the patterns' word stands.
-        let plus = matches!(written, Written::International { zeros: false, .. });
         if !valid && (plus || validators::phone(value.trim()) == Check::Valid) {
             return;
         }
