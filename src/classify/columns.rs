@@ -174,7 +174,7 @@ fn dictionary(acc: &mut ColumnAccumulator<'_>, array: &ArrayRef, s: &mut Scratch
         }
         if let Some(t) = text {
             let hits = acc.hits_of(t, s);
-            acc.add_repeated(t, &hits, counts[i]);
+            acc.add_repeated(t, &hits, counts[i], s);
         }
     }
     Ok(())

@@ -320,11 +320,11 @@ impl<'e> ColumnAccumulator<'e> {
     }
 
     /// Adds `count` occurrences of a value whose hits were computed once (dictionary arrays).
-    pub fn add_repeated(&mut self, value: &str, hits: &[Hit], count: usize) {
+    pub fn add_repeated(&mut self, value: &str, hits: &[Hit], count: usize, scratch: &mut Scratch) {
         if is_blank(value) {
             return;
         }
-        let lone = if self.sweep { None } else { self.engine.lone_name(value, &mut Scratch::default()) };
+        let lone = if self.sweep { None } else { self.engine.lone_name(value, scratch) };
         for _ in 0..count {
             let idx = self.non_null as u32;
             self.non_null += 1;
