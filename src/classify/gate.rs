@@ -80,6 +80,47 @@ impl Grams {
     }
 }
 
+/// The last words of phrases (the introductions' `is`, `m'appelle`, `llamo`), for the
+/// test at every capital of prose: the three bytes before the space that precedes the
+/// capital, folded like `Grams`, must end some phrase word preceded by whitespace. Words
+/// shorter than two bytes take the whitespace as their first byte and any byte before it,
+/// so `e` passes only a one-letter word, not every word that ends in an e.
+pub struct Tails {
+    bits: Box<[u64; 512]>,
+}
+
+/// The whitespace bytes a phrase's words may be separated by (`split_whitespace`, ASCII).
+const SPACES: [u8; 5] = [b' ', b'\t', b'\n', b'\r', 0x0C];
+
+impl Tails {
+    pub fn new<'a>(words: impl IntoIterator<Item = &'a [u8]>) -> Tails {
+        let mut bits = Box::new([0u64; 512]);
+        let mut set = |g: usize| bits[g / 64] |= 1 << (g % 64);
+        for w in words {
+            match *w {
+                [.., a, b, c] => set(gram(a, b, c)),
+                [b, c] => SPACES.iter().for_each(|&a| set(gram(a, b, c))),
+                [c] => SPACES.iter().for_each(|&b| (0..32).for_each(|a| set(gram(a, b, c)))),
+                [] => {}
+            }
+        }
+        Tails { bits }
+    }
+
+    /// Whether a phrase word may end just before `end` (always yes within three bytes of
+    /// the start).
+    #[inline(always)]
+    pub fn may_end(&self, b: &[u8], end: usize) -> bool {
+        match end.checked_sub(3).and_then(|s| b.get(s..end)) {
+            Some(&[x, y, z]) => {
+                let g = gram(x, y, z);
+                self.bits[g / 64] >> (g % 64) & 1 != 0
+            }
+            _ => true,
+        }
+    }
+}
+
 /// The first words of a word list's entries (ASCII, any case), for the name gate: an entry
 /// that `WordList::prefix_at` finds at a word boundary starts with the same word as the
 /// text there, so a capitalised word that is the first word of no entry starts no entry.
@@ -146,7 +187,7 @@ impl FirstWords {
 
 #[cfg(test)]
 mod tests {
-    use super::{word_at, FirstWords, Grams};
+    use super::{word_at, FirstWords, Grams, Tails};
     use crate::classify::masks::Masks;
 
     #[test]
@@ -175,5 +216,16 @@ mod tests {
         for text in ["The end", "Anna", "Karla", "Hansdieterweber"] {
             assert!(!may(&mut m, text), "{text}");
         }
+    }
+
+    #[test]
+    fn tails_pass_every_phrase_end_after_whitespace() {
+        let words: [&[u8]; 6] = [b"is", b"m'appelle", b"e", "\u{e8}".as_bytes(), b"llamo", "hei\u{df}e".as_bytes()];
+        let t = Tails::new(words.iter().copied());
+        for text in ["my name is", "je M'APPELLE", "il mio nome e", "nome \u{e8}", "me\tllamo", "ich hei\u{df}e", "is", "e"] {
+            assert!(t.may_end(text.as_bytes(), text.len()), "{text:?}");
+        }
+        let refused = ["the", "deploy", "one", "order", "Monday"].iter().filter(|w| !t.may_end(w.as_bytes(), w.len())).count();
+        assert_eq!(refused, 5);
     }
 }

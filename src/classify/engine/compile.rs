@@ -213,6 +213,7 @@ impl Engine {
             name_rules,
             street_rules,
             intro_end_max: intro_ends.iter().map(Vec::len).max().unwrap_or(0),
+            intro_tails: Tails::new(intro_ends.iter().map(Vec::as_slice)),
             intro_ends,
             dict,
             sweep_ac,
