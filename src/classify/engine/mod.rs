@@ -710,9 +710,10 @@ impl Engine {
                     continue;
                 }
                 let fire_run = |s: &mut Scratch, r: &DigitRun| {
+                    let date = date_shaped(b, r);
                     self.digit_counts.each(r.digits, |t| {
                         let t = &self.digit_triggers[t as usize];
-                        if (t.seps == 0 || r.bits & t.seps != 0) && (t.groups.0..=t.groups.1).contains(&r.groups) {
+                        if (t.seps == 0 || r.bits & t.seps != 0) && (t.groups.0..=t.groups.1).contains(&r.groups) && (date == 0 || t.dates & date != 0) {
                             self.open_run_window(s, t.rule, r.start, r.end, n);
                         }
                     });
@@ -888,9 +889,16 @@ impl Engine {
         match rule.keyword_mode {
             KeywordMode::ColumnRequired if !ctx.keyword[r as usize] => return None,
             // Every keyword holds a letter (checked at load): a value without one (a bare
-            // number, the common case for id rules) needs no keyword search.
-            KeywordMode::Required if !ctx.keyword[r as usize] && !(has_letter(m) && rule.keyword_ac.as_ref().is_some_and(|ac| ac.is_match(value))) => {
-                return None
+            // number, the common case for id rules) needs no keyword search. A keyword
+            // counts only within KEYWORD_REACH before a match (`outcome`), and matches lie
+            // in the windows, so only that stretch is searched, not a whole log line.
+            KeywordMode::Required if !ctx.keyword[r as usize] => {
+                let from = windows.first().map_or(0, |w| w.0.saturating_sub(KEYWORD_REACH));
+                let to = windows.last().map_or(0, |w| w.1).min(value.len());
+                let found = |ac: &AhoCorasick| ac.is_match(aho_corasick::Input::new(value).range(from..to));
+                if !(has_letter(m) && rule.keyword_ac.as_ref().is_some_and(found)) {
+                    return None;
+                }
             }
             _ => {}
         }
@@ -1113,6 +1121,54 @@ struct DigitTrigger {
     digits: (usize, usize),
     seps: u8,
     groups: (usize, usize),
+    /// The forms of dates (`date_shaped`'s bits) that wake the rule: those in which some
+    /// pattern finds something (`DATE_PROBES`).
+    dates: u8,
+}
+
+/// Date forms: year first (2024-07-01) and year last (01.07.2024, 12/31/1999).
+const YEAR_FIRST: u8 = 1;
+const YEAR_LAST: u8 = 2;
+
+/// Dates as logs, JSON and tables write them, alone and in text, by form. A digit-trigger
+/// rule whose patterns find nothing in any probe of a form is not woken by a run of that
+/// form.
+const DATE_PROBES: &[(u8, &str)] = &[
+    (YEAR_FIRST, "2024-07-01"),
+    (YEAR_FIRST, "1999-12-31"),
+    (YEAR_FIRST, "2024/07/01"),
+    (YEAR_FIRST, "2024.07.01"),
+    (YEAR_FIRST, "2024-07-01T22:05:29.303Z INFO started"),
+    (YEAR_FIRST, "{\"ts\": \"2022-08-23T22:12:24.353Z\"}"),
+    (YEAR_LAST, "01.07.2024"),
+    (YEAR_LAST, "31/12/1999"),
+    (YEAR_LAST, "12/31/1999"),
+    (YEAR_LAST, "01-07-2024"),
+    (YEAR_LAST, "on 31.12.1999 at 10:00"),
+    (YEAR_LAST, "date=12/31/1999;"),
+];
+
+/// The form of a run that is a calendar date of ten bytes (0: none): year-month-day
+/// (1900-2099), or day and month either way round before the year, one separator (`-`,
+/// `/`, `.`) used twice.
+fn date_shaped(b: &[u8], r: &DigitRun) -> u8 {
+    if r.groups != 3 || r.digits != 8 || r.end - r.start != 10 {
+        return 0;
+    }
+    let s = &b[r.start..r.end];
+    let num = |x: &[u8]| x.iter().try_fold(0u32, |a, &c| c.is_ascii_digit().then(|| a * 10 + (c - b'0') as u32));
+    let sep = |p: usize, q: usize| s[p] == s[q] && matches!(s[p], b'-' | b'/' | b'.');
+    let year = |x: &[u8]| num(x).is_some_and(|y| (1900..=2099).contains(&y));
+    let within = |x: &[u8], hi: u32| num(x).is_some_and(|v| (1..=hi).contains(&v));
+    if sep(4, 7) && year(&s[..4]) && within(&s[5..7], 12) && within(&s[8..10], 31) {
+        return YEAR_FIRST;
+    }
+    // Day and month come either way round (31/12, 12/31).
+    let (a, c) = (&s[0..2], &s[3..5]);
+    if sep(2, 5) && year(&s[6..]) && within(a, 31) && within(c, 31) && (within(a, 12) || within(c, 12)) {
+        return YEAR_LAST;
+    }
+    0
 }
 
 /// One bit per digit-run separator.
@@ -1193,6 +1249,38 @@ mod tests {
     fn builtin_non_word_literals_keep_the_exact_first_byte_test() {
         let e = Engine::builtin().unwrap();
         assert!(e.literal_nonword_first.is_some(), "more than four first bytes of non-word literals");
+    }
+
+    /// Dates do not wake the id rules (timestamps fill logs), but they still wake the rules
+    /// that find dates, and an id next to a date is still found.
+    #[test]
+    fn dates_wake_only_the_rules_that_find_dates() {
+        let e = Engine::builtin().expect("built-in rules");
+        let run = |v: &str| {
+            let mut m = super::Masks::default();
+            m.compute(v.as_bytes(), None);
+            m.extend(v.as_bytes());
+            e.digit_run(v.as_bytes(), &m, 0, v.len())
+        };
+        for v in ["2024-07-01", "1999/12/31", "31.12.1999", "12/31/1999", "01-07-2024"] {
+            assert!(super::date_shaped(v.as_bytes(), &run(v)) != 0, "{v}");
+        }
+        for v in ["2024-13-01", "1234-56-78", "2024-07/01", "49-091-850", "100571-3824", "12345678", "31.13.1999", "2024-07-011"] {
+            assert_eq!(super::date_shaped(v.as_bytes(), &run(v)), 0, "{v}");
+        }
+        let dates = |id: &str| {
+            let r = e.rules().iter().position(|r| r.id == id).expect("rule") as u16;
+            e.digit_triggers.iter().find(|t| t.rule == r).expect("digit trigger").dates
+        };
+        assert_eq!(dates("pii.date_of_birth"), super::YEAR_FIRST | super::YEAR_LAST);
+        assert_eq!(dates("pii.national_id.nz_ird") | dates("pii.national_id.cl_rut"), 0);
+        // A trunk-0 national number looks like 01.07.2024, never like 2024-07-01.
+        assert_eq!(dates("pii.phone_number.national"), super::YEAR_LAST);
+        let ctx = e.column_context("notes");
+        let mut hits = Vec::new();
+        e.scan_value("2024-07-01T22:05:29Z IRD number 11-041-019 filed", &ctx, &mut Scratch::default(), &mut hits);
+        let ird = e.rules().iter().position(|r| r.id == "pii.national_id.nz_ird").unwrap() as u16;
+        assert!(hits.iter().any(|h| h.rule == ird && h.strength == Strength::Strong), "{hits:?}");
     }
 
     #[test]
