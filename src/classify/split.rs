@@ -13,7 +13,7 @@ use regex_syntax::hir::{Class, Hir, HirKind, Look};
 /// Most alternatives a prefix or suffix may expand to.
 const MAX_SEQS: usize = 64;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 enum Atom {
     /// `^`: the haystack's start.
     Start,
@@ -24,7 +24,7 @@ enum Atom {
 }
 
 /// A class of one character: ASCII by bitmap, the rest by binary search of its ranges.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 struct CharSet {
     ascii: u128,
     /// Non-ASCII ranges, sorted (code points; bytes for a byte class).
@@ -60,11 +60,14 @@ impl CharSet {
     }
 }
 
-/// A pattern split around its `value` group.
+/// A pattern split around its `value` group: the prefix's ways to match as a trie read
+/// forwards from the match start, the suffix's as a trie read backwards from its end.
+/// Alternatives share their common atoms (`(?:x\d{1,6})?(?:[^\w.]|$|\.(?:\s|$))` is 28
+/// sequences that all end in one of four tails), so a failing tail is tested once.
 #[derive(Debug)]
 pub struct Split {
-    prefix: Vec<Vec<Atom>>,
-    suffix: Vec<Vec<Atom>>,
+    prefix: Trie,
+    suffix: Trie,
 }
 
 impl Split {
@@ -78,21 +81,111 @@ impl Split {
         let at = parts.iter().position(|h| matches!(h.kind(), HirKind::Capture(c) if c.name.as_deref() == Some("value")))?;
         let prefix = expand_concat(&parts[..at])?;
         let suffix = expand_concat(&parts[at + 1..])?;
-        Some(Split { prefix, suffix })
+        Some(Split { prefix: Trie::new(prefix.iter().map(|s| s.iter())), suffix: Trie::new(suffix.iter().map(|s| s.iter().rev())) })
     }
 
     /// The `value` span of the match `[ms, me)` of `value`, when the split decides it.
     pub fn value_span(&self, hay: &str, ms: usize, me: usize) -> Option<(usize, usize)> {
-        let vs = unique(self.prefix.iter().filter_map(|seq| forward(hay, ms, me, seq)))?;
-        let ve = unique(self.suffix.iter().filter_map(|seq| backward(hay, ms, me, seq)))?;
+        let vs = self.prefix.unique_end(hay, ms, me, false)?;
+        let ve = self.suffix.unique_end(hay, ms, me, true)?;
         (vs <= ve).then_some((vs, ve))
     }
 }
 
-/// The one value of `it`, or None when it is empty or holds two different values.
-fn unique(mut it: impl Iterator<Item = usize>) -> Option<usize> {
-    let first = it.next()?;
-    it.all(|x| x == first).then_some(first)
+/// Sequences of atoms with shared beginnings (for the suffix, shared endings: its
+/// sequences are inserted reversed).
+#[derive(Debug)]
+struct Trie {
+    /// Node 0 is the root and has no atom.
+    nodes: Vec<Node>,
+}
+
+#[derive(Debug)]
+struct Node {
+    atom: Option<Atom>,
+    kids: Vec<u32>,
+    /// A sequence ends here.
+    end: bool,
+}
+
+impl Trie {
+    fn new<'a, I: Iterator<Item = &'a Atom>>(seqs: impl Iterator<Item = I>) -> Trie {
+        let mut nodes = vec![Node { atom: None, kids: Vec::new(), end: false }];
+        for seq in seqs {
+            let mut cur = 0usize;
+            for a in seq {
+                let found = nodes[cur].kids.iter().copied().find(|&k| nodes[k as usize].atom.as_ref() == Some(a));
+                cur = match found {
+                    Some(k) => k as usize,
+                    None => {
+                        nodes.push(Node { atom: Some(a.clone()), kids: Vec::new(), end: false });
+                        let k = nodes.len() - 1;
+                        nodes[cur].kids.push(k as u32);
+                        k
+                    }
+                };
+            }
+            nodes[cur].end = true;
+        }
+        Trie { nodes }
+    }
+
+    /// Where the sequences that match end (read forwards from `ms`, or backwards from `me`
+    /// when `back`), staying within the match, when they all agree; None when none
+    /// matches or two end in different places.
+    fn unique_end(&self, hay: &str, ms: usize, me: usize, back: bool) -> Option<usize> {
+        let mut found = Found::None;
+        self.walk(0, if back { me } else { ms }, hay, ms, me, back, &mut found);
+        match found {
+            Found::At(p) => Some(p),
+            Found::None | Found::Ambiguous => None,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn walk(&self, n: u32, p: usize, hay: &str, ms: usize, me: usize, back: bool, found: &mut Found) {
+        let node = &self.nodes[n as usize];
+        if node.end {
+            *found = match *found {
+                Found::None => Found::At(p),
+                Found::At(f) if f == p => Found::At(f),
+                _ => Found::Ambiguous,
+            };
+        }
+        for &k in &node.kids {
+            if *found == Found::Ambiguous {
+                return;
+            }
+            let atom = self.nodes[k as usize].atom.as_ref().expect("only the root has no atom");
+            if let Some(q) = step(hay, ms, me, p, atom, back) {
+                self.walk(k, q, hay, ms, me, back, found);
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Found {
+    None,
+    At(usize),
+    Ambiguous,
+}
+
+/// Reads one atom at `p` (forwards, or backwards when `back`), staying within `[ms, me]`.
+#[inline]
+fn step(hay: &str, ms: usize, me: usize, p: usize, a: &Atom, back: bool) -> Option<usize> {
+    let q = match a {
+        Atom::Start => (p == 0).then_some(p)?,
+        Atom::End => (p == hay.len()).then_some(p)?,
+        Atom::Lit(l) if back => {
+            let s = p.checked_sub(l.len())?;
+            (hay.as_bytes().get(s..p)? == &l[..]).then_some(s)?
+        }
+        Atom::Lit(l) => (hay.as_bytes().get(p..p + l.len())? == &l[..]).then_some(p + l.len())?,
+        Atom::Class(c) if back => p.checked_sub(class_has(c, hay, p, true)?)?,
+        Atom::Class(c) => p + class_has(c, hay, p, false)?,
+    };
+    (ms <= q && q <= me).then_some(q)
 }
 
 fn expand_concat(hs: &[&Hir]) -> Option<Vec<Vec<Atom>>> {
@@ -165,48 +258,6 @@ fn class_has(c: &CharSet, hay: &str, at: usize, back: bool) -> Option<usize> {
     let ch = if back { hay.get(..at)?.chars().next_back()? } else { hay.get(at..)?.chars().next()? };
     c.has(ch as u32).then_some(ch.len_utf8())
 }
-
-/// Where `seq` ends when matched from `ms` (staying within the match), if it matches.
-fn forward(hay: &str, ms: usize, me: usize, seq: &[Atom]) -> Option<usize> {
-    let mut p = ms;
-    for a in seq {
-        match a {
-            Atom::Start => (p == 0).then_some(())?,
-            Atom::End => (p == hay.len()).then_some(())?,
-            Atom::Lit(l) => {
-                (hay.as_bytes().get(p..p + l.len())? == &l[..]).then_some(())?;
-                p += l.len();
-            }
-            Atom::Class(c) => p += class_has(c, hay, p, false)?,
-        }
-        if p > me {
-            return None;
-        }
-    }
-    Some(p)
-}
-
-/// Where `seq` starts when matched so as to end at `me` (staying within the match).
-fn backward(hay: &str, ms: usize, me: usize, seq: &[Atom]) -> Option<usize> {
-    let mut p = me;
-    for a in seq.iter().rev() {
-        match a {
-            Atom::Start => (p == 0).then_some(())?,
-            Atom::End => (p == hay.len()).then_some(())?,
-            Atom::Lit(l) => {
-                let s = p.checked_sub(l.len())?;
-                (hay.as_bytes().get(s..p)? == &l[..]).then_some(())?;
-                p = s;
-            }
-            Atom::Class(c) => p = p.checked_sub(class_has(c, hay, p, true)?)?,
-        }
-        if p < ms {
-            return None;
-        }
-    }
-    Some(p)
-}
-
 
 #[cfg(test)]
 mod tests {

@@ -18,6 +18,10 @@ const CHANCE_SHARE: f64 = 0.3;
 
 /// At most this many evidence strings per label.
 pub const MAX_EVIDENCE: usize = 3;
+/// Matches masked per label in search of evidence: the first this many. Masks show a few
+/// characters, so a dense column of alike values (`+44 20 7946 ....`) gives the same mask
+/// again and again, and masking every match cost more than classifying it.
+const MAX_MASKED: usize = 64;
 /// At most this many value fingerprints per label (enough to tell the values a reviewer saw
 /// from new ones; bounded so that hashing stays off the hot path of a dense column).
 pub const MAX_FINGERPRINTS: usize = 16;
@@ -75,6 +79,8 @@ struct RuleTally {
     rate_only: usize,
     rejected: usize,
     evidence: Vec<String>,
+    /// Matches masked for `evidence` so far (see `MAX_MASKED`).
+    masked: usize,
     fingerprints: Vec<String>,
     /// Only for rules with `column_veto: versions`.
     versions: VersionShape,
@@ -368,7 +374,8 @@ impl<'e> ColumnAccumulator<'e> {
         if self.engine.rules()[h.rule as usize].column_veto == Some(ColumnVeto::Versions) {
             t.versions.add(&value[h.start..h.end]);
         }
-        if t.evidence.len() < MAX_EVIDENCE && (h.strength == Strength::Strong || t.evidence.is_empty()) {
+        if t.evidence.len() < MAX_EVIDENCE && t.masked < MAX_MASKED && (h.strength == Strength::Strong || t.evidence.is_empty()) {
+            t.masked += 1;
             let m = mask(&value[h.start..h.end]);
             if !t.evidence.contains(&m) {
                 t.evidence.push(m);
