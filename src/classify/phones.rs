@@ -14,7 +14,11 @@
 //! table, and the country codes of the `+` numbers elsewhere in the column
 //! (`table_regions`). In a column with regions, a whole value written as a national number
 //! that is valid for one of them is a phone number, and one that is invalid for all is
-//! not, unless its writing alone already made it one (`Engine::phone_in_regions`).
+//! not, unless its writing alone already made it one (`Engine::phone_in_regions`). In a
+//! column named for phone numbers with no region named, a national number the patterns
+//! missed counts when valid in some region (`Plans::valid_anywhere`): the column's word is
+//! the evidence, and a prefilter on lengths and leading digits (`Lead`) keeps the regions
+//! whose patterns get compiled to the few that could hold the number.
 //!
 //! Checking follows libphonenumber's parse of a national number (country code without `+`
 //! for the region, national prefix and its transform rule, length test) and its
@@ -22,7 +26,7 @@
 //! lengths). A region's patterns are compiled the first time one of its numbers is checked
 //! (3–4 ms in a release build; each type pattern only when a check reaches it); a check
 //! then costs a few anchored regex matches (under a microsecond). Nothing here runs for a
-//! value unless its column has regions.
+//! value unless its column has regions or is named for phone numbers.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -59,7 +63,8 @@ const AMBIGUOUS_CODES: &[&str] = &[
 const NOT_NUMBER_WORDS: &[&str] = &[
     "id", "ids", "uuid", "key", "pk", "fk", "ref", "hash", "count", "cnt", "total", "sum", "avg", "duration", "secs", "sec", "seconds", "minutes", "mins", "ms", "time",
     "date", "ts", "timestamp", "year", "version", "ver", "model", "type", "status", "state", "brand", "make", "os", "app", "carrier", "network", "operator", "provider",
-    "plan", "price", "cost", "amount", "fee", "score", "rate", "flag", "verified", "last4", "last", "suffix", "prefix", "code", "tower", "site", "imei", "imsi", "iccid", "serial",
+    "plan", "price", "cost", "amount", "fee", "bill", "balance", "charge", "charges", "usage", "score", "rate", "flag", "verified", "last4", "last", "suffix", "prefix", "code",
+    "pin", "otp", "tower", "site", "imei", "imsi", "iccid", "serial",
 ];
 /// Column-name words of a country column.
 const COUNTRY_WORDS: &[&str] = &["country", "countrycode", "country_code", "land", "pays", "pais", "país", "paese", "nation", "iso2", "iso3", "countryiso", "laendercode", "ländercode"];
@@ -482,7 +487,9 @@ impl Plans {
     /// for values whose column already says they are phone numbers. Only the regions whose
     /// lengths and leading digits admit the number (`Lead`) have their patterns compiled.
     pub fn valid_anywhere(&self, digits: &str) -> Option<u16> {
-        if self.plans.is_empty() {
+        // A leading 00 is the international call prefix in most regions, and libphonenumber
+        // reads it so (`written` gives those numbers to `valid_international`).
+        if self.plans.is_empty() || digits.starts_with("00") {
             return None;
         }
         let leads = self.leads.get_or_init(|| self.plans.iter().map(Lead::of).collect());
@@ -785,7 +792,7 @@ fn column_names_that_say_something_else_about_phones() {
     for c in ["phone", "mobile_number", "tel", "customer_phone", "fax_no"] {
         assert!(column_may_hold_numbers(c), "{c}");
     }
-    for c in ["phone_id", "call_duration", "mobile_app_version", "cell_count", "phone_last4", "phoneModel"] {
+    for c in ["phone_id", "call_duration", "mobile_app_version", "cell_count", "phone_last4", "phoneModel", "phone_bill", "mobile_pin"] {
         assert!(!column_may_hold_numbers(c), "{c}");
     }
 }
