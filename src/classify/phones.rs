@@ -14,7 +14,11 @@
 //! table, and the country codes of the `+` numbers elsewhere in the column
 //! (`table_regions`). In a column with regions, a whole value written as a national number
 //! that is valid for one of them is a phone number, and one that is invalid for all is
-//! not, unless its writing alone already made it one (`Engine::phone_in_regions`).
+//! not, unless its writing alone already made it one (`Engine::phone_in_regions`). In a
+//! column named for phone numbers with no region named, a national number the patterns
+//! missed counts when valid in some region (`Plans::valid_anywhere`): the column's word is
+//! the evidence, and a prefilter on lengths and leading digits (`Lead`) keeps the regions
+//! whose patterns get compiled to the few that could hold the number.
 //!
 //! Checking follows libphonenumber's parse of a national number (country code without `+`
 //! for the region, national prefix and its transform rule, length test) and its
@@ -22,7 +26,7 @@
 //! lengths). A region's patterns are compiled the first time one of its numbers is checked
 //! (3–4 ms in a release build; each type pattern only when a check reaches it); a check
 //! then costs a few anchored regex matches (under a microsecond). Nothing here runs for a
-//! value unless its column has regions.
+//! value unless its column has regions or is named for phone numbers.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -53,6 +57,15 @@ const AMBIGUOUS_CODES: &[&str] = &[
     "no", "nr", "nu", "na", "id", "in", "is", "to", "me", "my", "am", "as", "do", "go", "so", "ad", "tv", "pk", "ph", "cc", "mo", "ms", "pa",
     "re", "st", "sh", "ai", "ci", "io", "ws", "or", "an",
 ];
+/// Column-name words that say a column named for phones holds something else about them
+/// (`phone_id`, `call_duration`, `mobile_app_version`, `cell_count`): with no region named,
+/// its numbers are not read as phone numbers by the plans (`column_may_hold_numbers`).
+const NOT_NUMBER_WORDS: &[&str] = &[
+    "id", "ids", "uuid", "key", "pk", "fk", "ref", "hash", "count", "cnt", "total", "sum", "avg", "duration", "secs", "sec", "seconds", "minutes", "mins", "ms", "time",
+    "date", "ts", "timestamp", "year", "version", "ver", "model", "type", "status", "state", "brand", "make", "os", "app", "carrier", "network", "operator", "provider",
+    "plan", "price", "cost", "amount", "fee", "bill", "balance", "charge", "charges", "usage", "score", "rate", "flag", "verified", "last4", "last", "suffix", "prefix", "code",
+    "pin", "otp", "tower", "site", "imei", "imsi", "iccid", "serial",
+];
 /// Column-name words of a country column.
 const COUNTRY_WORDS: &[&str] = &["country", "countrycode", "country_code", "land", "pays", "pais", "país", "paese", "nation", "iso2", "iso3", "countryiso", "laendercode", "ländercode"];
 
@@ -76,6 +89,99 @@ struct Compiled {
     general: Regex,
 }
 
+/// What a region's plan allows a national significant number to look like, read from its
+/// metadata without compiling its patterns: the lengths, the first two digits the general
+/// pattern can begin with, and how the national prefix is stripped. A number that fails
+/// this for a region cannot be valid there, so only the regions that pass have their
+/// patterns compiled (`Plans::valid_anywhere`).
+struct Lead {
+    /// Bit `n` set: a national significant number may have `n` digits.
+    lengths: u32,
+    /// Bit `10a + b` set: a national significant number may begin with digits `a`, `b`.
+    first_two: u128,
+    /// The national prefix when it is digits only (`0`, `8`), stripped by bytes; otherwise
+    /// the region's prefix pattern, compiled (it is short) when a number is looked up.
+    prefix: Prefix,
+}
+
+enum Prefix {
+    None,
+    Digits(String),
+    Pattern(OnceLock<Option<Regex>>),
+}
+
+impl Lead {
+    fn of(plan: &Plan) -> Lead {
+        let lengths = plan.lengths.iter().filter(|&&n| n < 32).fold(0u32, |m, &n| m | 1 << n);
+        let prefix = if plan.npfp.is_empty() {
+            Prefix::None
+        } else if plan.transform.is_empty() && plan.npfp.bytes().all(|b| b.is_ascii_digit()) {
+            Prefix::Digits(plan.npfp.clone())
+        } else {
+            Prefix::Pattern(OnceLock::new())
+        };
+        Lead { lengths, first_two: first_two_digits(&plan.general), prefix }
+    }
+
+    /// Whether `n` could be this region's national significant number.
+    fn admits_nsn(&self, n: &[u8]) -> bool {
+        n.len() >= 2 && n.len() < 32 && n[..2].iter().all(u8::is_ascii_digit) && self.lengths & (1 << n.len()) != 0 && self.first_two & (1u128 << ((n[0] - b'0') * 10 + (n[1] - b'0'))) != 0
+    }
+
+    /// Whether digits `d` could be a valid number of `plan`: one of the national significant
+    /// numbers `Plan::valid` may choose (the digits, the digits after the country code,
+    /// each with the national prefix stripped or transformed) has an allowed length and
+    /// beginning. Never false for a number `Plan::valid` accepts.
+    fn admits(&self, plan: &Plan, d: &str) -> bool {
+        let tried = |x: &str| {
+            if self.admits_nsn(x.as_bytes()) {
+                return true;
+            }
+            match &self.prefix {
+                Prefix::None => false,
+                Prefix::Digits(p) => x.strip_prefix(p.as_str()).is_some_and(|r| self.admits_nsn(r.as_bytes())),
+                Prefix::Pattern(re) => {
+                    let Some(re) = re.get_or_init(|| Regex::new(&format!("^(?:{})", plan.npfp)).ok()) else { return true };
+                    let Some(caps) = re.captures(x) else { return false };
+                    let end = caps.get(0).map_or(0, |m| m.end());
+                    let last = caps.len() - 1;
+                    if plan.transform.is_empty() || last == 0 || caps.get(last).is_none() {
+                        self.admits_nsn(&x.as_bytes()[end..])
+                    } else {
+                        let mut t = String::new();
+                        caps.expand(&plan.transform, &mut t);
+                        t.push_str(&x[end..]);
+                        self.admits_nsn(t.as_bytes())
+                    }
+                }
+            }
+        };
+        tried(d) || d.strip_prefix(plan.cc.as_str()).is_some_and(tried)
+    }
+}
+
+/// The first two digits a match of `pattern` (a general pattern of the metadata) can begin
+/// with, from the literal prefixes `regex-syntax` extracts; every pair when it cannot tell.
+fn first_two_digits(pattern: &str) -> u128 {
+    const ALL: u128 = (1u128 << 100) - 1;
+    let Ok(hir) = regex_syntax::ParserBuilder::new().unicode(false).utf8(false).build().parse(pattern) else { return ALL };
+    let seq = regex_syntax::hir::literal::Extractor::new().limit_literal_len(2).limit_class(10).limit_total(500).extract(&hir);
+    let Some(lits) = seq.literals() else { return ALL };
+    let mut m = 0u128;
+    for l in lits {
+        let b = l.as_bytes();
+        if !b.iter().all(u8::is_ascii_digit) {
+            return ALL;
+        }
+        match b {
+            [a, c, ..] => m |= 1u128 << ((a - b'0') * 10 + (c - b'0')),
+            [a] => m |= ((1u128 << 10) - 1) << ((a - b'0') * 10),
+            [] => return ALL,
+        }
+    }
+    m
+}
+
 /// The numbering plans, region names and locale words (empty when the rule set has none).
 #[derive(Default)]
 pub struct Plans {
@@ -86,6 +192,8 @@ pub struct Plans {
     by_cc: HashMap<String, Vec<u16>>,
     /// Locale word → plan indices.
     words: HashMap<String, Vec<u16>>,
+    /// Each plan's `Lead`, built on the first number checked against every region.
+    leads: OnceLock<Vec<Lead>>,
 }
 
 fn anchored(p: &str) -> Result<Regex, regex::Error> {
@@ -344,8 +452,9 @@ impl Plans {
                     add(&[r]);
                 }
             }
-            // Names of more than one word: `united_kingdom`, `south_africa`.
-            for n in 2..=3 {
+            // Names of more than one word: `united_kingdom`, `south_africa`,
+            // `sao_tome_and_principe`, `british_indian_ocean_territory`.
+            for n in 2..=5 {
                 if i + n <= toks.len() {
                     if let Some(&r) = self.by_name.get(&toks[i..i + n].join(" ")) {
                         add(&[r]);
@@ -372,6 +481,27 @@ impl Plans {
         regions.iter().any(|&r| self.plans[r as usize].valid(digits))
     }
 
+    /// The first region (in the plans' order) for which a number written nationally
+    /// (digits) is valid, when no context names one. Nearly every digit run of 5–12 digits
+    /// is valid somewhere (BENCHMARKS.md), so this says little about a value alone; it is
+    /// for values whose column already says they are phone numbers. Only the regions whose
+    /// lengths and leading digits admit the number (`Lead`) have their patterns compiled.
+    pub fn valid_anywhere(&self, digits: &str) -> Option<u16> {
+        // A leading 00 is the international call prefix in most regions, and libphonenumber
+        // reads it so (`written` gives those numbers to `valid_international`).
+        if self.plans.is_empty() || digits.starts_with("00") {
+            return None;
+        }
+        let leads = self.leads.get_or_init(|| self.plans.iter().map(Lead::of).collect());
+        self.plans.iter().zip(leads).position(|(p, l)| l.admits(p, digits) && p.valid(digits)).map(|i| i as u16)
+    }
+
+    /// How many regions' patterns have been compiled so far (a measure of what the checks
+    /// have cost; each region compiles once per process).
+    pub fn compiled_regions(&self) -> usize {
+        self.plans.iter().filter(|p| p.compiled.get().is_some()).count()
+    }
+
     /// Whether a number written with its country code (the digits after `+` or `00`) is
     /// valid for a region of that code.
     pub fn valid_international(&self, digits: &str) -> bool {
@@ -384,6 +514,28 @@ impl Plans {
             })
         })
     }
+}
+
+/// Whether a column named for phone numbers may hold them, as far as its name says: not
+/// when a word of it names something else about phones (`NOT_NUMBER_WORDS`: `call_id`,
+/// `cell_count`, `mobile_app_version`). Only the check against every region's plan asks
+/// this; the pattern rules keep their own column keywords.
+pub fn column_may_hold_numbers(column: &str) -> bool {
+    !name_tokens(column).iter().any(|t| NOT_NUMBER_WORDS.contains(&t.as_str()))
+}
+
+/// Whether a value reads as a year and a serial (`2025-3426565`, `2024/94171`): order and
+/// ticket numbers are written so, and no national number is. Of 131,109 random numbers
+/// libphonenumber calls valid (every region), written in its national format, none
+/// begins with four digits and a separator before five or more; 4-4 numbers
+/// (`2012-3456`) are left alone.
+pub fn year_and_serial(value: &str) -> bool {
+    let b = value.trim().as_bytes();
+    b.len() >= 10
+        && (b.starts_with(b"19") || b.starts_with(b"20"))
+        && b[2..4].iter().all(u8::is_ascii_digit)
+        && matches!(b[4], b'-' | b'/' | b'.')
+        && b[5..].iter().take_while(|c| c.is_ascii_digit()).count() >= 5
 }
 
 /// Calls `f` with each of the first `limit` text values of a column (strings, and
@@ -544,6 +696,8 @@ mod tests {
         assert_eq!(names("phoneFR"), ["FR"]);
         assert_eq!(names("mobile_united_kingdom"), ["GB"]);
         assert_eq!(names("uk_phone"), ["GB"]);
+        assert_eq!(names("tel_sao_tome_and_principe"), ["ST"]);
+        assert_eq!(names("tel_british_indian_ocean_territory"), ["IO"]);
         assert!(names("telemovel").contains(&"PT".to_string()));
         assert!(names("phone_no").is_empty() && names("phone").is_empty() && names("pk_phone").is_empty());
     }
@@ -583,6 +737,64 @@ fn plans_agree_with_libphonenumber() {
     // None on this file. (On another draw of random runs one was seen: a Rwandan run
     // beginning 00, which libphonenumber reads as an international prefix.)
     assert!(bad.is_empty(), "{} of {n} disagree with libphonenumber: {bad:?}", bad.len());
+}
+
+/// The prefilter that spares compiling a region's patterns (`Lead`) never turns away a
+/// number libphonenumber calls valid there: every valid number of the agreement file
+/// passes its own region's `Lead`, and is found valid somewhere.
+#[cfg(test)]
+#[test]
+fn leads_never_turn_away_a_valid_number() {
+    let p = Plans::load(&RuleSource::Builtin).unwrap();
+    let leads: Vec<Lead> = p.plans.iter().map(Lead::of).collect();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/phone_plans_agreement.tsv");
+    let text = std::fs::read_to_string(path).unwrap();
+    let (mut n, mut bad) = (0, Vec::new());
+    for l in text.lines() {
+        let f: Vec<&str> = l.split('\t').collect();
+        if f[2] != "1" {
+            continue;
+        }
+        let r = p.by_name(f[0]).unwrap() as usize;
+        n += 1;
+        if !leads[r].admits(&p.plans[r], f[1]) {
+            bad.push(l);
+        }
+    }
+    assert!(n > 3_000, "{n} valid cases");
+    assert!(bad.is_empty(), "{} of {n} valid numbers turned away by their region's lead: {bad:?}", bad.len());
+    // A few through the whole search (each compiles only the regions its lead admits).
+    for d in ["22158", "62889", "030123456", "2015550123"] {
+        assert!(p.valid_anywhere(d).is_some(), "{d}");
+    }
+    // No plan has 17-digit numbers beginning 99, nor 4-digit ones beginning 00.
+    assert_eq!(p.valid_anywhere("99999999999999998"), None);
+    assert_eq!(p.valid_anywhere("0012"), None);
+    // Leads are narrow: an ordinary number admits a minority of the 245 regions.
+    let admitted = p.plans.iter().zip(&leads).filter(|(pl, l)| l.admits(pl, "62889")).count();
+    assert!(admitted < 60, "{admitted} regions admit 62889");
+}
+
+#[cfg(test)]
+#[test]
+fn a_year_and_a_serial_is_a_reference() {
+    for v in ["2025-3426565", "2024/94171", " 1999.123456 "] {
+        assert!(year_and_serial(v), "{v}");
+    }
+    for v in ["2012-3456", "2025 3426565", "20 12 34 56 78", "2025-12-01", "0201-234567", "2125-34"] {
+        assert!(!year_and_serial(v), "{v}");
+    }
+}
+
+#[cfg(test)]
+#[test]
+fn column_names_that_say_something_else_about_phones() {
+    for c in ["phone", "mobile_number", "tel", "customer_phone", "fax_no"] {
+        assert!(column_may_hold_numbers(c), "{c}");
+    }
+    for c in ["phone_id", "call_duration", "mobile_app_version", "cell_count", "phone_last4", "phoneModel", "phone_bill", "mobile_pin"] {
+        assert!(!column_may_hold_numbers(c), "{c}");
+    }
 }
 
 /// Every region's patterns compile (they are compiled on a region's first candidate, so

@@ -1,5 +1,6 @@
 //! National phone numbers through `assay scan`: the numbering plan of the region a
-//! country column of the same table names decides them (issue 15). The numbers are
+//! country column of the same table names decides them (issue 15); with no region named,
+//! in a column named for phone numbers, every region's plan may. The numbers are
 //! libphonenumber's (generated once with the `phonenumbers` package: valid fixed-line and
 //! mobile numbers of the Faroe Islands, and German-looking digit runs it calls valid and
 //! invalid), not written from our rules.
@@ -54,9 +55,33 @@ fn a_country_column_finds_national_and_integer_phone_numbers() {
     assert_eq!(labels(&r, "with_country.parquet", "mobile"), ["pii.phone_number"]);
     assert!(labels(&r, "with_country.parquet", "order_ref").is_empty());
     assert!(labels(&r, "with_country.parquet", "country").is_empty());
-    // Without the country column nothing says these six digits are a phone number.
-    assert!(labels(&r, "without_country.parquet", "phone").is_empty());
-    assert!(labels(&r, "without_country.parquet", "mobile").is_empty());
+    // Without the country column, the column's name says phone and the six digits are a
+    // valid number of some region's plan (the Faroes' among them): still phone numbers.
+    assert_eq!(labels(&r, "without_country.parquet", "phone"), ["pii.phone_number"]);
+    assert_eq!(labels(&r, "without_country.parquet", "mobile"), ["pii.phone_number"]);
+    assert!(labels(&r, "without_country.parquet", "order_ref").is_empty());
+}
+
+/// With no region named, a column named for phones whose name says it holds something
+/// else about them (`call_id`, `phone_count`) keeps short numbers out of the plans: the
+/// same six-digit values that a `phone` column reports are nothing there, as in a column
+/// not named for phones at all.
+#[test]
+fn short_numbers_count_only_in_a_column_named_for_the_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let cols = vec![
+        ("tel", strings(&FO_FIXED)),
+        ("call_id", strings(&FO_FIXED)),
+        ("phone_count", Arc::new(Int64Array::from(FO_MOBILE.to_vec())) as ArrayRef),
+        ("reference", strings(&FO_FIXED)),
+    ];
+    write_parquet(&dir.path().join("short.parquet"), &table(None, cols));
+    let (r, out) = scan_json(&[dir.path()], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(labels(&r, "short.parquet", "tel"), ["pii.phone_number"]);
+    for c in ["call_id", "phone_count", "reference"] {
+        assert!(labels(&r, "short.parquet", c).is_empty(), "{c}: {:?}", labels(&r, "short.parquet", c));
+    }
 }
 
 #[test]

@@ -146,6 +146,9 @@ pub struct ColumnContext {
     /// The numbering plans (`phones`) the column's context names: its name, and what the
     /// table pass adds (a country column, the `+` numbers of the column).
     phone_regions: Vec<u16>,
+    /// Named for phone numbers with nothing naming a region: every region's plan may
+    /// decide a national number the patterns missed (`Engine::phone_in_regions`).
+    phone_anywhere: bool,
 }
 
 impl ColumnContext {
@@ -394,7 +397,8 @@ impl Engine {
             Some(r) if keyword[r as usize] && !excluded[r as usize] => self.plans.regions_in_name(column),
             _ => Vec::new(),
         };
-        ColumnContext { keyword, excluded, phone_regions }
+        let phone_anywhere = self.plan_rule.is_some_and(|r| keyword[r as usize] && !excluded[r as usize]) && phones::column_may_hold_numbers(column);
+        ColumnContext { keyword, excluded, phone_regions, phone_anywhere }
     }
 
     /// Whether a column's name carries a keyword of the rule the numbering plans report
@@ -420,6 +424,16 @@ impl Engine {
     /// invalid, it keeps what the patterns said (strong or rate-only): numbers of ranges
     /// the plans do not list and generated test data look so (BENCHMARKS.md measures both
     /// choices). A `+` number is treated alike.
+    ///
+    /// With no region named, in a column named for phone numbers (`phone_anywhere`): a
+    /// whole value written as a national number that no rule of the label found strong is
+    /// a strong hit when valid for some region (`Plans::valid_anywhere`). The column name
+    /// is the evidence (nearly every digit run is valid somewhere); the plans keep out
+    /// lengths and beginnings no region has, and let through the 4–6-digit numbers of
+    /// small plans that the patterns' 7-digit prefilter skips. A year and a serial
+    /// (`2025-3426565`, an order number under a misleading name) is no national number.
+    /// Invalid everywhere, the patterns' word stands. Columns not named for phones (or
+    /// named for something else about them, `call_id`), and free text, are left alone.
     fn phone_in_regions(&self, value: &str, ctx: &ColumnContext, from: usize, hits: &mut Vec<Hit>) {
         let Some(r) = self.plan_rule else { return };
         let Some(written) = phones::written(value) else { return };
@@ -430,6 +444,14 @@ impl Engine {
             return;
         }
         let valid = match &written {
+            Written::National(d) if ctx.phone_regions.is_empty() => {
+                let strong = hits[from..].iter().any(|h| h.strength == Strength::Strong && self.rules[h.rule as usize].label == *label);
+                if strong || phones::year_and_serial(value) || self.plans.valid_anywhere(d).is_none() {
+                    return;
+                }
+                true
+            }
+            _ if ctx.phone_regions.is_empty() => return,
             Written::National(d) => self.plans.valid_national(&ctx.phone_regions, d),
             Written::International { digits, zeros: false } => self.plans.valid_international(digits),
             Written::International { digits, zeros: true } => {
@@ -493,7 +515,7 @@ impl Engine {
         s.touched.clear();
 
         self.drop_superseded_fallbacks(hits_before, hits);
-        if !ctx.phone_regions.is_empty() {
+        if !ctx.phone_regions.is_empty() || ctx.phone_anywhere {
             self.phone_in_regions(value, ctx, hits_before, hits);
         }
 
