@@ -436,17 +436,19 @@ impl Engine {
     /// named for something else about them, `call_id`), and free text, are left alone.
     fn phone_in_regions(&self, value: &str, ctx: &ColumnContext, from: usize, hits: &mut Vec<Hit>) {
         let Some(r) = self.plan_rule else { return };
-        let Some(written) = phones::written(value) else { return };
         let label = &self.rules[r as usize].label;
-        // Written with a `+`: the country code names the plan.
-        let plus = matches!(written, Written::International { zeros: false, .. });
-        if plus && hits[from..].iter().any(|h| h.strength == Strength::Strong && self.rules[h.rule as usize].label == *label) {
+        // Found strong already: with a `+` the country code named the plan, and with no
+        // region named there is nothing to add. (Tested before the value is read as a
+        // number: a dense phone column is mostly such values.)
+        let strong = hits[from..].iter().any(|h| h.strength == Strength::Strong && self.rules[h.rule as usize].label == *label);
+        if strong && (ctx.phone_regions.is_empty() || value.trim_start().starts_with('+')) {
             return;
         }
+        let Some(written) = phones::written(value) else { return };
+        let plus = matches!(written, Written::International { zeros: false, .. });
         let valid = match &written {
             Written::National(d) if ctx.phone_regions.is_empty() => {
-                let strong = hits[from..].iter().any(|h| h.strength == Strength::Strong && self.rules[h.rule as usize].label == *label);
-                if strong || phones::year_and_serial(value) || self.plans.valid_anywhere(d).is_none() {
+                if phones::year_and_serial(value) || self.plans.valid_anywhere(d).is_none() {
                     return;
                 }
                 true
