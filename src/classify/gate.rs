@@ -40,7 +40,7 @@ impl HashBits {
 /// letters and digits, which only lets more through) into a 32,768-bit table. "to",
 /// "the", "and" in prose stop here; "tok…" goes on to the trie.
 pub struct Grams {
-    bits: Box<[u64; 512]>,
+    bits: GramBits,
 }
 
 #[inline(always)]
@@ -48,19 +48,44 @@ fn gram(a: u8, b: u8, c: u8) -> usize {
     ((a & 31) as usize) << 10 | ((b & 31) as usize) << 5 | (c & 31) as usize
 }
 
+/// A set of folded three-byte grams (`gram`), one bit each.
+struct GramBits(Box<[u64; 512]>);
+
+impl GramBits {
+    fn new() -> GramBits {
+        GramBits(Box::new([0u64; 512]))
+    }
+
+    fn insert(&mut self, a: u8, b: u8, c: u8) {
+        let g = gram(a, b, c);
+        self.0[g / 64] |= 1 << (g % 64);
+    }
+
+    /// Whether `x` holds the gram (always yes when `x` is not three bytes).
+    #[inline(always)]
+    fn may_hold(&self, x: Option<&[u8]>) -> bool {
+        match x {
+            Some(&[x, y, z]) => {
+                let g = gram(x, y, z);
+                self.0[g / 64] >> (g % 64) & 1 != 0
+            }
+            _ => true,
+        }
+    }
+}
+
 impl Grams {
     /// Builds the gate for `literals` (those that do not start with a letter or digit are
     /// not the gate's business and are ignored).
     pub fn new<'a>(literals: impl IntoIterator<Item = &'a [u8]>) -> Grams {
-        let mut bits = Box::new([0u64; 512]);
-        let mut set = |g: usize| bits[g / 64] |= 1 << (g % 64);
+        let mut bits = GramBits::new();
         for l in literals {
             match *l {
                 [a, ..] if !a.is_ascii_alphanumeric() => {}
-                [a, b, c, ..] => set(gram(a, b, c)),
+                [a, b, c, ..] => bits.insert(a, b, c),
                 // Shorter literals match whatever follows them.
-                [a, b] => (0..32).for_each(|c| set(gram(a, b, c))),
-                [a] => (0..32 * 32).for_each(|bc: u16| set(gram(a, (bc >> 5) as u8, bc as u8))),
+                [a, b] => (0..32).for_each(|c| bits.insert(a, b, c)),
+                [a] => (0..32 * 32).for_each(|bc: u16| bits.insert(a, (bc >> 5) as u8, bc as u8)),
                 [] => {}
             }
         }
@@ -70,13 +95,7 @@ impl Grams {
     /// Whether a literal may start at `p` (always yes within three bytes of the end).
     #[inline(always)]
     pub fn may_start(&self, b: &[u8], p: usize) -> bool {
-        match b.get(p..p + 3) {
-            Some(&[x, y, z]) => {
-                let g = gram(x, y, z);
-                self.bits[g / 64] >> (g % 64) & 1 != 0
-            }
-            _ => true,
-        }
+        self.bits.may_hold(b.get(p..p + 3))
     }
 }
 
@@ -86,7 +105,7 @@ impl Grams {
 /// shorter than two bytes take the whitespace as their first byte and any byte before it,
 /// so `e` passes only a one-letter word, not every word that ends in an e.
 pub struct Tails {
-    bits: Box<[u64; 512]>,
+    bits: GramBits,
 }
 
 /// The whitespace bytes a phrase's words may be separated by (`split_whitespace`, ASCII).
@@ -94,13 +113,12 @@ const SPACES: [u8; 5] = [b' ', b'\t', b'\n', b'\r', 0x0C];
 
 impl Tails {
     pub fn new<'a>(words: impl IntoIterator<Item = &'a [u8]>) -> Tails {
-        let mut bits = Box::new([0u64; 512]);
-        let mut set = |g: usize| bits[g / 64] |= 1 << (g % 64);
+        let mut bits = GramBits::new();
         for w in words {
             match *w {
-                [.., a, b, c] => set(gram(a, b, c)),
-                [b, c] => SPACES.iter().for_each(|&a| set(gram(a, b, c))),
-                [c] => SPACES.iter().for_each(|&b| (0..32).for_each(|a| set(gram(a, b, c)))),
+                [.., a, b, c] => bits.insert(a, b, c),
+                [b, c] => SPACES.iter().for_each(|&a| bits.insert(a, b, c)),
+                [c] => SPACES.iter().for_each(|&b| (0..32).for_each(|a| bits.insert(a, b, c))),
                 [] => {}
             }
         }
@@ -111,13 +129,7 @@ impl Tails {
     /// the start).
     #[inline(always)]
     pub fn may_end(&self, b: &[u8], end: usize) -> bool {
-        match end.checked_sub(3).and_then(|s| b.get(s..end)) {
-            Some(&[x, y, z]) => {
-                let g = gram(x, y, z);
-                self.bits[g / 64] >> (g % 64) & 1 != 0
-            }
-            _ => true,
-        }
+        self.bits.may_hold(end.checked_sub(3).and_then(|s| b.get(s..end)))
     }
 }
 
