@@ -15,6 +15,9 @@ use regex_automata::meta::Regex;
 use regex_automata::{Anchored, Input};
 
 mod compile;
+mod digits;
+
+use digits::{date_shaped, sep_bit, DigitRun, DigitTrigger, DATE_PROBES};
 
 use super::ascii::AsciiDfa;
 use super::dictionary::{DictHit, DictScratch, Dictionaries, LoneName};
@@ -742,7 +745,7 @@ impl Engine {
                         }
                     });
                 };
-                let run = self.digit_run(b, m, i, n);
+                let run = DigitRun::read(b, m, i, n);
                 fire_run(s, &run);
                 // The pieces of a run between its spaces are tried too: "from 10.0.0.1
                 // 2024-05-01" is one run of 16 digits, too long to be an address, and two
@@ -750,7 +753,7 @@ impl Engine {
                 if run.spaced {
                     let mut p = run.start;
                     while p < run.end {
-                        let piece = self.digit_run(b, m, p, b[..run.end].iter().skip(p).position(|&c| c == b' ').map_or(run.end, |k| p + k));
+                        let piece = DigitRun::read(b, m, p, b[..run.end].iter().skip(p).position(|&c| c == b' ').map_or(run.end, |k| p + k));
                         if piece.digits > 0 && piece.digits < run.digits {
                             fire_run(s, &piece);
                         }
@@ -851,43 +854,6 @@ impl Engine {
                 i = i.max(start + 1);
             }
         }
-    }
-
-    /// Reads the digit run that starts at `i` (digits with ` -./()+` inside, at most two
-    /// separators in a row), up to `limit`.
-    #[inline(always)]
-    fn digit_run(&self, b: &[u8], m: &Masks, mut i: usize, limit: usize) -> DigitRun {
-        let mut r = DigitRun { start: i, end: i, stop: i, digits: 0, groups: 0, bits: 0, spaced: false };
-        let mut seps = 0;
-        let mut space = false;
-        while i < limit {
-            let d = b[i];
-            if d.is_ascii_digit() {
-                // A stretch of digits at once.
-                let e = m.run_end(|k| k.digit, i).min(limit);
-                if r.digits == 0 || seps > 0 {
-                    r.groups += 1;
-                }
-                r.spaced |= space && r.digits > 0;
-                r.digits += e - i;
-                seps = 0;
-                space = false;
-                r.end = e;
-                i = e;
-                continue;
-            } else if matches!(d, b' ' | b'-' | b'.' | b'/' | b'(' | b')' | b'+') && seps < 2 {
-                seps += 1;
-                space |= d == b' ';
-                if i + 1 < b.len() && b[i + 1].is_ascii_digit() || d == b'(' || d == b'+' {
-                    r.bits |= sep_bit(d);
-                }
-            } else {
-                break;
-            }
-            i += 1;
-        }
-        r.stop = i;
-        r
     }
 
     /// Opens rule `r`'s window around a trigger at `start..end` of a value of `n` bytes
@@ -1123,91 +1089,6 @@ impl ByLength {
     }
 }
 
-/// A run of digits and separators as the digit pass reads it.
-#[derive(Clone, Copy)]
-struct DigitRun {
-    start: usize,
-    /// After the last digit.
-    end: usize,
-    /// Where reading stopped (the byte that ended the run, or the limit).
-    stop: usize,
-    digits: usize,
-    groups: usize,
-    /// `sep_bit`s of the separators that count (followed by a digit, or `(` and `+`).
-    bits: u8,
-    /// A space separates two of its digits.
-    spaced: bool,
-}
-
-/// A digit-run trigger of one rule.
-struct DigitTrigger {
-    rule: u16,
-    digits: (usize, usize),
-    seps: u8,
-    groups: (usize, usize),
-    /// The forms of dates (`date_shaped`'s bits) that wake the rule: those in which some
-    /// pattern finds something (`DATE_PROBES`).
-    dates: u8,
-}
-
-/// Date forms: year first (2024-07-01) and year last (01.07.2024, 12/31/1999).
-const YEAR_FIRST: u8 = 1;
-const YEAR_LAST: u8 = 2;
-
-/// Dates as logs, JSON and tables write them, alone and in text, by form. A digit-trigger
-/// rule whose patterns find nothing in any probe of a form is not woken by a run of that
-/// form.
-const DATE_PROBES: &[(u8, &str)] = &[
-    (YEAR_FIRST, "2024-07-01"),
-    (YEAR_FIRST, "1999-12-31"),
-    (YEAR_FIRST, "2024/07/01"),
-    (YEAR_FIRST, "2024.07.01"),
-    (YEAR_FIRST, "2024-07-01T22:05:29.303Z INFO started"),
-    (YEAR_FIRST, "{\"ts\": \"2022-08-23T22:12:24.353Z\"}"),
-    (YEAR_LAST, "01.07.2024"),
-    (YEAR_LAST, "31/12/1999"),
-    (YEAR_LAST, "12/31/1999"),
-    (YEAR_LAST, "01-07-2024"),
-    (YEAR_LAST, "on 31.12.1999 at 10:00"),
-    (YEAR_LAST, "date=12/31/1999;"),
-];
-
-/// The form of a run that is a calendar date of ten bytes (0: none): year-month-day
-/// (1900-2099), or day and month either way round before the year, one separator (`-`,
-/// `/`, `.`) used twice.
-fn date_shaped(b: &[u8], r: &DigitRun) -> u8 {
-    if r.groups != 3 || r.digits != 8 || r.end - r.start != 10 {
-        return 0;
-    }
-    let s = &b[r.start..r.end];
-    let num = |x: &[u8]| x.iter().try_fold(0u32, |a, &c| c.is_ascii_digit().then(|| a * 10 + (c - b'0') as u32));
-    let sep = |p: usize, q: usize| s[p] == s[q] && matches!(s[p], b'-' | b'/' | b'.');
-    let year = |x: &[u8]| num(x).is_some_and(|y| (1900..=2099).contains(&y));
-    let within = |x: &[u8], hi: u32| num(x).is_some_and(|v| (1..=hi).contains(&v));
-    if sep(4, 7) && year(&s[..4]) && within(&s[5..7], 12) && within(&s[8..10], 31) {
-        return YEAR_FIRST;
-    }
-    // Day and month come either way round (31/12, 12/31).
-    let (a, c) = (&s[0..2], &s[3..5]);
-    if sep(2, 5) && year(&s[6..]) && within(a, 31) && within(c, 31) && (within(a, 12) || within(c, 12)) {
-        return YEAR_LAST;
-    }
-    0
-}
-
-/// One bit per digit-run separator.
-fn sep_bit(c: u8) -> u8 {
-    match c {
-        b' ' => 1,
-        b'-' => 2,
-        b'.' => 4,
-        b'/' => 8,
-        b'(' | b')' => 16,
-        b'+' => 32,
-        _ => 0,
-    }
-}
-
 /// Cheap gate for addresses: a number and a word separated by one space, comma or line
 /// break ("12 Oak", "Hahnring 88"). UUIDs, hashes and timestamps never have one.
 fn number_next_to_word(m: &Masks) -> bool {
@@ -1273,38 +1154,6 @@ mod tests {
     fn builtin_non_word_literals_keep_the_exact_first_byte_test() {
         let e = Engine::builtin().unwrap();
         assert!(e.literal_nonword_first.is_some(), "more than four first bytes of non-word literals");
-    }
-
-    /// Dates do not wake the id rules (timestamps fill logs), but they still wake the rules
-    /// that find dates, and an id next to a date is still found.
-    #[test]
-    fn dates_wake_only_the_rules_that_find_dates() {
-        let e = Engine::builtin().expect("built-in rules");
-        let run = |v: &str| {
-            let mut m = super::Masks::default();
-            m.compute(v.as_bytes(), None);
-            m.extend(v.as_bytes());
-            e.digit_run(v.as_bytes(), &m, 0, v.len())
-        };
-        for v in ["2024-07-01", "1999/12/31", "31.12.1999", "12/31/1999", "01-07-2024"] {
-            assert!(super::date_shaped(v.as_bytes(), &run(v)) != 0, "{v}");
-        }
-        for v in ["2024-13-01", "1234-56-78", "2024-07/01", "49-091-850", "100571-3824", "12345678", "31.13.1999", "2024-07-011"] {
-            assert_eq!(super::date_shaped(v.as_bytes(), &run(v)), 0, "{v}");
-        }
-        let dates = |id: &str| {
-            let r = e.rules().iter().position(|r| r.id == id).expect("rule") as u16;
-            e.digit_triggers.iter().find(|t| t.rule == r).expect("digit trigger").dates
-        };
-        assert_eq!(dates("pii.date_of_birth"), super::YEAR_FIRST | super::YEAR_LAST);
-        assert_eq!(dates("pii.national_id.nz_ird") | dates("pii.national_id.cl_rut"), 0);
-        // A trunk-0 national number looks like 01.07.2024, never like 2024-07-01.
-        assert_eq!(dates("pii.phone_number.national"), super::YEAR_LAST);
-        let ctx = e.column_context("notes");
-        let mut hits = Vec::new();
-        e.scan_value("2024-07-01T22:05:29Z IRD number 11-041-019 filed", &ctx, &mut Scratch::default(), &mut hits);
-        let ird = e.rules().iter().position(|r| r.id == "pii.national_id.nz_ird").unwrap() as u16;
-        assert!(hits.iter().any(|h| h.rule == ird && h.strength == Strength::Strong), "{hits:?}");
     }
 
     #[test]

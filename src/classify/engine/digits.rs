@@ -1,0 +1,168 @@
+//! Digit runs: how the digit pass reads a run of digits and separators (`12 345-678`,
+//! `(030) 1234`), which separators it holds, whether it is a calendar date, and the
+//! trigger that says which rule a run of so many digits and groups wakes.
+
+use crate::classify::masks::Masks;
+
+/// A run of digits and separators as the digit pass reads it.
+#[derive(Clone, Copy)]
+pub(super) struct DigitRun {
+    pub(super) start: usize,
+    /// After the last digit.
+    pub(super) end: usize,
+    /// Where reading stopped (the byte that ended the run, or the limit).
+    pub(super) stop: usize,
+    pub(super) digits: usize,
+    pub(super) groups: usize,
+    /// `sep_bit`s of the separators that count (followed by a digit, or `(` and `+`).
+    pub(super) bits: u8,
+    /// A space separates two of its digits.
+    pub(super) spaced: bool,
+}
+
+impl DigitRun {
+    /// Reads the digit run that starts at `i` (digits with ` -./()+` inside, at most two
+    /// separators in a row), up to `limit`.
+    #[inline(always)]
+    pub(super) fn read(b: &[u8], m: &Masks, mut i: usize, limit: usize) -> DigitRun {
+        let mut r = DigitRun { start: i, end: i, stop: i, digits: 0, groups: 0, bits: 0, spaced: false };
+        let mut seps = 0;
+        let mut space = false;
+        while i < limit {
+            let d = b[i];
+            if d.is_ascii_digit() {
+                // A stretch of digits at once.
+                let e = m.run_end(|k| k.digit, i).min(limit);
+                if r.digits == 0 || seps > 0 {
+                    r.groups += 1;
+                }
+                r.spaced |= space && r.digits > 0;
+                r.digits += e - i;
+                seps = 0;
+                space = false;
+                r.end = e;
+                i = e;
+                continue;
+            } else if matches!(d, b' ' | b'-' | b'.' | b'/' | b'(' | b')' | b'+') && seps < 2 {
+                seps += 1;
+                space |= d == b' ';
+                if i + 1 < b.len() && b[i + 1].is_ascii_digit() || d == b'(' || d == b'+' {
+                    r.bits |= sep_bit(d);
+                }
+            } else {
+                break;
+            }
+            i += 1;
+        }
+        r.stop = i;
+        r
+    }
+
+}
+
+/// A digit-run trigger of one rule.
+pub(super) struct DigitTrigger {
+    pub(super) rule: u16,
+    pub(super) digits: (usize, usize),
+    pub(super) seps: u8,
+    pub(super) groups: (usize, usize),
+    /// The forms of dates (`date_shaped`'s bits) that wake the rule: those in which some
+    /// pattern finds something (`DATE_PROBES`).
+    pub(super) dates: u8,
+}
+
+/// Date forms: year first (2024-07-01) and year last (01.07.2024, 12/31/1999).
+pub(super) const YEAR_FIRST: u8 = 1;
+pub(super) const YEAR_LAST: u8 = 2;
+
+/// Dates as logs, JSON and tables write them, alone and in text, by form. A digit-trigger
+/// rule whose patterns find nothing in any probe of a form is not woken by a run of that
+/// form.
+pub(super) const DATE_PROBES: &[(u8, &str)] = &[
+    (YEAR_FIRST, "2024-07-01"),
+    (YEAR_FIRST, "1999-12-31"),
+    (YEAR_FIRST, "2024/07/01"),
+    (YEAR_FIRST, "2024.07.01"),
+    (YEAR_FIRST, "2024-07-01T22:05:29.303Z INFO started"),
+    (YEAR_FIRST, "{\"ts\": \"2022-08-23T22:12:24.353Z\"}"),
+    (YEAR_LAST, "01.07.2024"),
+    (YEAR_LAST, "31/12/1999"),
+    (YEAR_LAST, "12/31/1999"),
+    (YEAR_LAST, "01-07-2024"),
+    (YEAR_LAST, "on 31.12.1999 at 10:00"),
+    (YEAR_LAST, "date=12/31/1999;"),
+];
+
+/// The form of a run that is a calendar date of ten bytes (0: none): year-month-day
+/// (1900-2099), or day and month either way round before the year, one separator (`-`,
+/// `/`, `.`) used twice.
+pub(super) fn date_shaped(b: &[u8], r: &DigitRun) -> u8 {
+    if r.groups != 3 || r.digits != 8 || r.end - r.start != 10 {
+        return 0;
+    }
+    let s = &b[r.start..r.end];
+    let num = |x: &[u8]| x.iter().try_fold(0u32, |a, &c| c.is_ascii_digit().then(|| a * 10 + (c - b'0') as u32));
+    let sep = |p: usize, q: usize| s[p] == s[q] && matches!(s[p], b'-' | b'/' | b'.');
+    let year = |x: &[u8]| num(x).is_some_and(|y| (1900..=2099).contains(&y));
+    let within = |x: &[u8], hi: u32| num(x).is_some_and(|v| (1..=hi).contains(&v));
+    if sep(4, 7) && year(&s[..4]) && within(&s[5..7], 12) && within(&s[8..10], 31) {
+        return YEAR_FIRST;
+    }
+    // Day and month come either way round (31/12, 12/31).
+    let (a, c) = (&s[0..2], &s[3..5]);
+    if sep(2, 5) && year(&s[6..]) && within(a, 31) && within(c, 31) && (within(a, 12) || within(c, 12)) {
+        return YEAR_LAST;
+    }
+    0
+}
+
+/// One bit per digit-run separator.
+pub(super) fn sep_bit(c: u8) -> u8 {
+    match c {
+        b' ' => 1,
+        b'-' => 2,
+        b'.' => 4,
+        b'/' => 8,
+        b'(' | b')' => 16,
+        b'+' => 32,
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::engine::{Engine, Scratch, Strength};
+
+    /// Dates do not wake the id rules (timestamps fill logs), but they still wake the rules
+    /// that find dates, and an id next to a date is still found.
+    #[test]
+    fn dates_wake_only_the_rules_that_find_dates() {
+        let e = Engine::builtin().expect("built-in rules");
+        let run = |v: &str| {
+            let mut m = Masks::default();
+            m.compute(v.as_bytes(), None);
+            m.extend(v.as_bytes());
+            DigitRun::read(v.as_bytes(), &m, 0, v.len())
+        };
+        for v in ["2024-07-01", "1999/12/31", "31.12.1999", "12/31/1999", "01-07-2024"] {
+            assert!(date_shaped(v.as_bytes(), &run(v)) != 0, "{v}");
+        }
+        for v in ["2024-13-01", "1234-56-78", "2024-07/01", "49-091-850", "100571-3824", "12345678", "31.13.1999", "2024-07-011"] {
+            assert_eq!(date_shaped(v.as_bytes(), &run(v)), 0, "{v}");
+        }
+        let dates = |id: &str| {
+            let r = e.rules().iter().position(|r| r.id == id).expect("rule") as u16;
+            e.digit_triggers.iter().find(|t| t.rule == r).expect("digit trigger").dates
+        };
+        assert_eq!(dates("pii.date_of_birth"), YEAR_FIRST | YEAR_LAST);
+        assert_eq!(dates("pii.national_id.nz_ird") | dates("pii.national_id.cl_rut"), 0);
+        // A trunk-0 national number looks like 01.07.2024, never like 2024-07-01.
+        assert_eq!(dates("pii.phone_number.national"), YEAR_LAST);
+        let ctx = e.column_context("notes");
+        let mut hits = Vec::new();
+        e.scan_value("2024-07-01T22:05:29Z IRD number 11-041-019 filed", &ctx, &mut Scratch::default(), &mut hits);
+        let ird = e.rules().iter().position(|r| r.id == "pii.national_id.nz_ird").unwrap() as u16;
+        assert!(hits.iter().any(|h| h.rule == ird && h.strength == Strength::Strong), "{hits:?}");
+    }
+}
