@@ -195,7 +195,7 @@ pub struct DictHit {
 /// Words that join the parts of a multi-word street name.
 const PARTICLES: &[&str] = &[
     "de", "la", "del", "da", "do", "dos", "das", "van", "der", "den", "von", "di", "della", "du", "des", "le",
-    "les", "el", "of", "the", "y", "e", "am", "an", "im", "auf",
+    "les", "el", "of", "the", "y", "e", "am", "an", "im", "auf", "ao", "aos", "à", "às",
 ];
 
 impl Dictionaries {
@@ -427,12 +427,16 @@ impl Dictionaries {
         let toks = &mut scratch.tokens;
         tokenize(text, toks);
         let n = toks.len();
-        let house = |t: &Token| t.num && t.end - t.start <= 9 && text[t.start..t.end].bytes().filter(u8::is_ascii_digit).count() <= 5;
+        // A house number, or the Iberian `s/n` (sin número, sem número) in its place.
+        let house = |t: &Token| {
+            (t.num && t.end - t.start <= 9 && text[t.start..t.end].bytes().filter(u8::is_ascii_digit).count() <= 5)
+                || text[t.start..t.end].trim_end_matches('.').eq_ignore_ascii_case("s/n")
+        };
         for i in 0..n {
             let t = toks[i];
             // Hauptstraße 12 / Weihmannstr. 9/5 / Conny-Fliegner-Straße 89-56
             if self.compound_street(text, &t) && i + 1 < n && house(&toks[i + 1]) && !toks[i + 1].break_before {
-                out.push(DictHit { start: t.start, end: toks[i + 1].end, strong: true });
+                out.push(DictHit { start: t.start, end: address_end(text, toks, i + 1), strong: true });
                 return;
             }
             let after_type = self.street_word(text, &t);
@@ -450,7 +454,7 @@ impl Dictionaries {
             }
             // English-order types are capitalised in addresses ("Oak Street", not "oak street").
             if after_type && (t.cap || t.upper) && names >= 1 && j > 0 && house(&toks[j - 1]) && !toks[j].break_before && toks[j].cap {
-                out.push(DictHit { start: toks[j - 1].start, end: t.end, strong: true });
+                out.push(DictHit { start: toks[j - 1].start, end: address_end(text, toks, i), strong: true });
                 return;
             }
             // NUM Type [particles] Name   (12 rue de la Paix)
@@ -459,22 +463,65 @@ impl Dictionaries {
                 k += 1;
             }
             if before_type && i > 0 && house(&toks[i - 1]) && !t.break_before && k < n && toks[k].cap && !toks[k].break_before {
-                out.push(DictHit { start: toks[i - 1].start, end: toks[k].end, strong: true });
+                out.push(DictHit { start: toks[i - 1].start, end: address_end(text, toks, k), strong: true });
                 return;
             }
             // Type Name{1,4} [,] NUM   (Calle Mayor 5, Via Roma, 10)
             let mut k = i + 1;
             let mut names = 0;
-            while k < n && names < 5 && !toks[k].break_before && self.name_part(text, &toks[k]) && !toks[k].num {
+            // Up to seven words: Largo D. Carlos I ao Parque das Nações, 984.
+            while k < n && names < 7 && !toks[k].break_before && self.name_part(text, &toks[k]) && !house(&toks[k]) {
                 k += 1;
                 names += 1;
             }
-            if names >= 1 && k < n && house(&toks[k]) && !toks[k].break_before && toks[i + 1].cap && (before_type || (after_type && t.cap && i > 0 && toks[i - 1].cap && !toks[i - 1].num)) {
-                out.push(DictHit { start: t.start, end: toks[k].end, strong: true });
+            // The street's name may open with particles (Rua de São João 12, Travessa dos
+            // Oceanos, 86); its first other word is capitalised.
+            let named = toks[i + 1..k].iter().find(|t| !self.is_particle(text, t)).is_some_and(|t| t.cap);
+            if names >= 1 && k < n && house(&toks[k]) && !toks[k].break_before && named && (before_type || (after_type && t.cap && i > 0 && toks[i - 1].cap && !toks[i - 1].num)) {
+                out.push(DictHit { start: t.start, end: address_end(text, toks, k), strong: true });
                 return;
             }
         }
     }
+}
+
+/// Where the address whose street ends at token `last` ends: after the street come the
+/// postcode and the locality (`, 2674-394 São Salvador de Lordelo`, `, Springfield, IL
+/// 62704`, `\n75002 Paris`) — capitalised words, particles and numbers in up to three
+/// comma- or line-separated parts; the address runs to the end of the last part that
+/// holds a number. Without a number nothing is added: `12 Oak Street, John Smith` ends
+/// at the street.
+fn address_end(text: &str, toks: &[Token], last: usize) -> usize {
+    const MAX_PARTS: usize = 3;
+    const MAX_TOKENS: usize = 8;
+    let mut end = toks[last].end;
+    let (mut parts, mut numbered, mut part_end) = (0, false, end);
+    for (k, t) in toks.iter().enumerate().skip(last + 1).take(MAX_TOKENS) {
+        let gap = &text[toks[k - 1].end..t.start];
+        if !gap.bytes().all(|c| matches!(c, b' ' | b',' | b'\n' | b'\r' | b'\t')) {
+            break;
+        }
+        if gap.bytes().any(|c| matches!(c, b',' | b'\n')) {
+            if numbered {
+                end = part_end;
+            }
+            parts += 1;
+            numbered = false;
+            if parts > MAX_PARTS {
+                break;
+            }
+        }
+        let w = &text[t.start..t.end];
+        if !(t.num || t.cap || PARTICLES.contains(&w)) {
+            break;
+        }
+        numbered |= t.num;
+        part_end = t.end;
+    }
+    if numbered {
+        end = part_end;
+    }
+    end
 }
 
 fn is_initial(text: &str, tok: &Token) -> bool {

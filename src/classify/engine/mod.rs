@@ -524,6 +524,7 @@ impl Engine {
             self.phone_in_regions(value, ctx, hits_before, hits);
         }
 
+        let before_dict = hits.len();
         // Two capitals and a word that starts a first name or title; or one capital (or
         // accented letter) after an introduction ("je m'appelle Élodie").
         let names = !self.name_rules.is_empty()
@@ -538,6 +539,11 @@ impl Engine {
             s.dict_hits.clear();
             self.dict.find_streets(value, &mut s.dict, &mut s.dict_hits);
             self.dict_outcome(&self.street_rules, value, ctx, s, hits);
+        }
+        // Again once the dictionaries have spoken: a name inside a street's name yields to
+        // the address (`Rua Helena Azevedo, 27`).
+        if hits.len() > before_dict {
+            self.drop_superseded_fallbacks(hits_before, hits);
         }
         s.masks = masks;
     }
@@ -1090,7 +1096,7 @@ impl ByLength {
 }
 
 /// Cheap gate for addresses: a number and a word separated by one space, comma or line
-/// break ("12 Oak", "Hahnring 88"). UUIDs, hashes and timestamps never have one.
+/// break ("12 Oak", "Hahnring 88"), or by a comma and a space ("Via Roma, 10"). UUIDs, hashes and timestamps never have one.
 fn number_next_to_word(m: &Masks) -> bool {
     let blocks = &m.blocks;
     let mut carry = Block::default();
@@ -1103,7 +1109,9 @@ fn number_next_to_word(m: &Masks) -> bool {
         let hit = x.street_sep
             & ((before(|b| b.digit) & (after(letter) | after(|b| b.space)))
                 | (before(letter) & after(|b| b.digit))
-                | (before(|b| b.dot) & after(|b| b.digit)));
+                | (before(|b| b.dot) & after(|b| b.digit))
+                // "Rua Miriam Simões, 12": the house number after a comma and a space.
+                | (before(|b| b.street_sep & !b.space) & after(|b| b.digit)));
         if hit != 0 {
             return true;
         }
