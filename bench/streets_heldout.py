@@ -3,10 +3,10 @@
 
     # 1. generate the held-out sets (seeded; mimesis and Faker from PyPI)
     python3 bench/streets_heldout.py gen --out /tmp/streets
-    # 2. score a build of examples/value_hits (an untracked helper: it prints each value
+    # 2. score a build of examples/value_hits (it prints each value
     #    that some rule hits, with label:strength:span) on them
     python3 bench/streets_heldout.py score --bin target/debug/examples/value_hits \
-        --addr /work/addr-faker.tsv --addr /tmp/streets/mimesis.tsv \
+        --addr /tmp/streets/faker.tsv --addr /tmp/streets/mimesis.tsv \
         --neg /tmp/streets/negatives.tsv --save /tmp/streets/after
 
 Address files are `locale<TAB>address` with newlines written as `\\n`; each locale is
@@ -21,6 +21,8 @@ import argparse, collections, concurrent.futures, os, pathlib, random, subproces
 
 MIMESIS_LOCALES = ["en", "en-au", "en-ca", "en-gb", "de", "de-at", "fr", "es", "es-mx",
                    "it", "nl", "pt", "pt-br"]
+FAKER_ADDRESS_LOCALES = ["pt_PT", "pt_BR", "es_ES", "fr_FR", "de_DE", "it_IT", "nl_NL", "en_GB", "en_US",
+                         "en_AU", "en_CA", "es_MX", "fr_CH", "de_AT"]
 FAKER_LOCALES = ["en_US", "en_GB", "en_AU", "de_DE", "fr_FR", "es_ES", "es_MX", "it_IT",
                  "nl_NL", "pt_PT", "pt_BR"]
 # Text columns of the public corpus that hold no street address.
@@ -48,6 +50,15 @@ def gen(out):
         for _ in range(PER):
             rows.append((loc, f"{a.address()}, {a.postal_code()} {a.city()}"))
     (out / "mimesis.tsv").write_text("".join(f"{l}\t{esc(v)}\n" for l, v in rows), encoding="utf-8")
+    # Faker's addresses, every other one on one line with commas (seed 42).
+    rows = []
+    for loc in FAKER_ADDRESS_LOCALES:
+        fk = Faker(loc)
+        fk.seed_instance(42)
+        for i in range(PER):
+            a = fk.address()
+            rows.append((loc, a.replace("\n", ", ") if i % 2 else a))
+    (out / "faker.tsv").write_text("".join(f"{l}\t{esc(v)}\n" for l, v in rows), encoding="utf-8")
     neg = []
     for loc in MIMESIS_LOCALES:
         t, f, fo = Text(Locale(loc), seed=15), Finance(Locale(loc), seed=15), Food(Locale(loc), seed=15)
