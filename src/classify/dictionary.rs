@@ -73,6 +73,9 @@ pub struct Dictionaries {
     pub street_words: WordList,
     /// Street types written before the name (fr, es, it, pt: rue de la Paix, Calle Mayor).
     pub street_words_before: WordList,
+    /// The street types of de and nl, whose house number follows the street (Berliner Straße
+    /// 12), less those that are English street types too (Park, Passage).
+    pub street_words_number_after: WordList,
     /// Suffixes glued to compound street names (German/Dutch `-straße`, `-straat`).
     pub street_suffixes: Suffixes,
 }
@@ -195,7 +198,8 @@ pub struct DictHit {
 /// Words that join the parts of a multi-word street name.
 const PARTICLES: &[&str] = &[
     "de", "la", "del", "da", "do", "dos", "das", "van", "der", "den", "von", "di", "della", "du", "des", "le",
-    "les", "el", "of", "the", "y", "e", "am", "an", "im", "auf", "ao", "aos", "à", "às",
+    "les", "el", "of", "the", "y", "e", "am", "an", "im", "auf", "ao", "aos", "à", "às", "degli", "dei",
+    "delle", "dello", "alla", "alle", "al", "ai", "agli",
 ];
 
 impl Dictionaries {
@@ -442,7 +446,7 @@ impl Dictionaries {
             let after_type = self.street_word(text, &t);
             let before_type = self.street_words_before.contains_span(text, t.start, t.end)
                 || self.street_words_before.contains_span(text, t.start, t.end.saturating_sub(1)) && text[..t.end].ends_with('.');
-            if !(after_type || before_type) || t.num {
+            if !(after_type || before_type) || t.num || initialism_piece(text, &t) {
                 continue;
             }
             // NUM Name{1,4} Type   (959 Galloway Viaduct)
@@ -457,6 +461,17 @@ impl Dictionaries {
                 out.push(DictHit { start: toks[j - 1].start, end: address_end(text, toks, i), strong: true });
                 return;
             }
+            // Adjective Type NUM   (Berliner Straße 12, Frankfurter Allee 5): German street
+            // names made of a place adjective and a separate type word. Only the `-er`
+            // adjective: `Central Park 5` and `Jurassic Park 3` are not addresses.
+            if after_type && t.cap && i > 0 && self.street_words_number_after.contains_span(text, t.start, t.end) && i + 1 < n && house(&toks[i + 1]) && !toks[i + 1].break_before && !t.break_before {
+                let adj = &toks[i - 1];
+                let w = &text[adj.start..adj.end];
+                if adj.cap && !adj.num && w.len() > 4 && w.ends_with("er") {
+                    out.push(DictHit { start: adj.start, end: address_end(text, toks, i + 1), strong: true });
+                    return;
+                }
+            }
             // NUM Type [particles] Name   (12 rue de la Paix)
             let mut k = i + 1;
             while k < n && k < i + 4 && !toks[k].break_before && self.is_particle(text, &toks[k]) {
@@ -470,7 +485,8 @@ impl Dictionaries {
             let mut k = i + 1;
             let mut names = 0;
             // Up to seven words: Largo D. Carlos I ao Parque das Nações, 984.
-            while k < n && names < 7 && !toks[k].break_before && self.name_part(text, &toks[k]) && !house(&toks[k]) {
+            let joined = |t: &Token| !t.break_before && !t.comma_before && !initialism_piece(text, t);
+            while k < n && names < 7 && joined(&toks[k]) && self.name_part(text, &toks[k]) && !house(&toks[k]) {
                 k += 1;
                 names += 1;
             }
@@ -522,6 +538,14 @@ fn address_end(text: &str, toks: &[Token], last: usize) -> usize {
         end = part_end;
     }
     end
+}
+
+/// A piece of a dotted initialism (`R.` and `L.` of S. R.L., `C.` of S.C.P): glued to a
+/// dot before it, or a dotted letter glued to what follows. Such a piece is not the
+/// abbreviated street type `R.` or `C.`, nor a word of a street's name.
+fn initialism_piece(text: &str, tok: &Token) -> bool {
+    let b = text.as_bytes();
+    (tok.start > 0 && b[tok.start - 1] == b'.') || (b[tok.end - 1] == b'.' && b.get(tok.end).is_some_and(u8::is_ascii_alphanumeric))
 }
 
 fn is_initial(text: &str, tok: &Token) -> bool {

@@ -177,15 +177,27 @@ fn word_list(src: &RuleSource, sub: &str) -> Result<WordList, LoadError> {
 pub fn load_dictionaries(src: &RuleSource) -> Result<Dictionaries, LoadError> {
     let mut street_words = Vec::new();
     let mut street_words_before = Vec::new();
+    let mut street_words_number_after = Vec::new();
+    let mut english = std::collections::HashSet::new();
     let mut street_suffixes = Vec::new();
     for f in src.files("dictionaries/streets", &[".txt"])? {
         // Romance languages put the street type first (rue de la Paix, Via Roma).
         let type_first = ["fr.txt", "es.txt", "it.txt", "pt.txt"].iter().any(|l| f.path.ends_with(l));
+        // German and Dutch write the number after the street (Berliner Straße 12).
+        let number_after = ["de.txt", "nl.txt"].iter().any(|l| f.path.ends_with(l));
+        if f.path.ends_with("en.txt") {
+            english.extend(word_lines(&f.text).map(str::to_lowercase));
+        }
         for w in word_lines(&f.text) {
             match w.strip_prefix('-') {
                 Some(s) => street_suffixes.push(s.to_owned()),
                 None if type_first => street_words_before.push(w.to_owned()),
-                None => street_words.push(w.to_owned()),
+                None => {
+                    if number_after {
+                        street_words_number_after.push(w.to_owned());
+                    }
+                    street_words.push(w.to_owned());
+                }
             }
         }
     }
@@ -197,6 +209,8 @@ pub fn load_dictionaries(src: &RuleSource) -> Result<Dictionaries, LoadError> {
         intros: src.files("dictionaries/intros.txt", &[".txt"])?.iter().flat_map(|f| word_lines(&f.text).map(str::to_lowercase).collect::<Vec<_>>()).collect(),
         street_words: WordList::new(street_words),
         street_words_before: WordList::new(street_words_before),
+        // Types that are English words too (Park, Passage) are left out: `Tower Park 5`.
+        street_words_number_after: WordList::new(street_words_number_after.into_iter().filter(|w| !english.contains(&w.to_lowercase())).collect::<Vec<_>>()),
         street_suffixes: Suffixes::new(street_suffixes),
     })
 }

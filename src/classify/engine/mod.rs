@@ -1194,6 +1194,29 @@ mod tests {
         }
     }
 
+    /// An address runs through its postcode and locality, and a name inside it (a street
+    /// named for a person, a town named for a saint) yields to it; a name after the
+    /// address with no number in its part is still a name.
+    #[test]
+    fn names_inside_an_address_yield_to_it() {
+        let e = Engine::builtin().expect("built-in rules");
+        let ctx = e.column_context("notes");
+        let label = |h: &super::Hit| e.rules()[h.rule as usize].label.clone();
+        let cases = [
+            ("Rua Helena Azevedo, 27, 1482-874 Valongo", "Rua Helena Azevedo, 27, 1482-874 Valongo", None),
+            ("Praça de Godim, 96\n1123-274 Santa Maria da Feira", "Praça de Godim, 96\n1123-274 Santa Maria da Feira", None),
+            ("1357 Pacific Av, Springfield, IL 62704", "1357 Pacific Av, Springfield, IL 62704", None),
+            ("Deliver to 12 Oak Street, Attn: Mrs. Laura Jones", "12 Oak Street", Some("Mrs. Laura Jones")),
+        ];
+        for (value, street, name) in cases {
+            let mut hits = Vec::new();
+            e.scan_value(value, &ctx, &mut Scratch::default(), &mut hits);
+            let span = |l: &str| hits.iter().find(|h| label(h) == l).map(|h| &value[h.start..h.end]);
+            assert_eq!(span("pii.street_address"), Some(street), "{value}: {hits:?}");
+            assert_eq!(span("pii.person_name"), name, "{value}: {hits:?}");
+        }
+    }
+
     /// How the national phone rule rates `value` in a column named `column` (None: no hit).
     fn phone_strength(e: &Engine, column: &str, value: &str) -> Option<Strength> {
         let phone = e.rules().iter().position(|r| r.id == "pii.phone_number.national").expect("phone rule") as u16;
