@@ -175,6 +175,8 @@ struct LoneNames {
     /// Distinct name-shaped values (by hash of the lower-cased value) and what they are.
     distinct: HashMap<u64, LoneName>,
     evidence: Vec<String>,
+    /// Values masked for `evidence` so far (see `MAX_MASKED`).
+    masked: usize,
 }
 
 impl LoneNames {
@@ -185,7 +187,8 @@ impl LoneNames {
             value.trim().to_lowercase().hash(&mut h);
             self.distinct.insert(h.finish(), n);
         }
-        if (n.first || n.surname) && self.evidence.len() < MAX_EVIDENCE {
+        if (n.first || n.surname) && self.evidence.len() < MAX_EVIDENCE && self.masked < MAX_MASKED {
+            self.masked += 1;
             let m = mask(value.trim());
             if !self.evidence.contains(&m) {
                 self.evidence.push(m);
