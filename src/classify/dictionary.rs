@@ -463,7 +463,8 @@ impl Dictionaries {
             }
             // Adjective Type NUM   (Berliner Straße 12, Frankfurter Allee 5): German street
             // names made of a place adjective and a separate type word. Only the `-er`
-            // adjective: `Central Park 5` and `Jurassic Park 3` are not addresses.
+            // adjective and de/nl types that are not English ones: `Central Park 5` and
+            // `Tower Park 5` are not addresses.
             if after_type && t.cap && i > 0 && self.street_words_number_after.contains_span(text, t.start, t.end) && i + 1 < n && house(&toks[i + 1]) && !toks[i + 1].break_before && !t.break_before {
                 let adj = &toks[i - 1];
                 let w = &text[adj.start..adj.end];
@@ -481,7 +482,7 @@ impl Dictionaries {
                 out.push(DictHit { start: toks[i - 1].start, end: address_end(text, toks, k), strong: true });
                 return;
             }
-            // Type Name{1,4} [,] NUM   (Calle Mayor 5, Via Roma, 10)
+            // Type Name{1,7} [,] NUM   (Calle Mayor 5, Via Roma, 10)
             let mut k = i + 1;
             let mut names = 0;
             // Up to seven words: Largo D. Carlos I ao Parque das Nações, 984.

@@ -1096,7 +1096,8 @@ impl ByLength {
 }
 
 /// Cheap gate for addresses: a number and a word separated by one space, comma or line
-/// break ("12 Oak", "Hahnring 88"), or by a comma and a space ("Via Roma, 10"). UUIDs, hashes and timestamps never have one.
+/// break ("12 Oak", "Hahnring 88"), or by a comma and a space ("Via Roma, 10"). UUIDs,
+/// hashes and timestamps never have one.
 fn number_next_to_word(m: &Masks) -> bool {
     let blocks = &m.blocks;
     let mut carry = Block::default();
