@@ -246,6 +246,15 @@ impl Dictionaries {
         self.titles.contains_span(t, tok.start, tok.end)
     }
 
+    /// The first token of a title that ends with token `q`: `q` itself (`Mrs.`), or the
+    /// token glued before it (`Sig.ra`, `Dott.ssa`: the tokenizer ends a word at its dot).
+    fn title_ending_at(&self, t: &str, toks: &[Token], q: usize) -> Option<usize> {
+        if self.is_title(t, &toks[q]) {
+            return Some(q);
+        }
+        (q > 0 && toks[q - 1].end == toks[q].start && self.titles.contains_span(t, toks[q - 1].start, toks[q].end)).then(|| q - 1)
+    }
+
     /// Finds person names: `[Title] First [Middle|Initial] Last`, `Last, First`,
     /// `Title Last` (a known surname), `my name is Name` (`intros.txt`), in any case. A
     /// titled or introduced name is strong on its own; the rest needs keyword context or a
@@ -265,7 +274,13 @@ impl Dictionaries {
                 i += 1;
                 continue;
             }
-            let titled = i > 0 && self.is_title(text, &toks[i - 1]) && !t.break_before;
+            // The title may stand before the surname's particles: `Sra. da Luz`, `Herr von Weiß`.
+            let mut p = i;
+            while p > 0 && p + 2 > i && self.is_particle(text, &toks[p - 1]) && !toks[p].break_before {
+                p -= 1;
+            }
+            let title = if p > 0 && !toks[p].break_before { self.title_ending_at(text, toks, p - 1) } else { None };
+            let titled = title.is_some();
             let joined = |k: usize| k < n && !toks[k].break_before && !toks[k].comma_before;
             // (first token, last token, strong)
             let mut found: Option<(usize, usize, bool)> = None;
@@ -302,8 +317,8 @@ impl Dictionaries {
             // (German capitalises every noun: "zur Herr Freund", "Frau Fisch" in prose),
             // so `Frau Schmidt` alone is weak.
             if found.is_none() && titled && self.is_surname(text, &t) {
-                let title = &text[toks[i - 1].start..toks[i - 1].end];
-                found = Some((i, i, title.ends_with('.') || title.chars().count() <= 3));
+                let title = &text[toks[title.unwrap_or(p - 1)].start..toks[p - 1].end];
+                found = Some((i, i, title.contains('.') || title.chars().count() <= 3));
             }
             // A title and an unknown capitalised word (Dott. Desio) is weak: `Sr. Engineer`
             // and `Dr. Pepper` are written so too.
@@ -322,7 +337,7 @@ impl Dictionaries {
             };
             strong |= introduced;
             if !self.part_of_other_thing(text, toks, a, b) {
-                let start = if titled { toks[i - 1].start } else { toks[a].start };
+                let start = title.map_or(toks[a].start, |q| toks[q].start);
                 out.push(DictHit { start, end: toks[b].end, strong });
             }
             i = b + 1;
