@@ -316,9 +316,11 @@ impl Dictionaries {
             // when the title is an abbreviation: titles written out are also nouns
             // (German capitalises every noun: "zur Herr Freund", "Frau Fisch" in prose),
             // so `Frau Schmidt` alone is weak.
-            if found.is_none() && titled && self.is_surname(text, &t) {
-                let title = &text[toks[title.unwrap_or(p - 1)].start..toks[p - 1].end];
-                found = Some((i, i, title.contains('.') || title.chars().count() <= 3));
+            if let (None, Some(q)) = (found, title) {
+                if self.is_surname(text, &t) {
+                    let title = &text[toks[q].start..toks[p - 1].end];
+                    found = Some((i, i, title.contains('.') || title.chars().count() <= 3));
+                }
             }
             // A title and an unknown capitalised word (Dott. Desio) is weak: `Sr. Engineer`
             // and `Dr. Pepper` are written so too.
