@@ -442,6 +442,48 @@ impl Dictionaries {
         PARTICLES.contains(&w.to_lowercase().as_str())
     }
 
+    /// Where the address whose street ends at token `last` ends: after the street come the
+    /// postcode and the locality (`, 2674-394 São Salvador de Lordelo`, `, Springfield, IL
+    /// 62704`, `\n75002 Paris`) — capitalised words, particles and numbers in up to three
+    /// comma- or line-separated parts; the address runs to the end of the last part that
+    /// holds a number (not an ordinal: `2nd floor`). Without a number nothing is added, and
+    /// an abbreviated title stops it: `12 Oak Street, John Smith` and `12 Oak Street, Mrs. Jane Smith 2nd
+    /// floor` end at the street.
+    fn address_end(&self, text: &str, toks: &[Token], last: usize) -> usize {
+        const MAX_PARTS: usize = 3;
+        const MAX_TOKENS: usize = 8;
+        let mut end = toks[last].end;
+        let (mut parts, mut numbered, mut part_end) = (0, false, end);
+        for (k, t) in toks.iter().enumerate().skip(last + 1).take(MAX_TOKENS) {
+            let gap = &text[toks[k - 1].end..t.start];
+            if !gap.bytes().all(|c| matches!(c, b' ' | b',' | b'\n' | b'\r' | b'\t')) {
+                break;
+            }
+            if gap.bytes().any(|c| matches!(c, b',' | b'\n')) {
+                if numbered {
+                    end = part_end;
+                }
+                parts += 1;
+                numbered = false;
+                if parts > MAX_PARTS {
+                    break;
+                }
+            }
+            let w = &text[t.start..t.end];
+            // Only abbreviated titles: written-out ones name places too (Senhora da Hora).
+        if !(t.num || t.cap || PARTICLES.contains(&w)) || (w.ends_with('.') && self.is_title(text, t)) {
+                break;
+            }
+            let ordinal = ["st", "nd", "rd", "th"].iter().any(|o| w.to_ascii_lowercase().ends_with(o));
+            numbered |= t.num && !ordinal;
+            part_end = t.end;
+        }
+        if numbered {
+            end = part_end;
+        }
+        end
+    }
+
     /// Finds street addresses: `12 Oak Street`, `12 rue de la Paix`, `Calle Mayor 5`,
     /// `Hauptstraße 12`, `Via Roma, 10`.
     pub fn find_streets(&self, text: &str, scratch: &mut DictScratch, out: &mut Vec<DictHit>) {
@@ -457,7 +499,7 @@ impl Dictionaries {
             let t = toks[i];
             // Hauptstraße 12 / Weihmannstr. 9/5 / Conny-Fliegner-Straße 89-56
             if self.compound_street(text, &t) && i + 1 < n && house(&toks[i + 1]) && !toks[i + 1].break_before {
-                out.push(DictHit { start: t.start, end: address_end(text, toks, i + 1), strong: true });
+                out.push(DictHit { start: t.start, end: self.address_end(text, toks, i + 1), strong: true });
                 return;
             }
             let after_type = self.street_word(text, &t);
@@ -475,7 +517,7 @@ impl Dictionaries {
             }
             // English-order types are capitalised in addresses ("Oak Street", not "oak street").
             if after_type && (t.cap || t.upper) && names >= 1 && j > 0 && house(&toks[j - 1]) && !toks[j].break_before && toks[j].cap {
-                out.push(DictHit { start: toks[j - 1].start, end: address_end(text, toks, i), strong: true });
+                out.push(DictHit { start: toks[j - 1].start, end: self.address_end(text, toks, i), strong: true });
                 return;
             }
             // Adjective Type NUM   (Berliner Straße 12, Frankfurter Allee 5): German street
@@ -486,7 +528,7 @@ impl Dictionaries {
                 let adj = &toks[i - 1];
                 let w = &text[adj.start..adj.end];
                 if adj.cap && !adj.num && w.len() > 4 && w.ends_with("er") {
-                    out.push(DictHit { start: adj.start, end: address_end(text, toks, i + 1), strong: true });
+                    out.push(DictHit { start: adj.start, end: self.address_end(text, toks, i + 1), strong: true });
                     return;
                 }
             }
@@ -496,7 +538,7 @@ impl Dictionaries {
                 k += 1;
             }
             if before_type && i > 0 && house(&toks[i - 1]) && !t.break_before && k < n && toks[k].cap && !toks[k].break_before {
-                out.push(DictHit { start: toks[i - 1].start, end: address_end(text, toks, k), strong: true });
+                out.push(DictHit { start: toks[i - 1].start, end: self.address_end(text, toks, k), strong: true });
                 return;
             }
             // Type Name{1,7} [,] NUM   (Calle Mayor 5, Via Roma, 10)
@@ -512,50 +554,11 @@ impl Dictionaries {
             // Oceanos, 86); its first other word is capitalised.
             let named = toks[i + 1..k].iter().find(|t| !self.is_particle(text, t)).is_some_and(|t| t.cap);
             if names >= 1 && k < n && house(&toks[k]) && !toks[k].break_before && named && (before_type || (after_type && t.cap && i > 0 && toks[i - 1].cap && !toks[i - 1].num)) {
-                out.push(DictHit { start: t.start, end: address_end(text, toks, k), strong: true });
+                out.push(DictHit { start: t.start, end: self.address_end(text, toks, k), strong: true });
                 return;
             }
         }
     }
-}
-
-/// Where the address whose street ends at token `last` ends: after the street come the
-/// postcode and the locality (`, 2674-394 São Salvador de Lordelo`, `, Springfield, IL
-/// 62704`, `\n75002 Paris`) — capitalised words, particles and numbers in up to three
-/// comma- or line-separated parts; the address runs to the end of the last part that
-/// holds a number. Without a number nothing is added: `12 Oak Street, John Smith` ends
-/// at the street.
-fn address_end(text: &str, toks: &[Token], last: usize) -> usize {
-    const MAX_PARTS: usize = 3;
-    const MAX_TOKENS: usize = 8;
-    let mut end = toks[last].end;
-    let (mut parts, mut numbered, mut part_end) = (0, false, end);
-    for (k, t) in toks.iter().enumerate().skip(last + 1).take(MAX_TOKENS) {
-        let gap = &text[toks[k - 1].end..t.start];
-        if !gap.bytes().all(|c| matches!(c, b' ' | b',' | b'\n' | b'\r' | b'\t')) {
-            break;
-        }
-        if gap.bytes().any(|c| matches!(c, b',' | b'\n')) {
-            if numbered {
-                end = part_end;
-            }
-            parts += 1;
-            numbered = false;
-            if parts > MAX_PARTS {
-                break;
-            }
-        }
-        let w = &text[t.start..t.end];
-        if !(t.num || t.cap || PARTICLES.contains(&w)) {
-            break;
-        }
-        numbered |= t.num;
-        part_end = t.end;
-    }
-    if numbered {
-        end = part_end;
-    }
-    end
 }
 
 /// A piece of a dotted initialism (`R.` and `L.` of S. R.L., `C.` of S.C.P): glued to a

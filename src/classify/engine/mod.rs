@@ -1208,6 +1208,7 @@ mod tests {
             ("Praça de Godim, 96\n1123-274 Santa Maria da Feira", "Praça de Godim, 96\n1123-274 Santa Maria da Feira", None),
             ("1357 Pacific Av, Springfield, IL 62704", "1357 Pacific Av, Springfield, IL 62704", None),
             ("Deliver to 12 Oak Street, Attn: Mrs. Laura Jones", "12 Oak Street", Some("Mrs. Laura Jones")),
+            ("Ship to 12 Oak Street, Mrs. Jane Smith 2nd floor", "12 Oak Street", Some("Mrs. Jane Smith")),
         ];
         for (value, street, name) in cases {
             let mut hits = Vec::new();
