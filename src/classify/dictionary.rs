@@ -474,7 +474,7 @@ impl Dictionaries {
         if !(t.num || t.cap || PARTICLES.contains(&w)) || (w.ends_with('.') && self.is_title(text, t)) {
                 break;
             }
-            let ordinal = ["st", "nd", "rd", "th"].iter().any(|o| w.to_ascii_lowercase().ends_with(o));
+            let ordinal = ["st", "nd", "rd", "th"].iter().any(|o| w.len() >= 2 && w.as_bytes()[w.len() - 2..].eq_ignore_ascii_case(o.as_bytes()));
             numbered |= t.num && !ordinal;
             part_end = t.end;
         }

@@ -185,9 +185,7 @@ pub fn load_dictionaries(src: &RuleSource) -> Result<Dictionaries, LoadError> {
         let type_first = ["fr.txt", "es.txt", "it.txt", "pt.txt"].iter().any(|l| f.path.ends_with(l));
         // German and Dutch write the number after the street (Berliner Straße 12).
         let number_after = ["de.txt", "nl.txt"].iter().any(|l| f.path.ends_with(l));
-        if f.path.ends_with("en.txt") {
-            english.extend(word_lines(&f.text).map(str::to_lowercase));
-        }
+        let is_english = f.path.ends_with("en.txt");
         for w in word_lines(&f.text) {
             match w.strip_prefix('-') {
                 Some(s) => street_suffixes.push(s.to_owned()),
@@ -195,6 +193,9 @@ pub fn load_dictionaries(src: &RuleSource) -> Result<Dictionaries, LoadError> {
                 None => {
                     if number_after {
                         street_words_number_after.push(w.to_owned());
+                    }
+                    if is_english {
+                        english.insert(w.to_lowercase());
                     }
                     street_words.push(w.to_owned());
                 }

@@ -73,14 +73,34 @@ pub fn pool_fingerprints(into: &mut Vec<String>, new: impl IntoIterator<Item = S
     }
 }
 
+/// Masked evidence gathered from one label's matches: distinct masks, at most
+/// `MAX_EVIDENCE`, from the first `MAX_MASKED` matches offered.
+#[derive(Default, Clone)]
+struct Evidence {
+    masks: Vec<String>,
+    offered: usize,
+}
+
+impl Evidence {
+    fn wants_more(&self) -> bool {
+        self.masks.len() < MAX_EVIDENCE && self.offered < MAX_MASKED
+    }
+
+    fn offer(&mut self, matched: &str) {
+        self.offered += 1;
+        let m = mask(matched);
+        if !self.masks.contains(&m) {
+            self.masks.push(m);
+        }
+    }
+}
+
 #[derive(Default, Clone)]
 struct RuleTally {
     strong: usize,
     rate_only: usize,
     rejected: usize,
-    evidence: Vec<String>,
-    /// Matches masked for `evidence` so far (see `MAX_MASKED`).
-    masked: usize,
+    evidence: Evidence,
     fingerprints: Vec<String>,
     /// Only for rules with `column_veto: versions`.
     versions: VersionShape,
@@ -174,9 +194,7 @@ struct LoneNames {
     rows: Vec<u32>,
     /// Distinct name-shaped values (by hash of the lower-cased value) and what they are.
     distinct: HashMap<u64, LoneName>,
-    evidence: Vec<String>,
-    /// Values masked for `evidence` so far (see `MAX_MASKED`).
-    masked: usize,
+    evidence: Evidence,
 }
 
 impl LoneNames {
@@ -187,12 +205,8 @@ impl LoneNames {
             value.trim().to_lowercase().hash(&mut h);
             self.distinct.insert(h.finish(), n);
         }
-        if (n.first || n.surname) && self.evidence.len() < MAX_EVIDENCE && self.masked < MAX_MASKED {
-            self.masked += 1;
-            let m = mask(value.trim());
-            if !self.evidence.contains(&m) {
-                self.evidence.push(m);
-            }
+        if (n.first || n.surname) && self.evidence.wants_more() {
+            self.evidence.offer(value.trim());
         }
     }
 
@@ -377,12 +391,8 @@ impl<'e> ColumnAccumulator<'e> {
         if self.engine.rules()[h.rule as usize].column_veto == Some(ColumnVeto::Versions) {
             t.versions.add(&value[h.start..h.end]);
         }
-        if t.evidence.len() < MAX_EVIDENCE && t.masked < MAX_MASKED && (h.strength == Strength::Strong || t.evidence.is_empty()) {
-            t.masked += 1;
-            let m = mask(&value[h.start..h.end]);
-            if !t.evidence.contains(&m) {
-                t.evidence.push(m);
-            }
+        if t.evidence.wants_more() && (h.strength == Strength::Strong || t.evidence.masks.is_empty()) {
+            t.evidence.offer(&value[h.start..h.end]);
         }
         self.hits.push((idx, h.rule));
     }
@@ -403,7 +413,7 @@ impl<'e> ColumnAccumulator<'e> {
                 self.tallies[r].rate_only += 1;
             }
         }
-        pool_evidence(&mut self.tallies[r].evidence, lone.evidence);
+        pool_evidence(&mut self.tallies[r].evidence.masks, lone.evidence.masks);
     }
 
     /// The labels this column earns, strongest first, dropping those below `min_confidence`.
@@ -450,7 +460,7 @@ impl<'e> ColumnAccumulator<'e> {
                     e.2.push(s.clone());
                 }
             }
-            pool_evidence(&mut e.1, t.evidence.iter().cloned());
+            pool_evidence(&mut e.1, t.evidence.masks.iter().cloned());
         }
         let mut out = Vec::new();
         for (label, (conf, evidence, mut schemes, fingerprints)) in by_label {
