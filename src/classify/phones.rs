@@ -142,22 +142,28 @@ impl Lead {
                 Prefix::Digits(p) => x.strip_prefix(p.as_str()).is_some_and(|r| self.admits_nsn(r.as_bytes())),
                 Prefix::Pattern(re) => {
                     let Some(re) = re.get_or_init(|| Regex::new(&format!("^(?:{})", plan.npfp)).ok()) else { return true };
-                    let Some(caps) = re.captures(x) else { return false };
-                    let end = caps.get(0).map_or(0, |m| m.end());
-                    let last = caps.len() - 1;
-                    if plan.transform.is_empty() || last == 0 || caps.get(last).is_none() {
-                        self.admits_nsn(&x.as_bytes()[end..])
-                    } else {
-                        let mut t = String::new();
-                        caps.expand(&plan.transform, &mut t);
-                        t.push_str(&x[end..]);
-                        self.admits_nsn(t.as_bytes())
-                    }
+                    strip_national_prefix(re, &plan.transform, x).is_some_and(|n| self.admits_nsn(n.as_bytes()))
                 }
             }
         };
         tried(d) || d.strip_prefix(plan.cc.as_str()).is_some_and(tried)
     }
+}
+
+/// `d` with its national prefix stripped by `prefix` (the plan's prefix-for-parsing pattern,
+/// anchored), or replaced by `transform` when the pattern captured what the transform uses
+/// — libphonenumber's rule; None when the prefix pattern does not match.
+fn strip_national_prefix(prefix: &Regex, transform: &str, d: &str) -> Option<String> {
+    let caps = prefix.captures(d)?;
+    let end = caps.get(0).map_or(0, |m| m.end());
+    let last = caps.len() - 1;
+    if transform.is_empty() || last == 0 || caps.get(last).is_none() {
+        return Some(d[end..].to_string());
+    }
+    let mut t = String::new();
+    caps.expand(transform, &mut t);
+    t.push_str(&d[end..]);
+    Some(t)
 }
 
 /// The first two digits a match of `pattern` (a general pattern of the metadata) can begin
@@ -231,18 +237,8 @@ impl Plan {
     /// stripped, or transformed), as libphonenumber's parse finds it.
     fn national(&self, c: &Compiled, d: &str) -> String {
         let Some(np) = &c.npfp else { return d.to_string() };
-        let Some(caps) = np.captures(d) else { return d.to_string() };
-        let end = caps.get(0).map_or(0, |m| m.end());
+        let Some(out) = strip_national_prefix(np, &self.transform, d) else { return d.to_string() };
         let viable = c.general.is_match(d);
-        let last = caps.len() - 1;
-        let out = if self.transform.is_empty() || last == 0 || caps.get(last).is_none() {
-            d[end..].to_string()
-        } else {
-            let mut t = String::new();
-            caps.expand(&self.transform, &mut t);
-            t.push_str(&d[end..]);
-            t
-        };
         if (viable && !c.general.is_match(&out)) || !self.length_ok(out.len()) {
             return d.to_string();
         }
