@@ -8,23 +8,29 @@
 //! `Input::range` keeps look-around context intact); an ASCII window is searched with the
 //! pattern's dense ASCII DFA (`ascii`) where the rule has one. A regex match is then
 //! checked by the rule's validator, entropy floor and keyword context. The result per
-//! value and rule is at most one `Hit`; `verdict` turns hits into column labels.
+//! value and rule is at most one `Hit`; `verdict` turns hits into column labels. What the
+//! column name says, and the numbering-plan step that depends on it, are `context`'s; the
+//! gates before the name and street matchers are `dict_pass`'s.
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_automata::meta::Regex;
 use regex_automata::{Anchored, Input};
 
 mod compile;
+mod context;
+mod dict_pass;
 mod digits;
+
+pub use context::{name_tokens, ColumnContext};
 
 use digits::{date_shaped, sep_bit, DigitRun, DigitTrigger, DATE_PROBES};
 
 use super::ascii::AsciiDfa;
 use super::dictionary::{DictHit, DictScratch, Dictionaries, LoneName};
-use super::gate::{self, Grams, Tails};
+use super::gate::{Grams, Tails};
 use super::loader::{self, LoadError, Placeholders, RuleSource};
-use super::masks::{Block, Masks};
-use super::phones::{self, Plans, Written};
+use super::masks::Masks;
+use super::phones::Plans;
 use super::rule::{ColumnVeto, KeywordMode, RuleFile, Scope, Severity};
 use super::split::Split;
 use super::trie::Trie;
@@ -142,45 +148,6 @@ pub struct Hit {
     pub end: usize,
 }
 
-/// Per-column facts that depend only on the column's name.
-pub struct ColumnContext {
-    keyword: Vec<bool>,
-    excluded: Vec<bool>,
-    /// The numbering plans (`phones`) the column's context names: its name, and what the
-    /// table pass adds (a country column, the `+` numbers of the column).
-    phone_regions: Vec<u16>,
-    /// Named for phone numbers with nothing naming a region: every region's plan may
-    /// decide a national number the patterns missed (`Engine::phone_in_regions`).
-    phone_anywhere: bool,
-}
-
-impl ColumnContext {
-    /// Whether the column name carries one of rule `r`'s keywords.
-    pub fn has_keyword(&self, r: usize) -> bool {
-        self.keyword[r]
-    }
-
-    /// Whether the column name excludes rule `r` (`column_exclude`).
-    pub fn is_excluded(&self, r: usize) -> bool {
-        self.excluded[r]
-    }
-
-    /// The regions whose numbering plans decide the column's national phone numbers.
-    pub fn phone_regions(&self) -> &[u16] {
-        &self.phone_regions
-    }
-
-    /// Adds regions the column's table names (at most `phones::MAX_REGIONS` in all).
-    pub fn with_phone_regions(mut self, regions: &[u16]) -> Self {
-        for &r in regions {
-            if !self.phone_regions.contains(&r) && self.phone_regions.len() < phones::MAX_REGIONS {
-                self.phone_regions.push(r);
-            }
-        }
-        self
-    }
-}
-
 /// Reusable buffers for `scan_value`, one per thread.
 #[derive(Default)]
 pub struct Scratch {
@@ -250,43 +217,6 @@ pub struct Engine {
     /// The numbering plans (`classifiers/phone_plans/`), and the rule whose hits they decide.
     plans: Plans,
     plan_rule: Option<u16>,
-}
-
-/// Splits a column name into lowercase words: `customerEmail` → [customer, email].
-pub fn name_tokens(name: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut prev_lower = false;
-    for c in name.chars() {
-        if !c.is_alphanumeric() {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
-            prev_lower = false;
-            continue;
-        }
-        if c.is_uppercase() && prev_lower && !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
-        }
-        prev_lower = c.is_lowercase() || c.is_ascii_digit();
-        cur.extend(c.to_lowercase());
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
-fn column_matches(col: &[String], kw: &[String]) -> bool {
-    if kw.is_empty() {
-        return false;
-    }
-    if col.windows(kw.len()).any(|w| w == kw) {
-        return true;
-    }
-    // `apikey` written as one word matches the keyword `api_key`.
-    let joined = kw.concat();
-    kw.len() > 1 && col.contains(&joined)
 }
 
 fn floor_char(s: &str, mut i: usize) -> usize {
@@ -381,104 +311,9 @@ impl Engine {
             .as_ref()
     }
 
-    /// Derives the keyword/exclusion context of a column from its name.
-    pub fn column_context(&self, column: &str) -> ColumnContext {
-        let toks = name_tokens(column);
-        let keyword = self
-            .rules
-            .iter()
-            .map(|r| r.column_keywords.iter().any(|k| column_matches(&toks, k)))
-            .collect::<Vec<bool>>();
-        let excluded = self
-            .rules
-            .iter()
-            .map(|r| r.column_exclude.iter().any(|x| toks.iter().any(|t| t == x)))
-            .collect::<Vec<bool>>();
-        // Only a column named for phone numbers takes regions from its name (`tel_de`,
-        // `telefono`): `customer_de` says nothing about how numbers are written.
-        let phone_regions = match self.plan_rule {
-            Some(r) if keyword[r as usize] && !excluded[r as usize] => self.plans.regions_in_name(column),
-            _ => Vec::new(),
-        };
-        let phone_anywhere = self.plan_rule.is_some_and(|r| keyword[r as usize] && !excluded[r as usize]) && phones::column_may_hold_numbers(column);
-        ColumnContext { keyword, excluded, phone_regions, phone_anywhere }
-    }
-
-    /// Whether a column's name carries a keyword of the rule the numbering plans report
-    /// under (the table pass gives such columns the regions of a country column).
-    pub fn is_phone_column(&self, column: &str) -> bool {
-        let Some(r) = self.plan_rule else { return false };
-        let toks = name_tokens(column);
-        self.rules[r as usize].column_keywords.iter().any(|k| column_matches(&toks, k))
-    }
-
     /// The numbering plans.
     pub fn plans(&self) -> &Plans {
         &self.plans
-    }
-
-    /// A whole value written as a phone number, in a column whose context names regions:
-    /// where the shape rules found it only weak (a bare digit run, two or three groups) or
-    /// missed it (five or six digits, an unusual grouping), the numbering plans decide. A
-    /// national number valid for one of the regions (or a `00` number valid for its
-    /// country code) is a strong hit of the plan rule; invalid for all, no phone hit at
-    /// all. Valid for a region, a value written the way only phone numbers are
-    /// (`(224) 837-0002`, four groups, a trunk 0 and separators) becomes strong too;
-    /// invalid, it keeps what the patterns said (strong or rate-only): numbers of ranges
-    /// the plans do not list and generated test data look so (BENCHMARKS.md measures both
-    /// choices). A `+` number is treated alike.
-    ///
-    /// With no region named, in a column named for phone numbers (`phone_anywhere`): a
-    /// whole value written as a national number that no rule of the label found strong is
-    /// a strong hit when valid for some region (`Plans::valid_anywhere`). The column name
-    /// is the evidence (nearly every digit run is valid somewhere); the plans keep out
-    /// lengths and beginnings no region has, and let through the 4–6-digit numbers of
-    /// small plans that the patterns' 7-digit prefilter skips. A year and a serial
-    /// (`2025-3426565`, an order number under a misleading name) is no national number.
-    /// Invalid everywhere, the patterns' word stands. Columns not named for phones (or
-    /// named for something else about them, `call_id`), and free text, are left alone.
-    fn phone_in_regions(&self, value: &str, ctx: &ColumnContext, from: usize, hits: &mut Vec<Hit>) {
-        let Some(r) = self.plan_rule else { return };
-        let label = &self.rules[r as usize].label;
-        // Found strong already: with a `+` the country code named the plan, and with no
-        // region named there is nothing to add. (Tested before the value is read as a
-        // number: a dense phone column is mostly such values.)
-        let strong = hits[from..].iter().any(|h| h.strength == Strength::Strong && self.rules[h.rule as usize].label == *label);
-        if strong && (ctx.phone_regions.is_empty() || value.trim_start().starts_with('+')) {
-            return;
-        }
-        let Some(written) = phones::written(value) else { return };
-        let plus = matches!(written, Written::International { zeros: false, .. });
-        let valid = match &written {
-            Written::National(d) if ctx.phone_regions.is_empty() => {
-                if phones::year_and_serial(value) || self.plans.valid_anywhere(d).is_none() {
-                    return;
-                }
-                true
-            }
-            _ if ctx.phone_regions.is_empty() => return,
-            Written::National(d) => self.plans.valid_national(&ctx.phone_regions, d),
-            Written::International { digits, zeros: false } => self.plans.valid_international(digits),
-            Written::International { digits, zeros: true } => {
-                self.plans.valid_international(digits) || self.plans.valid_national(&ctx.phone_regions, &format!("00{digits}"))
-            }
-        };
-        // Invalid, but written as only phone numbers are (or with a `+`): the patterns' word stands.
-        if !valid && (plus || validators::phone(value.trim()) == Check::Valid) {
-            return;
-        }
-        let mut i = from;
-        while i < hits.len() {
-            if self.rules[hits[i].rule as usize].label == *label {
-                hits.remove(i);
-            } else {
-                i += 1;
-            }
-        }
-        if valid {
-            let start = value.len() - value.trim_start().len();
-            hits.push(Hit { rule: r, strength: Strength::Strong, start, end: value.trim_end().len() });
-        }
     }
 
     /// Classifies one value, appending at most one hit per rule to `hits`.
@@ -507,7 +342,7 @@ impl Engine {
         let touched = std::mem::take(&mut s.touched);
         for &r in &touched {
             let mut windows = std::mem::take(&mut s.windows[r as usize]);
-            if !ctx.excluded[r as usize] {
+            if !ctx.is_excluded(r as usize) {
                 merge_windows(&mut windows);
                 if let Some(h) = self.confirm(r, value, &masks, &windows, ctx, s) {
                     hits.push(h);
@@ -520,31 +355,11 @@ impl Engine {
         s.touched.clear();
 
         self.drop_superseded_fallbacks(hits_before, hits);
-        if !ctx.phone_regions.is_empty() || ctx.phone_anywhere {
+        if ctx.reads_phone_plans() {
             self.phone_in_regions(value, ctx, hits_before, hits);
         }
 
-        let before_dict = hits.len();
-        // Two capitals and a word that starts a first name or title; or one capital (or
-        // accented letter) after an introduction ("je m'appelle Élodie").
-        let names = !self.name_rules.is_empty()
-            && (masks.upper >= 2 || (masks.spaces > 0 && (masks.upper >= 1 || masks.blocks.iter().any(|b| b.nonascii != 0))))
-            && self.names_possible(value, &masks);
-        if names {
-            s.dict_hits.clear();
-            self.dict.find_names(value, &mut s.dict, &mut s.dict_hits);
-            self.dict_outcome(&self.name_rules, value, ctx, s, hits);
-        }
-        if !self.street_rules.is_empty() && masks.digits > 0 && number_next_to_word(&masks) {
-            s.dict_hits.clear();
-            self.dict.find_streets(value, &mut s.dict, &mut s.dict_hits);
-            self.dict_outcome(&self.street_rules, value, ctx, s, hits);
-        }
-        // Again once the dictionaries have spoken: a name inside a street's name yields to
-        // the address (`Rua Helena Azevedo, 27`).
-        if hits.len() > before_dict {
-            self.drop_superseded_fallbacks(hits_before, hits);
-        }
+        self.dictionary_pass(value, &masks, ctx, s, hits_before, hits);
         s.masks = masks;
     }
 
@@ -639,69 +454,6 @@ impl Engine {
                 hits.remove(i);
             } else {
                 i += 1;
-            }
-        }
-    }
-
-    /// Cheap gate for the name matcher: some capitalised word starts a first name or title.
-    fn names_possible(&self, v: &str, m: &Masks) -> bool {
-        let by_dictionary = m.upper >= 2;
-        let by_intro = m.spaces > 0 && !self.intro_ends.is_empty();
-        let mut carry = 0u64;
-        for (k, blk) in m.blocks.iter().enumerate() {
-            // A capital, or the first byte of a non-ASCII character, whose previous byte is
-            // not part of a word; of the latter, accented letters (lead byte >= 0xC3).
-            let w = blk.alnum | blk.nonascii;
-            let mut cand = (blk.upper | blk.nonascii) & !((w << 1) | carry);
-            carry = w >> 63;
-            while cand != 0 {
-                let i = k * 64 + cand.trailing_zeros() as usize;
-                cand &= cand - 1;
-                if (0x80..0xC3).contains(&v.as_bytes()[i]) {
-                    continue;
-                }
-                let (names, titles) = (&self.dict.first_names, &self.dict.titles);
-                let word = gate::word_at(v.as_bytes(), i, m);
-                if by_dictionary && ((names.may_start(word) && names.prefix_at(v, i).is_some()) || (titles.may_start(word) && titles.prefix_at(v, i).is_some())) {
-                    return true;
-                }
-                if by_intro && self.introduced_at(v, i) {
-                    return true;
-                }
-            }
-        }
-        false
-    }
-
-    /// Whether the word starting at `i` follows an introduction of one's name: the word
-    /// before it (after whitespace) ends a phrase of `intros.txt`, then the whole phrase.
-    fn introduced_at(&self, v: &str, i: usize) -> bool {
-        let b = v.as_bytes();
-        // One space between the phrase and the name; the word before it compared by bytes
-        // (this runs at every capital of prose, so no allocation and no hashing).
-        let Some(end) = i.checked_sub(1).filter(|&e| b[e] == b' ') else { return false };
-        if !self.intro_tails.may_end(b, end) {
-            return false;
-        }
-        let from = end.saturating_sub(self.intro_end_max + 1);
-        let start = match b[from..end].iter().rposition(|&c| c.is_ascii_whitespace()) {
-            Some(p) => from + p + 1,
-            None if from == 0 => 0,
-            // Longer than any phrase's last word.
-            None => return false,
-        };
-        let token = &b[start..end];
-        self.intro_ends.iter().any(|w| w.len() == token.len() && w.eq_ignore_ascii_case(token)) && self.dict.introduced(v, i)
-    }
-
-    fn dict_outcome(&self, rules: &[u16], value: &str, ctx: &ColumnContext, s: &mut Scratch, hits: &mut Vec<Hit>) {
-        let Some(best) = s.dict_hits.iter().max_by_key(|h| h.strong as u8) else { return };
-        for &r in rules {
-            if ctx.excluded[r as usize] {
-                continue;
-            }
-            if let Some(h) = self.outcome(r, value, best.start, best.end, Check::Valid, best.strong, ctx) {
-                hits.push(h);
             }
         }
     }
@@ -883,12 +635,12 @@ impl Engine {
         let rule = &self.rules[r as usize];
         // Rules that need a keyword skip their regexes when none can be found.
         match rule.keyword_mode {
-            KeywordMode::ColumnRequired if !ctx.keyword[r as usize] => return None,
+            KeywordMode::ColumnRequired if !ctx.has_keyword(r as usize) => return None,
             // Every keyword holds a letter (checked at load): a value without one (a bare
             // number, the common case for id rules) needs no keyword search. A keyword
             // counts only within KEYWORD_REACH before a match (`outcome`), and matches lie
             // in the windows, so only that stretch is searched, not a whole log line.
-            KeywordMode::Required if !ctx.keyword[r as usize] => {
+            KeywordMode::Required if !ctx.has_keyword(r as usize) => {
                 let from = windows.first().map_or(0, |w| w.0.saturating_sub(KEYWORD_REACH));
                 let to = windows.last().map_or(0, |w| w.1).min(value.len());
                 let found = |ac: &AhoCorasick| ac.is_match(aho_corasick::Input::new(value).range(from..to));
@@ -981,7 +733,7 @@ impl Engine {
     #[allow(clippy::too_many_arguments)]
     fn outcome(&self, r: u16, value: &str, start: usize, end: usize, check: Check, self_evident: bool, ctx: &ColumnContext) -> Option<Hit> {
         let rule = &self.rules[r as usize];
-        let col_kw = ctx.keyword[r as usize];
+        let col_kw = ctx.has_keyword(r as usize);
         let near = |ac: &AhoCorasick| {
             let from = floor_char(value, start.saturating_sub(KEYWORD_REACH));
             keyword_before(ac, value.as_bytes(), from, start)
@@ -1093,32 +845,6 @@ impl ByLength {
     fn is_empty(&self) -> bool {
         self.min == usize::MAX
     }
-}
-
-/// Cheap gate for addresses: a number and a word separated by one space, comma or line
-/// break ("12 Oak", "Hahnring 88"), or by a comma and a space ("Via Roma, 10"). UUIDs,
-/// hashes and timestamps never have one.
-fn number_next_to_word(m: &Masks) -> bool {
-    let blocks = &m.blocks;
-    let mut carry = Block::default();
-    for (k, x) in blocks.iter().enumerate() {
-        let next = blocks.get(k + 1).copied().unwrap_or_default();
-        // Class of the byte before / after each byte, across block edges.
-        let before = |f: fn(&Block) -> u64| f(x) << 1 | f(&carry) >> 63;
-        let after = |f: fn(&Block) -> u64| f(x) >> 1 | f(&next) << 63;
-        let letter = |b: &Block| (b.alnum & !b.digit) | b.nonascii;
-        let hit = x.street_sep
-            & ((before(|b| b.digit) & (after(letter) | after(|b| b.space)))
-                | (before(letter) & after(|b| b.digit))
-                | (before(|b| b.dot) & after(|b| b.digit))
-                // "Rua Miriam Simões, 12": the house number after a comma and a space.
-                | (before(|b| b.street_sep & !b.space) & after(|b| b.digit)));
-        if hit != 0 {
-            return true;
-        }
-        carry = *x;
-    }
-    false
 }
 
 fn push_window(s: &mut Scratch, r: u16, w: (usize, usize)) {
