@@ -421,7 +421,7 @@ impl<'e> ColumnAccumulator<'e> {
         self.lone_names();
         let rules = self.engine.rules();
         let mut passing = vec![false; rules.len()];
-        let mut by_label: BTreeMap<&str, (f64, Vec<String>, Vec<String>, Vec<String>)> = BTreeMap::new();
+        let mut by_label: BTreeMap<&str, LabelPool> = BTreeMap::new();
         let nn = self.non_null.max(1) as f64;
         for (i, t) in self.tallies.iter().enumerate() {
             let rule = &rules[i];
@@ -452,18 +452,18 @@ impl<'e> ColumnAccumulator<'e> {
             if !by_strong {
                 conf *= 0.6 + 0.4 * rate.min(1.0);
             }
-            let e = by_label.entry(rule.label.as_str()).or_insert((0.0, Vec::new(), Vec::new(), Vec::new()));
-            pool_fingerprints(&mut e.3, t.fingerprints.iter().cloned());
-            e.0 = e.0.max(conf);
+            let e = by_label.entry(rule.label.as_str()).or_default();
+            pool_fingerprints(&mut e.fingerprints, t.fingerprints.iter().cloned());
+            e.confidence = e.confidence.max(conf);
             if let Some(s) = &rule.scheme {
-                if !e.2.contains(s) {
-                    e.2.push(s.clone());
+                if !e.schemes.contains(s) {
+                    e.schemes.push(s.clone());
                 }
             }
-            pool_evidence(&mut e.1, t.evidence.masks.iter().cloned());
+            pool_evidence(&mut e.evidence, t.evidence.masks.iter().cloned());
         }
         let mut out = Vec::new();
-        for (label, (conf, evidence, mut schemes, fingerprints)) in by_label {
+        for (label, LabelPool { confidence: conf, evidence, mut schemes, fingerprints }) in by_label {
             if conf < min_confidence {
                 continue;
             }
@@ -491,6 +491,16 @@ impl<'e> ColumnAccumulator<'e> {
         out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then_with(|| a.label.cmp(&b.label)));
         out
     }
+}
+
+/// What the passing rules of one label pool: the best confidence, and their evidence masks,
+/// schemes and fingerprints.
+#[derive(Default)]
+struct LabelPool {
+    confidence: f64,
+    evidence: Vec<String>,
+    schemes: Vec<String>,
+    fingerprints: Vec<String>,
 }
 
 /// Empty or only whitespace: nothing to classify (stops at the first other byte).
