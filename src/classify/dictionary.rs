@@ -202,6 +202,20 @@ const PARTICLES: &[&str] = &[
     "delle", "dello", "alla", "alle", "al", "ai", "agli",
 ];
 
+/// Titles of `titles.txt` that stand before nothing but a person's name: courtesy
+/// titles and their abbreviations in the languages of the lists (`Mrs.`, `Mevr.`,
+/// `Sig.ra`, `Sra.`), and abbreviated Italian and Spanish professional titles used as
+/// forms of address (`Dott.`, `Avv.`, `Dra.`). After one of them an unknown capitalised
+/// word is a surname (`Mrs. Kunysz`, `Dhr. Ghoerle`). Left out: `Dr.` (Dr Pepper, Dr.
+/// Martens, the street type), `Sr.` (Senior: `Sr. Engineer`), `M.` (an initial), military
+/// and clerical ranks (`Col.`, `Rev.`, `Fr.` are also column, revision, Friday), and the
+/// written-out titles, which are nouns too (`Frau Fisch`, `Senhora da Hora`).
+const PERSON_ONLY_TITLES: &[&str] = &[
+    "Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Mx", "Mx.", "Mme", "Mme.", "Mmes", "Mlle", "Mlle.", "Mlles", "MM.", "Sig.", "Sig.ra", "Sig.na",
+    "Sra.", "Sr.ª", "Srª", "Srta.", "Dña.", "Exma. Sra.", "Exmo. Sr.", "Dhr.", "Mevr.", "Mw.", "Mej.", "Hr.", "Frl.", "Dott.", "Dott.ssa",
+    "Prof.ssa", "Avv.", "Dra.", "Prof.", "Prof",
+];
+
 impl Dictionaries {
     fn is_first(&self, t: &str, tok: &Token) -> bool {
         let w = &t[tok.start..tok.end];
@@ -322,10 +336,10 @@ impl Dictionaries {
                     found = Some((i, i, title.contains('.') || title.chars().count() <= 3));
                 }
             }
-            // A title and an unknown capitalised word (Dott. Desio) is weak: `Sr. Engineer`
-            // and `Dr. Pepper` are written so too.
-            if found.is_none() && titled {
-                found = Some((i, i, false));
+            // A title and an unknown capitalised word is weak (`Sr. Engineer` and `Dr. Pepper`
+            // are written so too), unless the title stands only before people (`Mrs. Kunysz`).
+            if let (None, Some(q)) = (found, title) {
+                found = Some((i, i, PERSON_ONLY_TITLES.contains(&&text[toks[q].start..toks[p - 1].end])));
             }
             // "my name is Camille", "je m'appelle Dupont": after an introduction one
             // capitalised word is a name, known or not, and evidence on its own.

@@ -795,6 +795,28 @@ mod name_columns {
         assert!(labels("c1", &["Berlin"]).is_empty());
     }
 
+    /// A title that stands only before people makes the unknown word after it a surname
+    /// (`Mevr. Kunysz`); `Dr.` and `Sr.` do not (`Dr. Oetker`, `Sr. Engineer`).
+    #[test]
+    fn person_only_titles_name_unknown_surnames() {
+        let notes = |line: &str| -> Vec<String> {
+            let mut v: Vec<String> = (0..200).map(|i| format!("Ticket {i} closed, no further action.")).collect();
+            v[40] = line.to_string();
+            v[120] = line.to_string();
+            v
+        };
+        for line in ["Graag Mevr. Kunysz terugbellen.", "Richiamare Sig.ra Petruzzi domani.", "Please call Mrs. Oderwald back."] {
+            let v = notes(line);
+            let refs: Vec<&str> = v.iter().map(String::as_str).collect();
+            assert!(named("notes", &refs), "{line}");
+        }
+        for line in ["Ordered pizza from Dr. Oetker again.", "Hired a Sr. Engineer today."] {
+            let v = notes(line);
+            let refs: Vec<&str> = v.iter().map(String::as_str).collect();
+            assert!(!named("notes", &refs), "{line}: {:?}", labels("notes", &refs));
+        }
+    }
+
     /// In free text one introduced or abbreviated-titled name is evidence on its own; a
     /// written-out title before a capitalised noun (German prose) is not.
     #[test]
