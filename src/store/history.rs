@@ -53,7 +53,7 @@ impl Store {
 
     /// The columns one scan read, with its findings (masked evidence).
     pub async fn scan_columns(&self, scan_id: i64) -> Result<Vec<ColumnReport>, StoreError> {
-        const COLUMNS: &str = "SELECT object, column_name, rows_sampled, non_null, not_scanned FROM scan_columns WHERE scan_id = $1 ORDER BY object, column_name";
+        const COLUMNS: &str = "SELECT object, column_name, rows_sampled, non_null, not_scanned, binary_values FROM scan_columns WHERE scan_id = $1 ORDER BY object, column_name";
         const LABELS: &str = "SELECT object, column_name, label, matches, match_rate, confidence, evidence_json, schemes_json, fingerprints_json, sample_part FROM findings WHERE scan_id = $1 ORDER BY id";
         self.columns_with_labels("scan_columns", COLUMNS, LABELS, scan_id, format!("reading the columns of scan {scan_id}")).await
     }

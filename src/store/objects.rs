@@ -5,7 +5,7 @@
 use super::*;
 
 /// A source's current columns: for each object it still has, those of the scan that last read it.
-pub(super) const CURRENT_COLUMNS: &str = "SELECT c.object, c.column_name, c.rows_sampled, c.non_null, c.not_scanned \
+pub(super) const CURRENT_COLUMNS: &str = "SELECT c.object, c.column_name, c.rows_sampled, c.non_null, c.not_scanned, c.binary_values \
                                           FROM objects_seen o JOIN scan_columns c ON c.scan_id = o.scan_id AND c.object = o.object \
                                           WHERE o.source_id = $1 ORDER BY c.object, c.column_name";
 /// The findings of those columns.
@@ -117,11 +117,13 @@ impl Tx {
     }
 }
 
-/// A column row selected as object, column_name, rows_sampled, non_null, not_scanned.
+/// A column row selected as object, column_name, rows_sampled, non_null, not_scanned,
+/// binary_values.
 pub(super) fn column_row<R: Row>(r: &R) -> ColumnReport
 where
     usize: sqlx::ColumnIndex<R>,
     i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    bool: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     Option<String>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
 {
@@ -130,11 +132,11 @@ where
         column: r.get(1),
         rows_sampled: r.get::<i64, _>(2) as usize,
         non_null: r.get::<i64, _>(3) as usize,
+        // Not stored: the report of the scan says it.
         rows_swept: None,
         not_scanned: r.get(4),
         objects: None,
-        // Not stored, like `rows_swept`: the report of the scan says it.
-        binary: false,
+        binary: r.get(5),
         labels: Vec::new(),
     }
 }

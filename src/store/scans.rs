@@ -102,13 +102,14 @@ impl Store {
         .map_err(query_err(what.clone()))?
         .get(0));
         for c in &report.columns {
-            on_tx!(&mut tx, "record_scan", |conn| sqlx::query("INSERT INTO scan_columns (scan_id, object, column_name, rows_sampled, non_null, not_scanned) VALUES ($1, $2, $3, $4, $5, $6)")
+            on_tx!(&mut tx, "record_scan", |conn| sqlx::query("INSERT INTO scan_columns (scan_id, object, column_name, rows_sampled, non_null, not_scanned, binary_values) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                 .bind(scan_id)
                 .bind(&c.source)
                 .bind(&c.column)
                 .bind(c.rows_sampled as i64)
                 .bind(c.non_null as i64)
                 .bind(c.not_scanned.as_deref())
+                .bind(c.binary)
                 .execute(conn)
                 .await
                 .map(|_| ())

@@ -290,6 +290,7 @@ pub async fn source(State(st): State<AppState>, viewer: Viewer, Path(name): Path
         .map(|c| GridRow {
             dataset: c.source.clone(),
             column: c.column.clone(),
+            binary: c.binary,
             sampled: match &c.not_scanned {
                 Some(why) => format!("not scanned: {why}"),
                 None => format!("{} sampled, {} non-null", c.rows_sampled, c.non_null),

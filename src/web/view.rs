@@ -142,6 +142,8 @@ pub struct GridCell {
 pub struct GridRow {
     pub dataset: String,
     pub column: String,
+    /// Its values were binary, not UTF-8: only their printable runs were scanned.
+    pub binary: bool,
     pub sampled: String,
     pub cells: Vec<GridCell>,
 }

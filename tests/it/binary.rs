@@ -1,16 +1,18 @@
 //! Binary columns through the binary (issue 15): a Parquet BYTE_ARRAY column without a
 //! UTF-8 annotation and a Postgres `bytea` column whose values are not text are scanned
 //! through their printable runs for the secret rules; the report says the column was
-//! binary, the evidence is masked, and a column of random bytes gets no label.
+//! binary, the evidence is masked, and a column of random bytes gets no label. The store
+//! keeps the flag: a stored scan read back through the API, and the dashboard, say it too.
 
 use crate::common;
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, BinaryArray, Int64Array};
+use arrow::array::{ArrayRef, BinaryArray, Int64Array, StringArray};
 use arrow::record_batch::RecordBatch;
 use common::cli::{column, labels, scan_json, write_parquet};
 use common::pg::TestDb;
+use common::service::Service;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
@@ -137,4 +139,77 @@ async fn keys_in_bytea_are_found_and_the_column_said_binary() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     check_blob_columns(&r, "public.events", &keys);
     assert!(column(&r, "public.events", "payload").get("not_scanned").is_none());
+}
+
+/// The one entry of column `col` in a report (its source has one dataset).
+fn only_column<'a>(r: &'a Value, col: &str) -> &'a Value {
+    let found: Vec<&Value> = r["columns"].as_array().unwrap_or_else(|| panic!("no columns in {r}")).iter().filter(|c| c["column"] == col).collect();
+    assert_eq!(found.len(), 1, "column {col} in {r}");
+    found[0]
+}
+
+/// `payload` (binary, keys in some values) and `noise` (binary, no label) say they were
+/// binary and `note` (text) does not, in `r`, a report or a stored scan's columns.
+fn check_flags(r: &Value, what: &str) {
+    assert_eq!(only_column(r, "payload")["binary"], true, "{what}: {r}");
+    assert_eq!(only_column(r, "noise")["binary"], true, "{what}: {r}");
+    assert!(only_column(r, "note").get("binary").is_none(), "{what}: {r}");
+    assert!(!only_column(r, "payload")["labels"].as_array().unwrap().is_empty(), "{what}: the keys were found: {r}");
+}
+
+/// A source with binary and text columns scanned by `assay serve` on the store `db`: the
+/// flag of the scan's report is recorded with the scan's columns, so that the scan read
+/// back, the source's current columns and its dashboard page all keep it.
+fn stored_scans_keep_the_binary_flag(db: &str) {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(17);
+    let keys = keys(&mut rng);
+    let with = blobs(5, &keys);
+    let without = blobs(6, &[]);
+    let batch = RecordBatch::try_from_iter(vec![
+        ("note", Arc::new(StringArray::from_iter_values((0..300).map(|i| format!("order {i} shipped")))) as ArrayRef),
+        ("payload", Arc::new(BinaryArray::from_iter_values(with.iter())) as ArrayRef),
+        ("noise", Arc::new(BinaryArray::from_iter_values(without.iter())) as ArrayRef),
+    ])
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write_parquet(&dir.path().join("blobs.parquet"), &batch);
+    let svc = Service::start(db, "binary-flag", &[], &[]);
+    svc.add("blobs", &dir.path().display().to_string(), &["--interval", "1d"]);
+    let out = svc.cli(&["sources", "scan", "blobs", "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let scan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The answer to a scan is the source's columns as the store has them after it.
+    check_flags(&scan["report"], "the scan's answer");
+
+    let scan_id = scan["scan_id"].as_i64().unwrap();
+    for path in [format!("/api/v1/scans/{scan_id}"), "/api/v1/sources/blobs/columns".to_string()] {
+        let (status, body) = svc.call("GET", &path, b"");
+        assert_eq!(status, 200, "{path}: {body}");
+        check_flags(&serde_json::from_str(&body).unwrap(), &path);
+    }
+
+    let (session, _) = crate::dashboard::raw_sign_in(&svc.url, &svc.token, None);
+    let cookie = format!("assay_session={session}");
+    let (status, head, page) = common::http::exchange_full(&svc.url, "GET", "/sources/blobs", &[("Cookie", cookie.as_str())], b"");
+    assert_eq!(status, 200, "{head}\n{page}");
+    let row = |col: &str| page.split("<tr>").find(|r| r.contains(&format!("<code>{col}</code>"))).unwrap_or_else(|| panic!("no row of {col}:\n{page}")).to_string();
+    const MARK: &str = "binary: printable runs scanned";
+    assert!(row("payload").contains(MARK) && row("noise").contains(MARK), "{page}");
+    assert!(!row("note").contains(MARK), "{page}");
+    let text = format!("{}{page}", String::from_utf8_lossy(&out.stdout));
+    assert!(keys.iter().all(|(_, k)| !text.contains(k.as_str())), "a raw key answered");
+    svc.stop();
+}
+
+#[test]
+fn stored_scans_keep_the_binary_flag_on_postgres() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = rt.block_on(TestDb::new());
+    stored_scans_keep_the_binary_flag(db.dsn());
+}
+
+#[test]
+fn stored_scans_keep_the_binary_flag_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    stored_scans_keep_the_binary_flag(&format!("sqlite://{}", dir.path().join("assay.db").display()));
 }

@@ -120,8 +120,9 @@ async fn text(b: &WebDriver) -> String {
     b.find(By::Tag("body")).await.unwrap().text().await.unwrap()
 }
 
-/// The session cookie from a `Set-Cookie` header of a raw sign-in, and the header itself.
-fn raw_sign_in(base: &str, token: &str, proto: Option<&str>) -> (String, String) {
+/// The session cookie from a `Set-Cookie` header of a raw sign-in, and the header itself
+/// (also used by other suites that read a page without a browser).
+pub(crate) fn raw_sign_in(base: &str, token: &str, proto: Option<&str>) -> (String, String) {
     let (status, head, body) = exchange_full(base, "GET", "/signin", &[], b"");
     assert_eq!(status, 200, "{head}");
     let pre = head.lines().find_map(|l| l.strip_prefix("set-cookie: assay_signin=")).and_then(|v| v.split(';').next()).expect("sign-in cookie").to_string();
