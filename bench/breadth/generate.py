@@ -92,6 +92,7 @@ def phone_cases(g):
         if country is not None:
             case["country"] = country
         out.append(case)
+    out += [{"value": v, "label": "pii.phone_number", "family": f, "column": c, "expect": "not"} for f, v, c in phones.text_negatives(random.Random(20261206))]
     return out
 
 

@@ -53,6 +53,35 @@ def negatives(r):
     return out
 
 
+def text_negatives(r):
+    """Numbers after a word for phones that are not phone numbers: ids of calls after a
+    determiner or a `#` (the word is a noun there), times and years after "call", and
+    random digit runs of 4-12 digits that libphonenumber calls invalid in every region,
+    in the sentence of the `_text` positives. (A generator of its own, so the cases
+    above stay as they were.)"""
+    regions = sorted(pn.SUPPORTED_REGIONS)
+    out = []
+    for _ in range(30):
+        cid = r.randint(1000, 99999999)
+        out += [
+            ("phone_not_call_id", f"the call {cid} dropped after {r.randint(2, 59)}s", "notes"),
+            ("phone_not_call_id", f"Call #{r.randint(100, 999999)} transferred to queue {r.randint(1, 9)}", "notes"),
+            ("phone_not_call_id", f"call ID {cid} closed by agent", "notes"),
+            ("phone_not_call_id", f"Each call {cid} is recorded", "notes"),
+            ("phone_not_time_year", f"call at {r.randint(8, 18)}.{r.choice(['00', '15', '30', '45'])} tomorrow", "notes"),
+            ("phone_not_time_year", f"please call back in {r.randint(1990, 2030)}", "notes"),
+        ]
+    kept = 0
+    while kept < 120:
+        n = r.randint(4, 12)
+        run = str(r.randint(1, 9)) + "".join(str(r.randint(0, 9)) for _ in range(n - 1))
+        if any(_valid(run, region) for region in regions):
+            continue
+        kept += 1
+        out.append(("phone_not_text_invalid", f"please call {run} after 5pm", "notes"))
+    return out
+
+
 # Two-letter codes that are words or abbreviations in column names (`phone_no`, `pk`):
 # a column is named for such a region with its English name instead.
 AMBIGUOUS = {"no", "nr", "nu", "na", "id", "in", "is", "to", "me", "my", "am", "as", "do", "go", "so", "ad", "tv", "pk", "ph",

@@ -18,7 +18,10 @@
 //! column named for phone numbers with no region named, a national number the patterns
 //! missed counts when valid in some region (`Plans::valid_anywhere`): the column's word is
 //! the evidence, and a prefilter on lengths and leading digits (`Lead`) keeps the regions
-//! whose patterns get compiled to the few that could hold the number.
+//! whose patterns get compiled to the few that could hold the number. In any column, a
+//! national number right after a word for phones (`Tel. 91234567`, `please call 62889`)
+//! is judged the same way (`Engine::phone_after_word`), and one the patterns called a
+//! phone only for that word is none when it is valid in no region.
 //!
 //! Checking follows libphonenumber's parse of a national number (country code without `+`
 //! for the region, national prefix and its transform rule, length test) and its
@@ -26,7 +29,8 @@
 //! lengths). A region's patterns are compiled the first time one of its numbers is checked
 //! (3–4 ms in a release build; each type pattern only when a check reaches it); a check
 //! then costs a few anchored regex matches (under a microsecond). Nothing here runs for a
-//! value unless its column has regions or is named for phone numbers.
+//! value unless its column has regions or is named for phone numbers, or a word for
+//! phones stands right before one of its digit runs.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;

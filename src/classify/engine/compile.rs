@@ -46,10 +46,12 @@ impl Engine {
         let mut name_rules = Vec::new();
         let mut street_rules = Vec::new();
         let mut plan_rule = None;
+        let mut phone_words = Vec::new();
         for (idx, (path, f)) in files.into_iter().enumerate() {
             let ri = idx as u16;
             if f.numbering_plans && plan_rule.is_none() {
                 plan_rule = Some(ri);
+                phone_words = f.keywords.iter().chain(&f.value_keywords).filter(|k| !k.contains(' ')).map(|k| k.to_lowercase().into_bytes()).collect();
             }
             let mut regexes = Vec::new();
             let mut slack = RUN_SLACK;
@@ -228,6 +230,7 @@ impl Engine {
             rules_digest: String::new(),
             plans: Plans::default(),
             plan_rule,
+            phone_words,
         })
     }
 }

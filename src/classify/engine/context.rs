@@ -53,6 +53,22 @@ impl ColumnContext {
     }
 }
 
+/// Digits of a number read after a word for phones: the plans' shortest national numbers
+/// (Niue's 4) to E.164's 15.
+pub(super) const PHONE_WORD_DIGITS: (usize, usize) = (4, 15);
+/// Words that may stand between a word for phones and its number ("call me on 71234567",
+/// "tel. no 2212-3456", "ruf mich unter 62889 an"), at most two of them.
+const PHONE_CONNECTORS: &[&[u8]] = &[
+    b"me", b"us", b"him", b"her", b"them", b"at", b"on", b"back", b"to", b"is", b"no", b"nr", b"number", b"via", b"or", b"al", b"au", b"le",
+    b"la", b"il", b"op", b"mich", b"uns", b"unter", b"an", b"am", b"de", b"em", b"pelo", b"para", b"per", b"sur", b"auf",
+];
+
+/// Words after which a word for phones is a noun (`the call`, `each call`, `inbound call`).
+const PHONE_NOUN_BEFORE: &[&[u8]] = &[
+    b"the", b"a", b"an", b"this", b"that", b"each", b"every", b"per", b"any", b"one", b"incoming", b"outgoing", b"inbound", b"outbound", b"der", b"die",
+    b"das", b"den", b"dem", b"jeder", b"le", b"la", b"un", b"une", b"el", b"il", b"lo", b"uno", b"una", b"o", b"um", b"uma", b"het", b"een",
+];
+
 /// Splits a column name into lowercase words: `customerEmail` → [customer, email].
 pub fn name_tokens(name: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -183,6 +199,111 @@ impl Engine {
         if valid {
             let start = value.len() - value.trim_start().len();
             hits.push(Hit { rule: r, strength: Strength::Strong, start, end: value.trim_end().len() });
+        }
+    }
+
+    /// Whether a word for phones (the plan rule's keywords: `tel`, `call`, `telefon`) ends
+    /// just before the number at `start` (of `digits` digits), with separators (`: . # =
+    /// -`, spaces; `#` only before 7 digits or more) and at most two connecting words
+    /// between (`call me on`), and is no noun after a determiner. Runs at every digit run
+    /// of 4–15 digits, so it reads bytes backwards and compares words without allocating.
+    pub(super) fn phone_word_before(&self, b: &[u8], start: usize, digits: usize) -> bool {
+        if self.phone_words.is_empty() {
+            return false;
+        }
+        let word_byte = |c: u8| c.is_ascii_alphabetic() || c >= 0x80;
+        let (mut i, mut connectors) = (start, 0);
+        loop {
+            let sep_end = i;
+            while i > 0 && sep_end - i < 4 && matches!(b[i - 1], b' ' | b'\t' | b':' | b'.' | b'#' | b'=' | b'-') {
+                i -= 1;
+            }
+            // `Phone #: 555-1234`, but `Call #4821` is the call's number in a queue.
+            if digits < 7 && b[i..sep_end].contains(&b'#') {
+                return false;
+            }
+            if i == sep_end {
+                return false;
+            }
+            let end = i;
+            while i > 0 && end - i <= 16 && word_byte(b[i - 1]) {
+                i -= 1;
+            }
+            let w = &b[i..end];
+            if w.is_empty() || (i > 0 && (word_byte(b[i - 1]) || b[i - 1].is_ascii_digit())) {
+                return false;
+            }
+            if self.phone_words.iter().any(|p| p.eq_ignore_ascii_case(w)) {
+                // "the call 48213 dropped": after a determiner the word is a noun, and the
+                // number after it an id of the call, not one to dial.
+                let before = b[..i].trim_ascii_end();
+                let k = before.iter().rposition(|&c| !word_byte(c)).map_or(0, |k| k + 1);
+                return !PHONE_NOUN_BEFORE.iter().any(|d| d.eq_ignore_ascii_case(&before[k..]));
+            }
+            if connectors == 2 || !PHONE_CONNECTORS.iter().any(|c| c.eq_ignore_ascii_case(w)) {
+                return false;
+            }
+            connectors += 1;
+        }
+    }
+
+    /// A national number right after a word for phones, in any column (`please call 62889
+    /// after 5pm`, `Tel. 91234567`): the word is the evidence, as a column's name is in
+    /// `phone_in_regions`, and the plans decide. Valid in some region
+    /// (`Plans::valid_anywhere`), the number is a strong hit of the plan rule. Invalid in
+    /// every region, a number the patterns called phone only because of the word (a bare
+    /// digit run, two or three groups: the validator's `Weak`) is no phone number; one
+    /// written as only phone numbers are keeps the patterns' word. The patterns miss such
+    /// numbers: bare 8-digit runs and the 4–6-digit numbers of small plans are too often
+    /// something else without a plan to check them. Short numbers (under 7 digits)
+    /// written with dots or slashes (`10.30`, a time) and four-digit years are left alone,
+    /// and so is whatever the phone validator calls something else (a date, an
+    /// SSN-shaped or a reference number).
+    pub(super) fn phone_after_word(&self, value: &str, ctx: &ColumnContext, runs: &[(usize, usize)], from: usize, hits: &mut Vec<Hit>) {
+        let Some(r) = self.plan_rule else { return };
+        if ctx.is_excluded(r as usize) {
+            return;
+        }
+        let label = &self.rules[r as usize].label;
+        let mut strong = hits[from..].iter().any(|h| h.strength == Strength::Strong && self.rules[h.rule as usize].label == *label);
+        let b = value.as_bytes();
+        for &(start, end) in runs {
+            // The number ends there: not glued to a word (`1-800-FLOWERS`).
+            if b.get(end).is_some_and(|&c| c.is_ascii_alphanumeric() || c >= 0x80) {
+                continue;
+            }
+            let run = &value[start..end];
+            let Some(Written::National(d)) = phones::written(run) else { continue };
+            let short = d.len() < 7;
+            if (short && run.contains(['.', '/'])) || (d.len() == 4 && (d.starts_with("19") || d.starts_with("20"))) {
+                continue;
+            }
+            let check = if short { Check::Weak } else { validators::phone(run) };
+            if check == Check::Other || phones::year_and_serial(run) {
+                continue;
+            }
+            let valid = self.plans.valid_anywhere(&d).is_some();
+            if !valid && check == Check::Valid {
+                continue;
+            }
+            // Valid: this run is the rule's one hit in the value (unless a stronger one
+            // is there already); invalid: the patterns' hit on it goes.
+            if valid && strong {
+                continue;
+            }
+            let mut i = from;
+            while i < hits.len() {
+                let h = hits[i];
+                if h.rule == r && (valid || (h.start < end && start < h.end)) {
+                    hits.remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+            if valid {
+                hits.push(Hit { rule: r, strength: Strength::Strong, start, end });
+                strong = true;
+            }
         }
     }
 }

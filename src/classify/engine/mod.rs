@@ -21,6 +21,7 @@ mod context;
 mod dict_pass;
 mod digits;
 
+use context::PHONE_WORD_DIGITS;
 pub use context::{name_tokens, ColumnContext};
 
 use digits::{date_shaped, sep_bit, DigitRun, DigitTrigger, DATE_PROBES};
@@ -156,6 +157,8 @@ pub struct Scratch {
     dict: DictScratch,
     dict_hits: Vec<DictHit>,
     masks: Masks,
+    /// Digit runs right after a word for phones (start, end), for `phone_after_word`.
+    phone_runs: Vec<(usize, usize)>,
     /// One reusable capture buffer per compiled regex.
     caps: Vec<regex_automata::util::captures::Captures>,
 }
@@ -217,6 +220,9 @@ pub struct Engine {
     /// The numbering plans (`classifiers/phone_plans/`), and the rule whose hits they decide.
     plans: Plans,
     plan_rule: Option<u16>,
+    /// The plan rule's keywords of one word, lower case (`call`, `tel`, `telefon`): a
+    /// number right after one is read by the plans (`Engine::phone_after_word`).
+    phone_words: Vec<Vec<u8>>,
 }
 
 fn floor_char(s: &str, mut i: usize) -> usize {
@@ -357,6 +363,10 @@ impl Engine {
         self.drop_superseded_fallbacks(hits_before, hits);
         if ctx.reads_phone_plans() {
             self.phone_in_regions(value, ctx, hits_before, hits);
+        }
+        if !s.phone_runs.is_empty() {
+            self.phone_after_word(value, ctx, &s.phone_runs, hits_before, hits);
+            s.phone_runs.clear();
         }
 
         self.dictionary_pass(value, &masks, ctx, s, hits_before, hits);
@@ -505,6 +515,9 @@ impl Engine {
                 };
                 let run = DigitRun::read(b, m, i, n);
                 fire_run(s, &run);
+                if (PHONE_WORD_DIGITS.0..=PHONE_WORD_DIGITS.1).contains(&run.digits) && self.phone_word_before(b, run.start, run.digits) {
+                    s.phone_runs.push((run.start, run.end));
+                }
                 // The pieces of a run between its spaces are tried too: "from 10.0.0.1
                 // 2024-05-01" is one run of 16 digits, too long to be an address, and two
                 // pieces that are an address and a date.
@@ -966,6 +979,24 @@ mod tests {
         assert_eq!(strength("order_id", "447700900123"), None);
         assert_eq!(strength("remarks", "organic 447700900123"), None);
         assert_eq!(strength("remarks", "tel 447700900123"), Some(Strength::Strong));
+    }
+
+    /// A number right after a word for phones is read by the numbering plans: valid in
+    /// some region it is a phone number (8-digit Nordic and Singapore numbers, the short
+    /// numbers of small plans); a call's id after a determiner or `#`, a time, a year, and
+    /// digits invalid in every plan are not.
+    #[test]
+    fn numbers_right_after_a_word_for_phones_are_read_by_the_plans() {
+        let e = Engine::builtin().expect("built-in rules");
+        let strength = |value: &str| phone_strength(&e, "notes", value);
+        for v in ["Tel. 91234567", "call me on 71234567", "please call 62889 after 5pm", "Telefon: 2212-3456", "Phone #: 5551234"] {
+            assert_eq!(strength(v), Some(Strength::Strong), "{v}");
+        }
+        for v in ["the call 48213 dropped after 30s", "Call #4821 transferred", "call at 10.30 tomorrow", "please call back in 2025", "order 91234567 shipped"] {
+            assert_eq!(strength(v), None, "{v}");
+        }
+        // Twelve digits no plan has: the word made the patterns call it a phone; no more.
+        assert_eq!(strength("please call 999999999912 after 5pm"), None);
     }
 
     /// Short value keywords count where a word starts: "tel" before a number is context,
