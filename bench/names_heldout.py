@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Person-name recall and false positives on Faker for pl, sv, da, no, tr (issue 15).
+"""Person-name recall and false positives on Faker for pl, sv, da, no, tr (issue 15),
+pt_BR, cs, hu, ro, fi and en_IN.
 
     python3 bench/names_heldout.py . after     # from the repository root, after
                                                 # cargo build && cargo build --example value_hits
 
-For each of Faker pl_PL, sv_SE, da_DK, no_NO, tr_TR (seed 7, 300 values each):
+For each of Faker pl_PL, sv_SE, da_DK, no_NO, tr_TR, pt_BR, cs_CZ, hu_HU, ro_RO, fi_FI,
+en_IN (seed 7, 300 values each; a third argument, e.g. `pt_BR,cs_CZ`, runs only those):
 first_name(), last_name(), name(), the name in the sentence `Spoke to X yesterday`,
 and the negatives word().capitalize(), city(), company(). "value hits" counts the
 values for which target/debug/examples/value_hits (column `c1`) prints any
@@ -40,7 +42,11 @@ def column(values, name):
                 return round(l.get("confidence", 0), 2)
     return "-"
 rows = []
-for loc in ["pl_PL", "sv_SE", "da_DK", "no_NO", "tr_TR"]:
+LOCALES = ["pl_PL", "sv_SE", "da_DK", "no_NO", "tr_TR",
+           "pt_BR", "cs_CZ", "hu_HU", "ro_RO", "fi_FI", "en_IN"]
+if len(sys.argv) > 3:
+    LOCALES = sys.argv[3].split(",")
+for loc in LOCALES:
     fk = Faker(loc); fk.seed_instance(7)
     sets = {
         "first": [fk.first_name() for _ in range(300)],
