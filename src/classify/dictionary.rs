@@ -269,7 +269,7 @@ impl Dictionaries {
         (q > 0 && toks[q - 1].end == toks[q].start && self.titles.contains_span(t, toks[q - 1].start, toks[q].end)).then(|| q - 1)
     }
 
-    /// Finds person names: `[Title] First [Middle|Initial] Last`, `Last, First`,
+    /// Finds person names: `[Title] First [Middle|Initial] Last`, `Last, First`, `Last First`,
     /// `Title Last` (a known surname), `my name is Name` (`intros.txt`), in any case. A
     /// titled or introduced name is strong on its own; the rest needs keyword context or a
     /// column dense with names.
@@ -323,6 +323,19 @@ impl Dictionaries {
                 && self.is_first(text, &toks[i + 1])
                 && self.is_surname(text, &t)
                 && (i + 2 >= n || toks[i + 2].break_before || toks[i + 2].comma_before || !toks[i + 2].cap)
+            {
+                found = Some((i, i + 1, false));
+            }
+            // Family name first, as Hungarian and registry lists write names (`Kovács
+            // Ilona`, `MÜLLER Hans`): a known surname, then a known first name that ends the
+            // name. Weak, like a first name and any surname.
+            if found.is_none()
+                && !titled
+                && joined(i + 1)
+                && self.is_surname(text, &t)
+                && self.is_namey(text, &toks[i + 1])
+                && self.is_first(text, &toks[i + 1])
+                && (!joined(i + 2) || !(toks[i + 2].cap || toks[i + 2].upper))
             {
                 found = Some((i, i + 1, false));
             }

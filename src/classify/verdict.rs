@@ -795,6 +795,16 @@ mod name_columns {
         assert!(labels("c1", &["Berlin"]).is_empty());
     }
 
+    /// Names written family name first (Hungarian, registry lists) are names when both
+    /// parts are known: `Kovács Ilona`; a surname before an unknown word is not.
+    #[test]
+    fn family_name_first_columns_are_names() {
+        let names = ["Kovács Ilona", "Nagy László", "Tóth Katalin", "Szabó István", "Horváth Erzsébet", "Varga Zoltán", "Kiss Anna", "Molnár Péter"];
+        assert!(named("c1", &names), "{:?}", labels("c1", &names));
+        let not = ["Nagy Kft.", "Tóth Bau", "Szabó Trans", "Varga Logistics", "Horváth Print", "Molnár Design", "Kovács Plus", "Farkas Media"];
+        assert!(!named("c1", &not), "{:?}", labels("c1", &not));
+    }
+
     /// A title that stands only before people makes the unknown word after it a surname
     /// (`Mevr. Kunysz`); `Dr.` and `Sr.` do not (`Dr. Oetker`, `Sr. Engineer`).
     #[test]
