@@ -1,8 +1,9 @@
 //! What a column's name says before any value is read: the rules whose keywords it
 //! carries or that it excludes (`ColumnContext`), and the regions whose numbering plans
-//! decide its national phone numbers. The numbering-plan step that uses those regions on
-//! each value (`Engine::phone_in_regions`) lives here too: it is the one pass of the
-//! engine that depends on the column rather than on the value alone.
+//! decide its national phone numbers. The numbering-plan steps live here too: the one that
+//! uses those regions on each whole value (`Engine::phone_in_regions`), and the one that
+//! reads a number right after a word for phones in any column (`Engine::phone_after_word`,
+//! where the word stands in for the column's name).
 
 use super::{Engine, Hit, Strength};
 use crate::classify::phones::{self, Written};
