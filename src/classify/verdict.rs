@@ -181,8 +181,10 @@ const LONE_FIRST_SHARE: f64 = 0.4;
 const LONE_SURNAME_SHARE: f64 = 0.5;
 /// Chinese names (`LoneName::han`): the hundred most frequent surnames begin 86 % of
 /// people's names, and their characters are also words (王, 高, 方), so a larger share is
-/// asked. Faker zh_CN names reach 0.84, its words 0.03, cities 0.07, streets made of a
-/// surname and 路 0.49 before the place ends are left out (BENCHMARKS.md).
+/// asked. Faker zh_CN / zh_TW name columns reach 0.95 / 0.99, their words, cities and
+/// streets at most 0.09 (streets made of a surname and 路 were 0.49 before values ending
+/// with a place character counted as none; BENCHMARKS.md). Random Chinese words: about
+/// half begin with a surname character (高兴, 周末, 方法).
 const LONE_HAN_SHARE: f64 = 0.7;
 /// Share of the distinct values that must be Han names for `LONE_HAN_SHARE` to apply.
 const LONE_HAN_MOSTLY: f64 = 0.8;
