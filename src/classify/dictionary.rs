@@ -402,8 +402,8 @@ impl Dictionaries {
         if text.is_empty() || text.len() > 48 || !text.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '’')) {
             return None;
         }
-        if text.chars().all(is_han) {
-            return self.han_name(text);
+        if text.chars().all(is_cjk) {
+            return self.cjk_name(text);
         }
         tokenize(text, &mut scratch.tokens);
         let toks: &[Token] = &scratch.tokens;
@@ -427,21 +427,22 @@ impl Dictionaries {
         }
         // Multi-word surnames are entries of their own (De Vries, Van den Berg).
         surname |= toks.len() > 1 && self.surnames.contains_span(text, 0, text.len());
-        Some(LoneName { first, surname, han: false })
+        Some(LoneName { first, surname, cjk: false })
     }
 
-    /// A Chinese name: two to four Han characters, surname first and no space (王秀英,
-    /// 歐陽娜娜). Known when a surname of one or two characters begins it and a given name
-    /// follows, and the value does not end with a character that names a place.
-    fn han_name(&self, text: &str) -> Option<LoneName> {
+    /// A Chinese or Korean name: two to four Han characters or Hangul syllables, surname
+    /// first and no space (王秀英, 歐陽娜娜, 김민준, 남궁민수). Known when a surname of one or
+    /// two characters begins it and a given name follows, and the value does not end with
+    /// a character that names a place.
+    fn cjk_name(&self, text: &str) -> Option<LoneName> {
         let n = text.chars().count();
         if !(2..=4).contains(&n) {
             return None;
         }
-        let place = text.chars().next_back().is_some_and(|c| HAN_PLACE_ENDS.contains(&c));
+        let place = text.chars().next_back().is_some_and(|c| CJK_PLACE_ENDS.contains(&c));
         // Byte ends of the first one and two characters (the second only when a character follows).
         let surname = !place && text.char_indices().skip(1).take(2).any(|(end, _)| self.surnames.contains_span(text, 0, end));
-        Some(LoneName { first: false, surname, han: true })
+        Some(LoneName { first: false, surname, cjk: true })
     }
 
     /// Names inside other things are not person names: a street named after someone
@@ -624,23 +625,26 @@ fn is_initial(text: &str, tok: &Token) -> bool {
 pub struct LoneName {
     /// Every word is a known first name.
     pub first: bool,
-    /// The value, or every word of it, is a known surname; for a Chinese name, it begins
-    /// with one.
+    /// The value, or every word of it, is a known surname; for a Chinese or Korean name,
+    /// it begins with one.
     pub surname: bool,
-    /// Two to four Han characters, read as a Chinese name (surname first): the column test
-    /// asks a larger share of these to begin with a known surname (`verdict`).
-    pub han: bool,
+    /// Two to four Han characters or Hangul syllables, read as a Chinese or Korean name
+    /// (surname first): the column test asks a larger share of these to begin with a
+    /// known surname (`verdict`).
+    pub cjk: bool,
 }
 
-/// Last characters of Han values that name places, not people (路 road, 街 street, 市 city,
-/// 县 county, 村 village, ...): `李路` and `张村` begin with a surname too.
-const HAN_PLACE_ENDS: &[char] = &[
+/// Last characters of Han and Hangul values that name places, not people (路 road, 街
+/// street, 市 city, 县 county, 村 village; 시 city, 구 district, 동 neighbourhood, 로 road,
+/// ...): `李路`, `张村` and `강남구` begin with a surname too.
+const CJK_PLACE_ENDS: &[char] = &[
     '路', '街', '道', '巷', '弄', '市', '县', '縣', '区', '區', '省', '镇', '鎮', '村', '乡', '鄉', '州', '站', '桥', '橋', '园', '園', '楼', '樓', '号', '號',
-    '厂', '廠', '店', '院', '馆', '館', '局', '部', '处', '處', '司',
+    '厂', '廠', '店', '院', '馆', '館', '局', '部', '处', '處', '司', '시', '군', '구', '동', '읍', '면', '리', '로', '길', '도', '역', '점',
 ];
 
-fn is_han(c: char) -> bool {
-    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2A6DF}')
+/// Han characters (Chinese names) and Hangul syllables (Korean names).
+fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2A6DF}' | '\u{AC00}'..='\u{D7A3}')
 }
 
 /// Scratch space reused across values so matching does not allocate per value.

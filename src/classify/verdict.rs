@@ -179,15 +179,16 @@ const LONE_SHAPED: f64 = 0.8;
 /// real name columns reach 0.4–1.0 in the locales the dictionaries cover.
 const LONE_FIRST_SHARE: f64 = 0.4;
 const LONE_SURNAME_SHARE: f64 = 0.5;
-/// Chinese names (`LoneName::han`): the hundred most frequent surnames begin 86 % of
-/// people's names, and their characters are also words (王, 高, 方), so a larger share is
-/// asked. Faker zh_CN / zh_TW name columns reach 0.95 / 0.99, their words, cities and
+/// Chinese and Korean names (`LoneName::cjk`): the hundred most frequent Chinese surnames
+/// begin 86 % of people's names, Korea's forty 90 %, and their characters are also words
+/// (王, 高, 方; 이, 정, 한), so a larger share is asked. Faker zh_CN / zh_TW name columns reach 0.95 / 0.99, their words, cities and
 /// streets at most 0.09 (streets made of a surname and 路 were 0.49 before values ending
 /// with a place character counted as none; BENCHMARKS.md). Random Chinese words: about
 /// half begin with a surname character (高兴, 周末, 方法).
-const LONE_HAN_SHARE: f64 = 0.7;
-/// Share of the distinct values that must be Han names for `LONE_HAN_SHARE` to apply.
-const LONE_HAN_MOSTLY: f64 = 0.8;
+const LONE_CJK_SHARE: f64 = 0.7;
+/// Share of the distinct values that must be Chinese or Korean names for `LONE_CJK_SHARE`
+/// to apply.
+const LONE_CJK_MOSTLY: f64 = 0.8;
 /// With a name-like column header (`first_name`, `Nachname`, `prénom`) the header is the
 /// evidence: any number of values, half name-shaped, and a smaller known share.
 const LONE_KEYWORD_SHAPED: f64 = 0.5;
@@ -230,8 +231,8 @@ impl LoneNames {
         }
         let first = self.distinct.values().filter(|n| n.first).count() as f64;
         let surname = self.distinct.values().filter(|n| n.surname).count() as f64;
-        let han = self.distinct.values().filter(|n| n.han).count() as f64;
-        let share_surname = if !keyword && han >= LONE_HAN_MOSTLY * d as f64 { LONE_HAN_SHARE } else { share_surname };
+        let cjk = self.distinct.values().filter(|n| n.cjk).count() as f64;
+        let share_surname = if !keyword && cjk >= LONE_CJK_MOSTLY * d as f64 { LONE_CJK_SHARE } else { share_surname };
         first >= share_first * d as f64 || surname >= share_surname * d as f64
     }
 }
@@ -806,16 +807,20 @@ mod name_columns {
         assert!(labels("c1", &["Berlin"]).is_empty());
     }
 
-    /// A column of Chinese names (surname first, two to four Han characters) is a name
-    /// column; columns of Chinese words, cities and streets named after people are not.
+    /// A column of Chinese or Korean names (surname first, two to four Han characters or
+    /// Hangul syllables) is a name column; columns of words, cities, streets named after
+    /// people and Seoul's districts (most begin with a surname syllable) are not.
     #[test]
-    fn chinese_name_columns_are_names() {
+    fn chinese_and_korean_name_columns_are_names() {
         let names = ["王秀英", "李娜", "张伟", "刘洋", "陈静", "杨帆", "黄磊", "赵丽", "吴敏", "周杰", "欧阳娜娜", "陳志明", "林美玲", "許俊賢"];
         assert!(named("c1", &names), "{:?}", labels("c1", &names));
         let words = ["当然", "继续", "中文", "研究", "名称", "高兴", "周末", "方法", "文件", "金额", "白色", "黄色"];
         let cities = ["北京", "上海", "广州", "深圳", "成都", "杭州", "武汉", "南京", "郑州", "苏州", "沈阳", "长沙"];
         let streets = ["李路", "张路", "戴路", "王街", "陈村", "黄镇", "刘巷", "周路", "吴街", "赵路", "孙村", "马路"];
-        for (what, values) in [("words", &words[..]), ("cities", &cities[..]), ("streets", &streets[..])] {
+        let korean = ["김민준", "이서연", "박지훈", "최수아", "정하준", "강지우", "조예준", "윤서윤", "장도윤", "임하은", "남궁민수", "한지민"];
+        assert!(named("c1", &korean), "{:?}", labels("c1", &korean));
+        let districts = ["종로구", "용산구", "성동구", "광진구", "성북구", "강북구", "도봉구", "노원구", "은평구", "마포구", "양천구", "강서구", "강남구", "송파구", "강동구"];
+        for (what, values) in [("words", &words[..]), ("cities", &cities[..]), ("streets", &streets[..]), ("districts", &districts[..])] {
             assert!(!named("c1", values), "{what}: {:?}", labels("c1", values));
         }
     }
