@@ -55,7 +55,7 @@ def negatives(r):
 
 def text_negatives(r):
     """Numbers after a word for phones that are not phone numbers: ids of calls after a
-    determiner or a `#` (the word is a noun there), times and years after "call", and
+    determiner, a preposition or a `#` (the word is a noun there), times and years after "call", and
     random digit runs of 4-12 digits that libphonenumber calls invalid in every region,
     in the sentence of the `_text` positives. (A generator of its own, so the cases
     above stay as they were.)"""
@@ -68,6 +68,8 @@ def text_negatives(r):
             ("phone_not_call_id", f"Call #{r.randint(100, 999999)} transferred to queue {r.randint(1, 9)}", "notes"),
             ("phone_not_call_id", f"call ID {cid} closed by agent", "notes"),
             ("phone_not_call_id", f"Each call {cid} is recorded", "notes"),
+            ("phone_not_call_id", f"renewed after call {cid}, happy with support", "notes"),
+            ("phone_not_call_id", f"notes from call {cid}: customer satisfied", "notes"),
             ("phone_not_time_year", f"call at {r.randint(8, 18)}.{r.choice(['00', '15', '30', '45'])} tomorrow", "notes"),
             ("phone_not_time_year", f"please call back in {r.randint(1990, 2030)}", "notes"),
         ]

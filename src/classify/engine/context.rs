@@ -70,6 +70,15 @@ const PHONE_NOUN_BEFORE: &[&[u8]] = &[
     b"das", b"den", b"dem", b"jeder", b"le", b"la", b"un", b"une", b"el", b"il", b"lo", b"uno", b"una", b"o", b"um", b"uma", b"het", b"een",
 ];
 
+/// Words for phones that are English nouns as often as verbs or labels: `renewed after
+/// call 4821` and `caller 4821` name a call, not a number to dial.
+const PHONE_NOUNS: &[&[u8]] = &[b"call", b"caller", b"cell", b"handy", b"portable", b"mob"];
+/// Words after which those are verbs (`please call`, `you can call`, `or call`).
+const PHONE_VERB_LEADS: &[&[u8]] = &[
+    b"please", b"pls", b"plz", b"kindly", b"to", b"or", b"and", b"then", b"can", b"could", b"will", b"would", b"should", b"must", b"pl", b"you", b"i",
+    b"we", b"also", b"just", b"pse",
+];
+
 /// Splits a column name into lowercase words: `customerEmail` → [customer, email].
 pub fn name_tokens(name: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -236,10 +245,18 @@ impl Engine {
             }
             if self.phone_words.iter().any(|p| p.eq_ignore_ascii_case(w)) {
                 // "the call 48213 dropped": after a determiner the word is a noun, and the
-                // number after it an id of the call, not one to dial.
+                // number after it an id of the call, not one to dial. English words that are
+                // nouns as often as not (`call`, `cell`) count only where a sentence or
+                // clause starts, or after a word that makes them a verb (`please call`).
                 let before = b[..i].trim_ascii_end();
                 let k = before.iter().rposition(|&c| !word_byte(c)).map_or(0, |k| k + 1);
-                return !PHONE_NOUN_BEFORE.iter().any(|d| d.eq_ignore_ascii_case(&before[k..]));
+                let prev = &before[k..];
+                if PHONE_NOUN_BEFORE.iter().any(|d| d.eq_ignore_ascii_case(prev)) {
+                    return false;
+                }
+                let ambiguous = PHONE_NOUNS.iter().any(|n| n.eq_ignore_ascii_case(w));
+                let starts = prev.is_empty() && before.last().is_none_or(|c| matches!(c, b'.' | b',' | b';' | b':' | b'!' | b'?' | b'(' | b'-' | b'\n'));
+                return !ambiguous || starts || PHONE_VERB_LEADS.iter().any(|l| l.eq_ignore_ascii_case(prev));
             }
             if connectors == 2 || !PHONE_CONNECTORS.iter().any(|c| c.eq_ignore_ascii_case(w)) {
                 return false;

@@ -992,7 +992,7 @@ mod tests {
         for v in ["Tel. 91234567", "call me on 71234567", "please call 62889 after 5pm", "Telefon: 2212-3456", "Phone #: 5551234"] {
             assert_eq!(strength(v), Some(Strength::Strong), "{v}");
         }
-        for v in ["the call 48213 dropped after 30s", "Call #4821 transferred", "call at 10.30 tomorrow", "please call back in 2025", "order 91234567 shipped"] {
+        for v in ["the call 48213 dropped after 30s", "Call #4821 transferred", "call at 10.30 tomorrow", "please call back in 2025", "order 91234567 shipped", "renewed after call 4821, happy with support"] {
             assert_eq!(strength(v), None, "{v}");
         }
         // Twelve digits no plan has: the word made the patterns call it a phone; no more.
