@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
 use super::dictionary::LoneName;
-use super::engine::{ColumnContext, Engine, Hit, Scratch, Strength};
+use super::engine::{name_tokens, ColumnContext, Engine, Hit, Scratch, Strength};
 use super::rule::ColumnVeto;
 
 /// Validator rejections needed before the chance-match test applies.
@@ -193,6 +193,21 @@ const LONE_CJK_MOSTLY: f64 = 0.8;
 /// evidence: any number of values, half name-shaped, and a smaller known share.
 const LONE_KEYWORD_SHAPED: f64 = 0.5;
 const LONE_KEYWORD_SHARE: f64 = 0.15;
+/// Words of column names that say the column holds one part of a person's name: a given
+/// name (`first_name`, `Vorname`, `prénom`, `imię`) or a family name (`last_name`,
+/// `cognome`, `nazwisko`, `soyadı`). With one of them (and the name rule's keyword), values
+/// shaped like names are names whether the lists know them or not: a `nazwisko` column of
+/// rare Polish surnames is a column of surnames. Generic headers (`name`, `nome`, `holder`,
+/// `author`) still need known names: `nome` also heads product names.
+const NAME_PART_HEADERS: &[&str] = &[
+    "forename", "firstname", "givenname", "vorname", "voornaam", "prenom", "prénom", "imie", "imię", "fornamn", "förnamn", "surname", "lastname", "familyname",
+    "nachname", "familienname", "cognome", "apellido", "apellidos", "achternaam", "sobrenome", "nazwisko", "efternamn", "soyad", "soyadı", "soyadi",
+];
+/// Words that name a part of a name only before `name` (`first_name`, not `first_seen`).
+const NAME_PART_BEFORE_NAME: &[&str] = &["first", "given", "last", "family", "middle", "maiden"];
+/// Least share of a name-part column's values that must be name-shaped.
+const LONE_PART_SHAPED: f64 = 0.8;
+
 /// Distinct values remembered for the test (the share is taken over these).
 const LONE_MAX_DISTINCT: usize = 1024;
 
@@ -205,9 +220,19 @@ struct LoneNames {
     /// Distinct name-shaped values (by hash of the lower-cased value) and what they are.
     distinct: HashMap<u64, LoneName>,
     evidence: Evidence,
+    /// The column's name holds a word of `NAME_PART_HEADERS` (or `first name`, `last name`...).
+    part_header: bool,
 }
 
 impl LoneNames {
+    fn for_column(column: &str) -> LoneNames {
+        let toks = name_tokens(column);
+        let part_header = toks.iter().enumerate().any(|(i, t)| {
+            NAME_PART_HEADERS.contains(&t.as_str()) || (NAME_PART_BEFORE_NAME.contains(&t.as_str()) && toks.get(i + 1).is_some_and(|n| n == "name"))
+        });
+        LoneNames { part_header, ..LoneNames::default() }
+    }
+
     fn add(&mut self, idx: u32, value: &str, n: LoneName) {
         self.rows.push(idx);
         if self.distinct.len() < LONE_MAX_DISTINCT {
@@ -228,6 +253,11 @@ impl LoneNames {
             if keyword { (1, LONE_KEYWORD_SHAPED, LONE_KEYWORD_SHARE, LONE_KEYWORD_SHARE) } else { (varied, LONE_SHAPED, LONE_FIRST_SHARE, LONE_SURNAME_SHARE) };
         if d < min_d || (self.rows.len() as f64) < shaped * non_null as f64 {
             return false;
+        }
+        // A header that names a part of a person's name is the evidence, for values that
+        // keep coming as names do (`last_name_verified` holding Yes and No does not).
+        if keyword && self.part_header && d >= varied && self.rows.len() as f64 >= LONE_PART_SHAPED * non_null as f64 {
+            return true;
         }
         let first = self.distinct.values().filter(|n| n.first).count() as f64;
         let surname = self.distinct.values().filter(|n| n.surname).count() as f64;
@@ -268,7 +298,7 @@ impl<'e> ColumnAccumulator<'e> {
             sweep: false,
             done: Vec::new(),
             binary: false,
-            lone: LoneNames::default(),
+            lone: LoneNames::for_column(column),
         }
     }
 
@@ -823,6 +853,21 @@ mod name_columns {
         for (what, values) in [("words", &words[..]), ("cities", &cities[..]), ("streets", &streets[..]), ("districts", &districts[..])] {
             assert!(!named("c1", values), "{what}: {:?}", labels("c1", values));
         }
+    }
+
+    /// A header that names a part of a name (`nazwisko`, `cognome`, `last_name`) makes a
+    /// column of varied name-shaped values a name column even when the lists know none of
+    /// them; a flag under such a header, or a generic header (`nome` of a product), does not.
+    #[test]
+    fn name_part_headers_are_evidence_for_unknown_names() {
+        let rare = ["Szalast", "Dziurdzia", "Stanisławczyk", "Wudarczyk", "Pruchnik", "Pastuła", "Pracz", "Kunysz", "Gnyp", "Kobza"];
+        for column in ["nazwisko", "cognome", "last_name", "Familienname"] {
+            assert!(named(column, &rare), "{column}: {:?}", labels(column, &rare));
+        }
+        let flags: Vec<&str> = (0..200).map(|i| ["Yes", "No", "Unknown"][i % 3]).collect();
+        assert!(!named("last_name_verified", &flags), "{:?}", labels("last_name_verified", &flags));
+        let products = ["Brezza", "Cometa", "Delizia", "Fiamma", "Galassia", "Marea", "Nuvola", "Tempesta", "Vortice", "Scintilla"];
+        assert!(!named("nome_prodotto", &products), "{:?}", labels("nome_prodotto", &products));
     }
 
     /// Names written family name first (Hungarian, registry lists) are names when both

@@ -20,7 +20,7 @@ const FLOORS: &[(&str, f64)] = &[
     ("first_only", 0.80),
     ("first_only_header", 0.90),
     ("last_only", 0.40),
-    ("last_only_header", 0.65),
+    ("last_only_header", 0.95),
     ("full_name", 0.90),
     ("intro_in_text", 1.0),
     ("titled_in_text", 0.85),
