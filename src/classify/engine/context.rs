@@ -5,7 +5,7 @@
 //! reads a number right after a word for phones in any column (`Engine::phone_after_word`,
 //! where the word stands in for the column's name).
 
-use super::{Engine, Hit, Strength};
+use super::{drop_hits, Engine, Hit, Strength};
 use crate::classify::phones::{self, Written};
 use crate::classify::validators::{self, Check};
 
@@ -174,7 +174,7 @@ impl Engine {
         // Found strong already: with a `+` the country code named the plan, and with no
         // region named there is nothing to add. (Tested before the value is read as a
         // number: a dense phone column is mostly such values.)
-        let strong = hits[from..].iter().any(|h| h.strength == Strength::Strong && self.rules[h.rule as usize].label == *label);
+        let strong = self.has_strong(&hits[from..], label);
         if strong && (ctx.phone_regions.is_empty() || value.trim_start().starts_with('+')) {
             return;
         }
@@ -198,14 +198,7 @@ impl Engine {
         if !valid && (plus || validators::phone(value.trim()) == Check::Valid) {
             return;
         }
-        let mut i = from;
-        while i < hits.len() {
-            if self.rules[hits[i].rule as usize].label == *label {
-                hits.remove(i);
-            } else {
-                i += 1;
-            }
-        }
+        drop_hits(hits, from, |h| self.rules[h.rule as usize].label == *label);
         if valid {
             let start = value.len() - value.trim_start().len();
             hits.push(Hit { rule: r, strength: Strength::Strong, start, end: value.trim_end().len() });
@@ -283,7 +276,7 @@ impl Engine {
             return;
         }
         let label = &self.rules[r as usize].label;
-        let mut strong = hits[from..].iter().any(|h| h.strength == Strength::Strong && self.rules[h.rule as usize].label == *label);
+        let mut strong = self.has_strong(&hits[from..], label);
         let b = value.as_bytes();
         for &(start, end) in runs {
             // The number ends there: not glued to a word (`1-800-FLOWERS`).
@@ -309,15 +302,7 @@ impl Engine {
             if valid && strong {
                 continue;
             }
-            let mut i = from;
-            while i < hits.len() {
-                let h = hits[i];
-                if h.rule == r && (valid || (h.start < end && start < h.end)) {
-                    hits.remove(i);
-                } else {
-                    i += 1;
-                }
-            }
+            drop_hits(hits, from, |h| h.rule == r && (valid || (h.start < end && start < h.end)));
             if valid {
                 hits.push(Hit { rule: r, strength: Strength::Strong, start, end });
                 strong = true;

@@ -426,15 +426,7 @@ impl Engine {
         }
         let from = hits.len();
         self.scan_value(value, ctx, s, hits);
-        let mut i = from;
-        while i < hits.len() {
-            let h = hits[i];
-            if self.rules[h.rule as usize].sweep && h.strength == Strength::Strong && !done[h.rule as usize] {
-                i += 1;
-            } else {
-                hits.remove(i);
-            }
-        }
+        drop_hits(hits, from, |h| !(self.rules[h.rule as usize].sweep && h.strength == Strength::Strong && !done[h.rule as usize]));
     }
 
     /// Drops hits of fallback rules (generic keys) that a specific rule of the same
@@ -451,21 +443,19 @@ impl Engine {
             .filter(|h| !self.rules[h.rule as usize].fallback && h.strength == Strength::Strong)
             .map(|h| (h.start, h.end, h.rule))
             .collect();
-        let mut i = from;
-        while i < hits.len() {
-            let h = hits[i];
+        drop_hits(hits, from, |h| {
             let rule = &self.rules[h.rule as usize];
-            let covered = specific.iter().any(|&(s, e, r)| {
+            specific.iter().any(|&(s, e, r)| {
                 let other = &self.rules[r as usize];
                 let wins = (rule.fallback && other.secret == rule.secret) || rule.yields_to.contains(&other.label);
                 r != h.rule && wins && s < h.end && h.start < e
-            });
-            if covered {
-                hits.remove(i);
-            } else {
-                i += 1;
-            }
-        }
+            })
+        });
+    }
+
+    /// Whether some hit in `hits` is a strong hit of a rule of `label`.
+    fn has_strong(&self, hits: &[Hit], label: &str) -> bool {
+        hits.iter().any(|h| h.strength == Strength::Strong && self.rules[h.rule as usize].label == label)
     }
 
     /// Byte passes that point rules at windows: digit runs (digits with ` -./()+` inside),
@@ -858,6 +848,15 @@ impl ByLength {
     fn is_empty(&self) -> bool {
         self.min == usize::MAX
     }
+}
+
+/// Removes the hits from index `from` on for which `gone` holds; the others keep their order.
+fn drop_hits(hits: &mut Vec<Hit>, from: usize, mut gone: impl FnMut(&Hit) -> bool) {
+    let mut k = 0;
+    hits.retain(|h| {
+        k += 1;
+        k <= from || !gone(h)
+    });
 }
 
 fn push_window(s: &mut Scratch, r: u16, w: (usize, usize)) {
