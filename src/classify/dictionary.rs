@@ -342,17 +342,13 @@ impl Dictionaries {
             // A title and a known surname is a person (Mr. Smith, Mme Durand, Sig. Rossi)
             // when the title is an abbreviation: titles written out are also nouns
             // (German capitalises every noun: "zur Herr Freund", "Frau Fisch" in prose),
-            // so `Frau Schmidt` alone is weak.
+            // so `Frau Schmidt` alone is weak. A title and an unknown capitalised word is
+            // weak (`Sr. Engineer` and `Dr. Pepper` are written so too), unless the title
+            // stands only before people (`Mrs. Kunysz`).
             if let (None, Some(q)) = (found, title) {
-                if self.is_surname(text, &t) {
-                    let title = &text[toks[q].start..toks[p - 1].end];
-                    found = Some((i, i, title.contains('.') || title.chars().count() <= 3));
-                }
-            }
-            // A title and an unknown capitalised word is weak (`Sr. Engineer` and `Dr. Pepper`
-            // are written so too), unless the title stands only before people (`Mrs. Kunysz`).
-            if let (None, Some(q)) = (found, title) {
-                found = Some((i, i, PERSON_ONLY_TITLES.contains(&&text[toks[q].start..toks[p - 1].end])));
+                let title = &text[toks[q].start..toks[p - 1].end];
+                let strong = if self.is_surname(text, &t) { title.contains('.') || title.chars().count() <= 3 } else { PERSON_ONLY_TITLES.contains(&title) };
+                found = Some((i, i, strong));
             }
             // "my name is Camille", "je m'appelle Dupont": after an introduction one
             // capitalised word is a name, known or not, and evidence on its own.
