@@ -15,7 +15,8 @@ strong hit of `label` on the value, in that column) or "not" (no strong hit of a
 label starting with `label`, e.g. "secret." for a placeholder). Seeded: reproducible.
 
 `--columns-out` writes the column-level cases (names.py: person names are judged per
-column), one column a line: {"family", "label", "column", "values", "expect"}.
+column; phone_columns.py: phone numbers in columns whose names say nothing), one column a
+line: {"family", "label", "column", "values", "expect"}.
 """
 
 import argparse
@@ -28,6 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import names  # noqa: E402
 import netaddr  # noqa: E402
+import phone_columns  # noqa: E402
 import phones  # noqa: E402
 import pii  # noqa: E402
 from tokens import Gen, negatives as secret_negatives  # noqa: E402
@@ -114,7 +116,7 @@ def main():
     print(f"{len(rows)} cases -> {a.out}", file=sys.stderr)
     if a.columns_out:
         # A generator of its own, so that the value-level cases above stay as they were.
-        cols = names.cases(random.Random(20261205))
+        cols = names.cases(random.Random(20261205)) + phone_columns.cases()
         with open(a.columns_out, "w") as f:
             for c in cols:
                 f.write(json.dumps(c, ensure_ascii=False) + "\n")

@@ -85,7 +85,22 @@ struct Plan {
     /// Lengths and pattern of each number type, each compiled when first needed (most
     /// valid numbers are fixed-line or mobile, the first two).
     types: Vec<(Vec<u8>, String, OnceLock<Option<Regex>>)>,
+    /// The national formats, in the metadata's order (`formats.txt`).
+    formats: Vec<Format>,
     compiled: OnceLock<Option<Compiled>>,
+}
+
+/// One national format of a region: the leading digits it serves, the groups its pattern
+/// cuts a national significant number into, and how it writes them (`${1} ${2}-${3}`).
+/// libphonenumber writes a number with the first format whose leading digits and
+/// pattern fit it.
+struct Format {
+    lead: String,
+    pattern: String,
+    format: String,
+    /// The leading-digits pattern (anchored at the start; none: any) and the pattern
+    /// (anchored at both ends), compiled when a number first reaches this format.
+    compiled: OnceLock<Option<(Option<Regex>, Regex)>>,
 }
 
 struct Compiled {
@@ -261,7 +276,13 @@ impl Plan {
     /// Whether digits `d`, written nationally (or as an integer, which may begin with the
     /// country code), are a valid number of this region.
     fn valid(&self, d: &str) -> bool {
-        let Some(c) = self.compiled() else { return false };
+        self.valid_number(d).is_some()
+    }
+
+    /// The national significant number of digits `d` when they are a valid number of
+    /// this region (`valid`).
+    fn valid_number(&self, d: &str) -> Option<String> {
+        let c = self.compiled()?;
         let mut n = self.national(c, d);
         // A number that starts with the region's country code (E.164 stored without its
         // `+`, as integers are): libphonenumber strips it when the rest fits better.
@@ -271,8 +292,110 @@ impl Plan {
                 n = rest;
             }
         }
-        self.valid_nsn(c, &n)
+        self.valid_nsn(c, &n).then_some(n)
     }
+
+    /// Whether digits `d`, written in digit groups of lengths `groups`, are a valid number
+    /// of this region grouped as it writes them (`want` is scratch).
+    fn written_as(&self, groups: &[usize], d: &str, want: &mut Vec<usize>) -> bool {
+        let Some(n) = self.valid_number(d) else { return false };
+        // The national number as the digits end (a transform rule may rewrite them).
+        d.ends_with(n.as_str()) && self.groups(&n, want) && groups_after(groups, d.len() - n.len(), want)
+    }
+
+    /// The lengths of the digit groups this region writes national significant number
+    /// `n` in (`[2, 4, 4]` for Brazil's `43 5901-9459`): those of the first format whose
+    /// leading digits and pattern fit, as libphonenumber's national format chooses it,
+    /// into `out`; false when no format fits (the number is written as one run).
+    fn groups(&self, n: &str, out: &mut Vec<usize>) -> bool {
+        out.clear();
+        for f in &self.formats {
+            let Some((lead, pattern)) = f
+                .compiled
+                .get_or_init(|| {
+                    let lead = if f.lead.is_empty() { None } else { Some(Regex::new(&format!("^(?:{})", f.lead)).ok()?) };
+                    Some((lead, anchored(&f.pattern).ok()?))
+                })
+                .as_ref()
+            else {
+                continue;
+            };
+            if lead.as_ref().is_some_and(|l| !l.is_match(n)) {
+                continue;
+            }
+            let Some(caps) = pattern.captures(n) else { continue };
+            let mut written = String::new();
+            caps.expand(&f.format, &mut written);
+            digit_groups(&written, out);
+            return true;
+        }
+        false
+    }
+}
+
+/// The lengths of the runs of digits in `text`, up to the first letter or `#` (an
+/// extension is no part of the number).
+fn digit_groups(text: &str, out: &mut Vec<usize>) {
+    out.clear();
+    let mut run = 0;
+    for b in text.bytes() {
+        if b.is_ascii_digit() {
+            run += 1;
+            continue;
+        }
+        if run > 0 {
+            out.push(run);
+            run = 0;
+        }
+        if b.is_ascii_alphabetic() || b == b'#' {
+            break;
+        }
+    }
+    if run > 0 {
+        out.push(run);
+    }
+}
+
+/// Whether a value written as a national number in groups (`written`) is also written the
+/// way phone numbers are and amounts and identifiers are not, so that a region's grouping
+/// of it can count without a column that says phones (`Plans::written_as_in_region`): a
+/// trunk prefix or a bracketed area code at its start (`08-37 08 21`, `(058)-8503326`)
+/// with a last group of four digits or more when there are only two (`03927 67` is a
+/// postcode and a house number; 113 of libphonenumber's 118 example numbers written so
+/// end with four or more), or three or more groups that are not the thousands of an
+/// amount (`1 234 567`, `734.830.094`) and not joined by dots alone (`12.3456.7890`, a
+/// batch number). Two groups without a prefix (`12-3456789`, `4821-339102`) are how tax,
+/// order and account numbers are written too: random digits in those shapes pass some
+/// region's grouping for 45–95 % of values (BENCHMARKS.md).
+pub fn marked_national(value: &str) -> bool {
+    let t = value.trim();
+    let mut groups = Vec::with_capacity(6);
+    digit_groups(t, &mut groups);
+    if t.starts_with(['0', '(']) {
+        return groups.len() >= 3 || groups.get(1).is_some_and(|&g| g >= 4);
+    }
+    let main = t.split(|c: char| c.is_ascii_alphabetic() || c == '#').next().unwrap_or(t);
+    let dots_only = main.trim().bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    let thousands = groups.first().is_some_and(|&g| g <= 3) && groups[1..].iter().all(|&g| g == 3);
+    groups.len() >= 3 && !thousands && !dots_only
+}
+
+/// Whether `value`'s digit groups, after the first `skip` digits (a national prefix, or
+/// the country code of a number stored without `+`), are `want`. The skipped digits end
+/// a group or begin the first kept one: `(0161)` holds the prefix `0` and the area code.
+fn groups_after(value: &[usize], mut skip: usize, want: &[usize]) -> bool {
+    let mut i = 0;
+    while skip > 0 {
+        match value.get(i) {
+            Some(&g) if g <= skip => {
+                skip -= g;
+                i += 1;
+            }
+            Some(&g) => return value.len() - i == want.len() && g - skip == want[0] && value[i + 1..] == want[1..],
+            None => return false,
+        }
+    }
+    value[i..] == *want
 }
 
 /// How a whole value is written, if it is written as one phone number.
@@ -379,8 +502,21 @@ impl Plans {
                 local_lengths: parse_lengths(&f[5]),
                 general: f[6].clone(),
                 types,
+                formats: Vec::new(),
                 compiled: OnceLock::new(),
             });
+        }
+        if let Some(formats) = find("formats.txt") {
+            for (line, f) in lines(formats) {
+                let [region, lead, pattern, format] = &f[..] else {
+                    return Err(invalid(formats, line, "a format is region, leading digits, pattern, format"));
+                };
+                let Some(&idx) = p.by_name.get(&region.to_ascii_lowercase()) else {
+                    return Err(invalid(formats, line, "a format's region has no plan"));
+                };
+                let format = Format { lead: lead.clone(), pattern: pattern.clone(), format: format.clone(), compiled: OnceLock::new() };
+                p.plans[idx as usize].formats.push(format);
+            }
         }
         if let Some(names) = find("names.txt") {
             for (_, f) in lines(names) {
@@ -494,6 +630,36 @@ impl Plans {
         }
         let leads = self.leads.get_or_init(|| self.plans.iter().map(Lead::of).collect());
         self.plans.iter().zip(leads).position(|(p, l)| l.admits(p, digits) && p.valid(digits)).map(|i| i as u16)
+    }
+
+    /// The first region (in the plans' order) for which a value written nationally, in two
+    /// or more groups of digits, is a valid number written the way that region writes it
+    /// (`Plan::groups`): `43 5901-9459` as Brazil does, `08-37 08 21` as Sweden does, a
+    /// national prefix and a country code (without `+`) before the groups allowed. Both
+    /// must hold: a valid number in another grouping (`4359 019459`), or a grouping some
+    /// region uses for digits no region has, is not one. `digits` are the value's digits
+    /// (`written`).
+    pub fn written_as_in_region(&self, value: &str, digits: &str) -> Option<u16> {
+        if self.plans.is_empty() || digits.starts_with("00") {
+            return None;
+        }
+        let mut groups = Vec::with_capacity(6);
+        digit_groups(value, &mut groups);
+        if groups.len() < 2 {
+            return None;
+        }
+        let leads = self.leads.get_or_init(|| self.plans.iter().map(Lead::of).collect());
+        let mut want = Vec::with_capacity(6);
+        self.plans.iter().zip(leads).position(|(p, l)| l.admits(p, digits) && p.written_as(&groups, digits, &mut want)).map(|i| i as u16)
+    }
+
+    /// Whether `value` is a valid number of `region` grouped as that region writes it
+    /// (`written_as_in_region` for one region).
+    pub fn written_as(&self, region: u16, value: &str) -> bool {
+        let mut groups = Vec::new();
+        digit_groups(value, &mut groups);
+        let digits: String = value.chars().take_while(|c| !c.is_ascii_alphabetic() && *c != '#').filter(char::is_ascii_digit).collect();
+        groups.len() >= 2 && self.plans[region as usize].written_as(&groups, &digits, &mut Vec::new())
     }
 
     /// How many regions' patterns have been compiled so far (a measure of what the checks
@@ -736,6 +902,29 @@ fn plans_agree_with_libphonenumber() {
     assert!(n > 10_000, "{n} cases");
     // None on this file. (On another draw of random runs one was seen: a Rwandan run
     // beginning 00, which libphonenumber reads as an international prefix.)
+    assert!(bad.is_empty(), "{} of {n} disagree with libphonenumber: {bad:?}", bad.len());
+}
+
+/// The grouping check agrees with how libphonenumber writes numbers: every region's
+/// example numbers in its national format are written as that region writes them, and
+/// the same digits with one digit moved between the first two groups are not
+/// (`tests/data/phone_formats_agreement.tsv`, bench/breadth/phone_plans.py).
+#[cfg(test)]
+#[test]
+fn groupings_agree_with_libphonenumber() {
+    let p = Plans::load(&RuleSource::Builtin).unwrap();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/phone_formats_agreement.tsv");
+    let text = std::fs::read_to_string(path).unwrap();
+    let (mut n, mut bad) = (0, Vec::new());
+    for l in text.lines() {
+        let f: Vec<&str> = l.split('\t').collect();
+        let r = p.by_name(f[0]).unwrap_or_else(|| panic!("region {} has no plan", f[0]));
+        n += 1;
+        if p.written_as(r, f[1]) != (f[2] == "1") {
+            bad.push(l);
+        }
+    }
+    assert!(n > 2_000, "{n} cases");
     assert!(bad.is_empty(), "{} of {n} disagree with libphonenumber: {bad:?}", bad.len());
 }
 

@@ -309,4 +309,28 @@ impl Engine {
             }
         }
     }
+
+    /// A whole value written as a national number in a column that says nothing of phones
+    /// (`c1`, `contact`, a one-value column): the way it is written decides. Valid in a
+    /// region and grouped as that region writes its numbers (`Plans::written_as_in_region`:
+    /// `43 5901-9459`, `734 830 094`, `08-37 08 21`), it is a rate-only hit of the plan
+    /// rule: the column is a phone column when enough of its values are so, as with the
+    /// patterns' own rate-only hits. Bare digit runs are left alone (one run says nothing
+    /// of how it is grouped), and so are values another rule already matched (a checked
+    /// national id, an SSN) and whatever the phone validator calls something else (a date,
+    /// a reference number).
+    pub(super) fn phone_by_grouping(&self, value: &str, ctx: &ColumnContext, from: usize, hits: &mut Vec<Hit>) {
+        let Some(r) = self.plan_rule else { return };
+        // A checksum's failure (`Rejected`) claims nothing.
+        if hits[from..].iter().any(|h| h.strength > Strength::Rejected) || ctx.is_excluded(r as usize) {
+            return;
+        }
+        let Some(Written::National(d)) = phones::written(value) else { return };
+        let t = value.trim();
+        if !phones::marked_national(t) || phones::year_and_serial(t) || validators::phone(t) == Check::Other || self.plans.written_as_in_region(t, &d).is_none() {
+            return;
+        }
+        let start = value.len() - value.trim_start().len();
+        hits.push(Hit { rule: r, strength: Strength::RateOnly, start, end: value.trim_end().len() });
+    }
 }

@@ -363,6 +363,8 @@ impl Engine {
         self.drop_superseded_fallbacks(hits_before, hits);
         if ctx.reads_phone_plans() {
             self.phone_in_regions(value, ctx, hits_before, hits);
+        } else if whole {
+            self.phone_by_grouping(value, ctx, hits_before, hits);
         }
         if !s.phone_runs.is_empty() {
             self.phone_after_word(value, ctx, &s.phone_runs, hits_before, hits);
