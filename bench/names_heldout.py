@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Person-name recall and false positives on Faker for pl, sv, da, no, tr (issue 15),
-pt_BR, cs, hu, ro, fi and en_IN.
+pt_BR, cs, hu, ro, fi, en_IN, it, de, nl and es.
 
     python3 bench/names_heldout.py . after     # from the repository root, after
                                                 # cargo build && cargo build --example value_hits
 
 For each of Faker pl_PL, sv_SE, da_DK, no_NO, tr_TR, pt_BR, cs_CZ, hu_HU, ro_RO, fi_FI,
-en_IN (seed 7, 300 values each; a third argument, e.g. `pt_BR,cs_CZ`, runs only those):
+en_IN, it_IT, de_DE, nl_NL, es_ES (seed 7, 300 values each; a third argument, e.g. `pt_BR,cs_CZ`, runs only those):
 first_name(), last_name(), name(), the name in the sentence `Spoke to X yesterday`,
 and the negatives word().capitalize(), city(), company(). "value hits" counts the
 values for which target/debug/examples/value_hits (column `c1`) prints any
@@ -43,7 +43,8 @@ def column(values, name):
     return "-"
 rows = []
 LOCALES = ["pl_PL", "sv_SE", "da_DK", "no_NO", "tr_TR",
-           "pt_BR", "cs_CZ", "hu_HU", "ro_RO", "fi_FI", "en_IN"]
+           "pt_BR", "cs_CZ", "hu_HU", "ro_RO", "fi_FI", "en_IN",
+           "it_IT", "de_DE", "nl_NL", "es_ES"]
 if len(sys.argv) > 3:
     LOCALES = sys.argv[3].split(",")
 for loc in LOCALES:
