@@ -344,10 +344,11 @@ impl Dictionaries {
             // (German capitalises every noun: "zur Herr Freund", "Frau Fisch" in prose),
             // so `Frau Schmidt` alone is weak. A title and an unknown capitalised word is
             // weak (`Sr. Engineer` and `Dr. Pepper` are written so too), unless the title
-            // stands only before people (`Mrs. Kunysz`).
+            // stands only before people (`Mrs. Kunysz`); after such a title any
+            // capitalised word is a surname, known or not (`Mmes Dupont`).
             if let (None, Some(q)) = (found, title) {
                 let title = &text[toks[q].start..toks[p - 1].end];
-                let strong = if self.is_surname(text, &t) { title.contains('.') || title.chars().count() <= 3 } else { PERSON_ONLY_TITLES.contains(&title) };
+                let strong = PERSON_ONLY_TITLES.contains(&title) || (self.is_surname(text, &t) && (title.contains('.') || title.chars().count() <= 3));
                 found = Some((i, i, strong));
             }
             // "my name is Camille", "je m'appelle Dupont": after an introduction one

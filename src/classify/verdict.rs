@@ -880,8 +880,9 @@ mod name_columns {
         assert!(!named("c1", &not), "{:?}", labels("c1", &not));
     }
 
-    /// A title that stands only before people makes the unknown word after it a surname
-    /// (`Mevr. Kunysz`); `Dr.` and `Sr.` do not (`Dr. Oetker`, `Sr. Engineer`).
+    /// A title that stands only before people makes the word after it a surname, known
+    /// (`Mmes Dupont`, no dot) or not (`Mevr. Kunysz`); `Dr.` and `Sr.` do not (`Dr.
+    /// Oetker`, `Sr. Engineer`).
     #[test]
     fn person_only_titles_name_unknown_surnames() {
         let notes = |line: &str| -> Vec<String> {
@@ -890,7 +891,7 @@ mod name_columns {
             v[120] = line.to_string();
             v
         };
-        for line in ["Graag Mevr. Kunysz terugbellen.", "Richiamare Sig.ra Petruzzi domani.", "Please call Mrs. Oderwald back."] {
+        for line in ["Graag Mevr. Kunysz terugbellen.", "Richiamare Sig.ra Petruzzi domani.", "Please call Mrs. Oderwald back.", "Merci de rappeler Mmes Dupont et fils."] {
             let v = notes(line);
             let refs: Vec<&str> = v.iter().map(String::as_str).collect();
             assert!(named("notes", &refs), "{line}");
