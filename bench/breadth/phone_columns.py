@@ -99,6 +99,9 @@ def cases():
     for k in range(2):
         out.append(case("not_phone_postcode_house", PLAIN[k], [f"0{r.randint(1000, 9999)} {r.randint(1, 250)}" for _ in range(N)], "not"))
         out.append(case("not_phone_id_zero_padded", PLAIN[k + 2], [f"{r.randint(0, 99999):05d}-{r.randint(0, 999999):06d}" for _ in range(N)], "not"))
+    # Grouped as national numbers are, under a name that says what they are instead.
+    for k, column in enumerate(["account_no", "invoice_ref", "order_id", "iban_code"]):
+        out.append(case("not_phone_named_other", column, [f"{r.randint(11, 99)} {r.randint(2000, 5999)}-{r.randint(1000, 9999)}" for _ in range(N)], "not"))
     return out
 
 

@@ -19,7 +19,21 @@ pub struct ColumnContext {
     /// Named for phone numbers with nothing naming a region: every region's plan may
     /// decide a national number the patterns missed (`Engine::phone_in_regions`).
     phone_anywhere: bool,
+    /// The name says nothing of what the column holds: no rule's keyword and no word of
+    /// `OTHER_THINGS` (`c1`, `value`, `contact`, `info`). Only in such a column does the
+    /// way a number is grouped decide it is a phone number (`Engine::phone_by_grouping`).
+    says_nothing: bool,
 }
+
+/// Words of column names that say the values are something other than phone numbers:
+/// identifiers, codes, amounts, dates, versions. A national number's grouping is no
+/// evidence under them (`account_no` of `0123 456 7890`).
+const OTHER_THINGS: &[&str] = &[
+    "id", "ids", "key", "code", "zip", "postcode", "postal", "plz", "cp", "cep", "account", "acct", "konto", "iban", "order", "invoice",
+    "ref", "reference", "sku", "isbn", "serial", "amount", "price", "total", "sum", "qty", "quantity", "balance", "betrag", "importe",
+    "montant", "version", "build", "date", "time", "year", "count", "size", "ssn", "tax", "vat", "ein", "siren", "siret", "kvk", "batch",
+    "lot", "ticket", "case", "policy", "contract",
+];
 
 impl ColumnContext {
     /// Whether the column name carries one of rule `r`'s keywords.
@@ -137,7 +151,8 @@ impl Engine {
             _ => Vec::new(),
         };
         let phone_anywhere = self.plan_rule.is_some_and(|r| keyword[r as usize] && !excluded[r as usize]) && phones::column_may_hold_numbers(column);
-        ColumnContext { keyword, excluded, phone_regions, phone_anywhere }
+        let says_nothing = !keyword.contains(&true) && !toks.iter().any(|t| OTHER_THINGS.contains(&t.as_str()));
+        ColumnContext { keyword, excluded, phone_regions, phone_anywhere, says_nothing }
     }
 
     /// Whether a column's name carries a keyword of the rule the numbering plans report
@@ -310,8 +325,9 @@ impl Engine {
         }
     }
 
-    /// A whole value written as a national number in a column that says nothing of phones
-    /// (`c1`, `contact`, a one-value column): the way it is written decides. Valid in a
+    /// A whole value written as a national number in a column whose name says nothing
+    /// (`c1`, `contact`, a one-value column; `ColumnContext::says_nothing`): the way it is
+    /// written decides. Valid in a
     /// region and grouped as that region writes its numbers (`Plans::written_as_in_region`:
     /// `43 5901-9459`, `734 830 094`, `08-37 08 21`), it is a rate-only hit of the plan
     /// rule: the column is a phone column when enough of its values are so, as with the
@@ -322,7 +338,7 @@ impl Engine {
     pub(super) fn phone_by_grouping(&self, value: &str, ctx: &ColumnContext, from: usize, hits: &mut Vec<Hit>) {
         let Some(r) = self.plan_rule else { return };
         // A checksum's failure (`Rejected`) claims nothing.
-        if hits[from..].iter().any(|h| h.strength > Strength::Rejected) || ctx.is_excluded(r as usize) {
+        if !ctx.says_nothing || hits[from..].iter().any(|h| h.strength > Strength::Rejected) {
             return;
         }
         let Some(Written::National(d)) = phones::written(value) else { return };
