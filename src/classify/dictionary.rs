@@ -78,6 +78,33 @@ pub struct Dictionaries {
     pub street_words_number_after: WordList,
     /// Suffixes glued to compound street names (German/Dutch `-straße`, `-straat`).
     pub street_suffixes: Suffixes,
+    /// Japanese surnames in kanji and their katakana readings (`surnames/ja.txt`,
+    /// `surnames/ja_kana.txt`), apart from `surnames`: many are Chinese words or place
+    /// names too (中山, 長野), and they are read only for values of kanji and kana.
+    pub ja_surnames: WordList,
+    /// Characters that end Japanese given names in kanji (`first_names/ja_endings.txt`:
+    /// 子, 美, 郎, 太, 介, 樹, ...).
+    pub ja_given_ends: CharSet,
+}
+
+/// A set of characters, sorted for binary search.
+#[derive(Debug, Default, Clone)]
+pub struct CharSet(Vec<char>);
+
+impl FromIterator<char> for CharSet {
+    fn from_iter<I: IntoIterator<Item = char>>(iter: I) -> Self {
+        let mut v: Vec<char> = iter.into_iter().collect();
+        v.sort_unstable();
+        v.dedup();
+        CharSet(v)
+    }
+}
+
+impl CharSet {
+    /// Whether `c` is in the set.
+    pub fn contains(&self, c: char) -> bool {
+        self.0.binary_search(&c).is_ok()
+    }
 }
 
 /// Word endings, lower-case, found by the word's last byte: a word is compared only with
