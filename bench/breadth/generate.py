@@ -6,7 +6,7 @@ RFC 5952 address forms, the SWIFT IBAN registry's lengths and python-stdnum's IB
 check, card networks' published IIN ranges and lengths with the Luhn digit computed
 here, and IDNA (Python's `encodings.idna`) for internationalised mail domains.
 
-    pip install python-stdnum==2.2 phonenumbers==9.0.43 pycountry==26.2.16 faker   # the fixture was built with these
+    pip install python-stdnum==2.2 phonenumbers==9.0.43 pycountry==26.2.16 faker wordfreq==3.1.1   # the fixture was built with these
     python3 bench/breadth/generate.py --out tests/data/breadth.jsonl --columns-out tests/data/breadth_columns.jsonl
 
 Each line: {"value", "label", "family", "column", "expect"}, and "country" where a

@@ -12,11 +12,20 @@ label starting with `label`.
 Faker's cities are left out where Faker builds them from its own name lists (en_US
 "Adamsbury", fr_FR "Gauthier", pt_BR "Brito", tr_TR): a column of those is a column of
 names. The locales kept have lists of real places.
+
+Japanese columns (`ja_cases`, appended after the others so that their values do not move):
+names written surname first, with a space, an ideographic space or none (`佐藤 直子`,
+`佐藤　直子`, `佐藤直子`), given names in hiragana after a surname (`佐藤 なおこ`), furigana
+columns in katakana (`サトウ ナオコ`), lone surnames and lone given names; hard negatives:
+cities, prefectures (with and without 県), bare town names (many are surnames: 中野,
+上野), addresses, companies (`株式会社藤田情報`), jobs, Faker's words alone and in pairs, and
+wordfreq's most frequent Japanese words (`top_n_list('ja', 1500)`, ten columns of 150).
 """
 
 import zlib
 
 from faker import Faker
+from wordfreq import top_n_list
 
 LOCALES = ["en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "pt_BR", "pt_PT", "nl_NL", "pl_PL", "sv_SE", "tr_TR"]
 REAL_CITIES = ["de_DE", "es_ES", "it_IT", "nl_NL", "pl_PL", "sv_SE"]
@@ -117,4 +126,43 @@ def cases(r):
         out.append(case("not_status", plain, [r.choice(STATUS) for _ in range(N)], "not"))
         out.append(case("not_one_value_word", plain, [f.word().capitalize()], "not"))
         out.append(case("not_one_value_country", plain, [f.country()], "not"))
+    return out + ja_cases()
+
+
+def hiragana(katakana):
+    """The hiragana spelling of a katakana word (ナオコ -> なおこ)."""
+    return "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in katakana)
+
+
+def ja_cases():
+    out = []
+    f = faker("ja_JP", "ja:last")
+    out.append(case("ja_last_only", "c1", [f.last_name() for _ in range(N)], "found"))
+    out.append(case("ja_last_only_header", "姓", [f.last_name() for _ in range(N)], "found"))
+    f = faker("ja_JP", "ja:first")
+    out.append(case("ja_first_only", "c1", [f.first_name() for _ in range(N)], "found"))
+    out.append(case("ja_first_only_header", "名", [f.first_name() for _ in range(N)], "found"))
+    f = faker("ja_JP", "ja:full")
+    out.append(case("ja_full_name", "c1", [f.name() for _ in range(N)], "found"))
+    out.append(case("ja_full_name_header", "氏名", [f.name() for _ in range(N)], "found"))
+    out.append(case("ja_full_name_joined", "c1", [f.last_name() + f.first_name() for _ in range(N)], "found"))
+    out.append(case("ja_full_name_wide_space", "c1", [f"{f.last_name()}\u3000{f.first_name()}" for _ in range(N)], "found"))
+    out.append(case("ja_hiragana_given", "c1", [f"{f.last_name()} {hiragana(f.first_kana_name())}" for _ in range(N)], "found"))
+    f = faker("ja_JP", "ja:kana")
+    out.append(case("ja_kana_name", "c1", [f.kana_name() for _ in range(N)], "found"))
+    out.append(case("ja_kana_name_header", "フリガナ", [f.kana_name() for _ in range(N)], "found"))
+    out.append(case("ja_kana_last_only", "c1", [f.last_kana_name() for _ in range(N)], "found"))
+    f = faker("ja_JP", "ja:negatives")
+    out.append(case("not_ja_city", "c1", [f.city() for _ in range(N)], "not"))
+    out.append(case("not_ja_prefecture", "c1", [f.prefecture() for _ in range(N)], "not"))
+    out.append(case("not_ja_prefecture_bare", "c1", [f.prefecture()[:-1] for _ in range(N)], "not"))
+    out.append(case("not_ja_town", "c1", [f.town() for _ in range(N)], "not"))
+    out.append(case("not_ja_address", "c1", [f.address() for _ in range(N)], "not"))
+    out.append(case("not_ja_company", "c1", [f.company() for _ in range(N)], "not"))
+    out.append(case("not_ja_job", "c1", [f.job() for _ in range(N)], "not"))
+    out.append(case("not_ja_word", "c1", [f.word() for _ in range(N)], "not"))
+    out.append(case("not_ja_product", "c1", [f"{f.word()} {f.word()}" for _ in range(N)], "not"))
+    words = top_n_list("ja", 10 * N)
+    for k in range(10):
+        out.append(case("not_ja_wordfreq", "c1", words[k * N:(k + 1) * N], "not"))
     return out

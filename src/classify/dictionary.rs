@@ -9,7 +9,11 @@
 //! counts in columns where such pairs are common. After an introduction (`my name is`,
 //! `je m'appelle`, `intros.txt`) one capitalised word is a name. `lone_name` describes a
 //! value that is one name-shaped word or three, for the column-level test of columns that
-//! hold only first names or only surnames (`verdict`).
+//! hold only first names or only surnames (`verdict`), and reads Chinese, Korean and
+//! Japanese names, which are written surname first and often without a space: those are
+//! found by their first characters (a known surname) and, for Japanese, their last (a
+//! given-name ending), never by tokens; only values made entirely of Han characters,
+//! Hangul and kana reach those checks.
 
 use super::gate::FirstWords;
 use super::trie::Trie;
@@ -78,6 +82,33 @@ pub struct Dictionaries {
     pub street_words_number_after: WordList,
     /// Suffixes glued to compound street names (German/Dutch `-straße`, `-straat`).
     pub street_suffixes: Suffixes,
+    /// Japanese surnames in kanji and their katakana readings (`surnames/ja.txt`,
+    /// `surnames/ja_kana.txt`), apart from `surnames`: many are Chinese words or place
+    /// names too (中山, 長野), and they are read only for values of kanji and kana.
+    pub ja_surnames: WordList,
+    /// Characters that end Japanese given names in kanji (`first_names/ja_endings.txt`:
+    /// 子, 美, 郎, 太, 介, 樹, ...).
+    pub ja_given_ends: CharSet,
+}
+
+/// A set of characters, sorted for binary search.
+#[derive(Debug, Default, Clone)]
+pub struct CharSet(Vec<char>);
+
+impl FromIterator<char> for CharSet {
+    fn from_iter<I: IntoIterator<Item = char>>(iter: I) -> Self {
+        let mut v: Vec<char> = iter.into_iter().collect();
+        v.sort_unstable();
+        v.dedup();
+        CharSet(v)
+    }
+}
+
+impl CharSet {
+    /// Whether `c` is in the set.
+    pub fn contains(&self, c: char) -> bool {
+        self.0.binary_search(&c).is_ok()
+    }
 }
 
 /// Word endings, lower-case, found by the word's last byte: a word is compared only with
@@ -394,13 +425,34 @@ impl Dictionaries {
     /// particles between them, as in `van der Berg`), none a stop-word or title. Then
     /// whether every word is a known first name, and whether the value (or every word) is
     /// a known surname.
+    ///
+    /// Values of Han characters, Hangul and kana are read as names written surname first
+    /// (`cjk_name`, `japanese_name`); only they reach those checks, and only Japanese
+    /// values may hold the ideographic space (`佐藤　直子`).
     pub fn lone_name(&self, text: &str, scratch: &mut DictScratch) -> Option<LoneName> {
         let text = text.trim();
-        if text.is_empty() || text.len() > 48 || !text.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '’')) {
+        let mut wide_space = false;
+        if text.is_empty()
+            || text.len() > 48
+            || !text.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '’') || (c == '\u{3000}' && {
+                wide_space = true;
+                true
+            }))
+        {
             return None;
         }
         if text.chars().all(is_cjk) {
-            return self.cjk_name(text);
+            // A Chinese, Korean or Japanese name; Japanese ones need no Chinese surname.
+            return match (self.cjk_name(text), self.japanese_name(text)) {
+                (Some(zh), Some(ja)) => Some(LoneName { first: ja.first, surname: zh.surname || ja.surname, cjk: true }),
+                (zh, ja) => zh.or(ja),
+            };
+        }
+        if let Some(ja) = self.japanese_name(text) {
+            return Some(ja);
+        }
+        if wide_space {
+            return None;
         }
         tokenize(text, &mut scratch.tokens);
         let toks: &[Token] = &scratch.tokens;
@@ -440,6 +492,66 @@ impl Dictionaries {
         // Byte ends of the first one and two characters (the second only when a character follows).
         let surname = !place && text.char_indices().skip(1).take(2).any(|(end, _)| self.surnames.contains_span(text, 0, end));
         Some(LoneName { first: false, surname, cjk: true })
+    }
+
+    /// A Japanese name, surname first: `佐藤 直子`, `佐藤直子`, `佐藤　さくら`, `サトウ ナオコ`,
+    /// a lone surname (`佐々木`) or a lone given name (`直子`). `None` unless the value is
+    /// kanji and kana, in one part or two. Known (`surname`) when it is a surname of
+    /// `ja_surnames`, or begins with one and a given name follows (`ja_given`); with a
+    /// space, an unknown kanji surname before a given name in kanji or hiragana counts
+    /// too (`宇佐見 伸幸`, `奥山 まゆみ`), not before katakana (`抹茶 ラテ`, `特製 カレー`). Without a space
+    /// the given name must end as given names do, which place names (中野区, 長野県) and
+    /// most words (関係, 森林) do not; a one-character surname needs two more characters.
+    /// Katakana values are known only as a reading of `ja_surnames`, alone or before a
+    /// space: loanwords begin with short readings (セキュリティ). `first`: one part of one
+    /// to three kanji (or kana and kanji) that ends as given names do (直子, 翔, くみ子).
+    fn japanese_name(&self, text: &str) -> Option<LoneName> {
+        if !text.chars().all(|c| is_han(c) || is_kana(c) || c == ' ' || c == '\u{3000}') {
+            return None;
+        }
+        let mut parts = text.split([' ', '\u{3000}']).filter(|p| !p.is_empty());
+        let (a, b) = (parts.next()?, parts.next());
+        if parts.next().is_some() || a.chars().count() > 6 {
+            return None;
+        }
+        let known = |s: &str| self.ja_surnames.contains_span(s, 0, s.len());
+        let surname = match b {
+            Some(given) => {
+                if a.chars().count() > 4 || given.chars().count() > 6 {
+                    return None;
+                }
+                if a.chars().all(is_katakana) {
+                    known(a) && given.chars().all(is_katakana)
+                } else {
+                    a.chars().any(is_han)
+                        && ((known(a) && self.ja_given(given, true))
+                            || (a.chars().all(is_han) && a.chars().count() <= 3 && !given.chars().any(is_katakana) && self.ja_given(given, true)))
+                }
+            }
+            None if a.chars().all(is_katakana) => known(a),
+            None if !a.chars().any(is_han) => return None,
+            None => {
+                known(a)
+                    || a.char_indices().skip(1).take(3).enumerate().any(|(k, (end, _))| {
+                        // `k + 1` characters of surname; after one, two of given name, in kanji.
+                        let rest = &a[end..];
+                        known(&a[..end]) && self.ja_given(rest, k > 0) && (k > 0 || rest.chars().count() >= 2)
+                    })
+            }
+        };
+        let first = b.is_none() && a.chars().any(is_han) && self.ja_given(a, false);
+        Some(LoneName { first, surname, cjk: true })
+    }
+
+    /// Whether `g` reads as a Japanese given name after a surname: one to three
+    /// characters of kanji and kana that end with a given-name ending (`直子`, `くみ子`,
+    /// `翔`), or, when `kana` is allowed, two to six kana (`さくら`, `ナオコ`).
+    fn ja_given(&self, g: &str, kana: bool) -> bool {
+        let n = g.chars().count();
+        if g.chars().all(is_kana) {
+            return kana && (2..=6).contains(&n);
+        }
+        (1..=3).contains(&n) && g.chars().next_back().is_some_and(|c| self.ja_given_ends.contains(c))
     }
 
     /// Names inside other things are not person names: a street named after someone
@@ -620,14 +732,15 @@ fn is_initial(text: &str, tok: &Token) -> bool {
 /// A value that is one name-shaped word or three (see `Dictionaries::lone_name`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LoneName {
-    /// Every word is a known first name.
+    /// Every word is a known first name; for a Japanese one, up to three kanji that end as
+    /// given names do.
     pub first: bool,
-    /// The value, or every word of it, is a known surname; for a Chinese or Korean name,
-    /// it begins with one.
+    /// The value, or every word of it, is a known surname; for a Chinese, Korean or
+    /// Japanese name, it begins with one (see `Dictionaries::japanese_name`).
     pub surname: bool,
-    /// Two to four Han characters or Hangul syllables, read as a Chinese or Korean name
-    /// (surname first): the column test asks a larger share of these to begin with a
-    /// known surname (`verdict`).
+    /// Han characters, Hangul or kana, read as a Chinese, Korean or Japanese name
+    /// (surname first): the column test asks a larger share of these to be known
+    /// (`verdict`), and counts their `first` only in columns made of them.
     pub cjk: bool,
 }
 
@@ -644,8 +757,61 @@ fn is_cjk(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2A6DF}' | '\u{AC00}'..='\u{D7A3}')
 }
 
+/// Han characters and the iteration mark 々 (佐々木), as Japanese names write them.
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2A6DF}' | '々')
+}
+
+/// Hiragana and katakana, with the prolonged sound mark ー and the iteration marks.
+fn is_kana(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{3096}' | '\u{309D}'..='\u{309E}' | '\u{30A1}'..='\u{30FA}' | '\u{30FC}'..='\u{30FE}')
+}
+
+fn is_katakana(c: char) -> bool {
+    matches!(c, '\u{30A1}'..='\u{30FA}' | '\u{30FC}'..='\u{30FE}')
+}
+
 /// Scratch space reused across values so matching does not allocate per value.
 #[derive(Default)]
 pub struct DictScratch {
     tokens: Vec<Token>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LoneName;
+    use crate::classify::{Engine, Scratch};
+
+    fn lone(engine: &Engine, v: &str) -> Option<LoneName> {
+        engine.lone_name(v, &mut Scratch::default())
+    }
+
+    /// Japanese names are read surname first, with or without a space; known when the
+    /// surname is in `surnames/ja.txt` (or its reading in `ja_kana.txt`) and the given
+    /// name ends as given names do or is kana.
+    #[test]
+    fn japanese_names_are_read_surname_first() {
+        let engine = Engine::builtin().expect("built-in rules load");
+        let known = |v: &str| lone(&engine, v).is_some_and(|n| n.surname && n.cjk);
+        for v in ["佐藤 直子", "佐藤直子", "佐藤\u{3000}直子", "佐藤 さくら", "佐藤さくら", "サトウ ナオコ", "佐々木", "長谷川由美子", "林和也", "宇佐見 伸幸", "奥山 まゆみ", "サトウ"] {
+            assert!(known(v), "{v}: {:?}", lone(&engine, v));
+        }
+        // Place names, companies, words: a surname followed by no given name, a one-character
+        // surname before a short word, loanwords that begin with a reading, katakana after
+        // an unknown kanji word.
+        for v in ["中野区", "長野県", "千葉市", "東京都", "株式会社藤田情報", "佐藤商店", "関係", "森林", "原因", "西洋", "関わる", "セキュリティ", "ハラスメント", "抹茶 ラテ", "山田 商店"] {
+            assert!(!known(v), "{v}: {:?}", lone(&engine, v));
+        }
+        let first = |v: &str| lone(&engine, v).is_some_and(|n| n.first);
+        for v in ["直子", "翔太", "美加子", "晃", "くみ子"] {
+            assert!(first(v), "{v}");
+        }
+        for v in ["会議", "東京", "さくら", "ナオコ"] {
+            assert!(!first(v), "{v}");
+        }
+        // Values with other characters never reach the Japanese reading.
+        assert!(lone(&engine, "佐藤 Naoko").is_none_or(|n| !n.cjk && !n.surname));
+        assert_eq!(lone(&engine, "佐藤　Naoko"), None);
+        assert_eq!(lone(&engine, "佐藤1"), None);
+    }
 }

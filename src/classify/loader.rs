@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use include_dir::{include_dir, Dir};
 use serde::Deserialize;
 
-use super::dictionary::{Dictionaries, Suffixes, WordList};
+use super::dictionary::{CharSet, Dictionaries, Suffixes, WordList};
 use super::rule::{RuleFile, REQUIRED_LABELS};
 use super::validators::VALIDATORS;
 
@@ -165,12 +165,24 @@ fn word_lines(text: &str) -> impl Iterator<Item = &str> {
 }
 
 fn word_list(src: &RuleSource, sub: &str) -> Result<WordList, LoadError> {
+    word_list_of(src, sub, |_| true)
+}
+
+/// The entries of the files under `sub` whose path `keep` accepts.
+fn word_list_of(src: &RuleSource, sub: &str, keep: impl Fn(&str) -> bool) -> Result<WordList, LoadError> {
     let files = src.files(sub, &[".txt"])?;
     let mut words: Vec<String> = Vec::new();
-    for f in &files {
+    for f in files.iter().filter(|f| keep(&f.path)) {
         words.extend(word_lines(&f.text).map(str::to_owned));
     }
     Ok(WordList::new(words))
+}
+
+/// Whether a dictionary file holds Japanese entries (`surnames/ja.txt`, `ja_kana.txt`,
+/// `first_names/ja_endings.txt`): those are read only for values of kanji and kana
+/// (`Dictionaries::lone_name`), never by the Latin-script matchers.
+fn is_japanese(path: &str) -> bool {
+    path.rsplit('/').next().is_some_and(|name| name.starts_with("ja.") || name.starts_with("ja_"))
 }
 
 /// Loads the name and street dictionaries.
@@ -203,8 +215,15 @@ pub fn load_dictionaries(src: &RuleSource) -> Result<Dictionaries, LoadError> {
         }
     }
     Ok(Dictionaries {
-        first_names: word_list(src, "dictionaries/first_names")?,
-        surnames: word_list(src, "dictionaries/surnames")?,
+        first_names: word_list_of(src, "dictionaries/first_names", |p| !is_japanese(p))?,
+        surnames: word_list_of(src, "dictionaries/surnames", |p| !is_japanese(p))?,
+        ja_surnames: word_list_of(src, "dictionaries/surnames", is_japanese)?,
+        ja_given_ends: src
+            .files("dictionaries/first_names", &[".txt"])?
+            .iter()
+            .filter(|f| is_japanese(&f.path))
+            .flat_map(|f| word_lines(&f.text).filter_map(|w| w.chars().next()).collect::<Vec<char>>())
+            .collect::<CharSet>(),
         titles: word_list(src, "dictionaries/titles.txt")?,
         stopwords: word_list(src, "dictionaries/name_stopwords.txt")?,
         intros: src.files("dictionaries/intros.txt", &[".txt"])?.iter().flat_map(|f| word_lines(&f.text).map(str::to_lowercase).collect::<Vec<_>>()).collect(),

@@ -184,24 +184,30 @@ const LONE_SURNAME_SHARE: f64 = 0.5;
 /// (王, 高, 方; 이, 정, 한), so a larger share is asked. Faker zh_CN / zh_TW name columns reach 0.95 / 0.99, their words, cities and
 /// streets at most 0.09 (streets made of a surname and 路 were 0.49 before values ending
 /// with a place character counted as none; BENCHMARKS.md). Random Chinese words: about
-/// half begin with a surname character (高兴, 周末, 方法).
+/// half begin with a surname character (高兴, 周末, 方法). Japanese names (`佐藤 直子`,
+/// `佐藤直子`, `サトウ ナオコ`, lone surnames) are asked the same share; a column of lone
+/// Japanese given names (`first`: kanji that end as given names do) too, and only when
+/// it is mostly such values. Faker ja_JP name columns reach 0.96–1.0; its cities,
+/// prefectures, towns, jobs and words, and chunks of wordfreq's 5,000 most frequent
+/// Japanese words, at most 0.22 (bare prefecture names: 千葉, 長野 are surnames).
 const LONE_CJK_SHARE: f64 = 0.7;
-/// Share of the distinct values that must be Chinese or Korean names for `LONE_CJK_SHARE`
-/// to apply.
+/// Share of the distinct values that must be Chinese, Korean or Japanese names for
+/// `LONE_CJK_SHARE` to apply.
 const LONE_CJK_MOSTLY: f64 = 0.8;
 /// With a name-like column header (`first_name`, `Nachname`, `prénom`) the header is the
 /// evidence: any number of values, half name-shaped, and a smaller known share.
 const LONE_KEYWORD_SHAPED: f64 = 0.5;
 const LONE_KEYWORD_SHARE: f64 = 0.15;
 /// Words of column names that say the column holds one part of a person's name: a given
-/// name (`first_name`, `Vorname`, `prénom`, `imię`) or a family name (`last_name`,
-/// `cognome`, `nazwisko`, `soyadı`). With one of them (and the name rule's keyword), values
+/// name (`first_name`, `Vorname`, `prénom`, `imię`, `名`, `メイ`) or a family name
+/// (`last_name`, `cognome`, `nazwisko`, `soyadı`, `姓`, `苗字`, `セイ`). With one of them (and the name rule's keyword), values
 /// shaped like names are names whether the lists know them or not: a `nazwisko` column of
 /// rare Polish surnames is a column of surnames. Generic headers (`name`, `nome`, `holder`,
 /// `author`) still need known names: `nome` also heads product names.
 const NAME_PART_HEADERS: &[&str] = &[
     "forename", "firstname", "givenname", "vorname", "voornaam", "prenom", "prénom", "imie", "imię", "fornamn", "förnamn", "surname", "lastname", "familyname",
-    "nachname", "familienname", "cognome", "apellido", "apellidos", "achternaam", "sobrenome", "nazwisko", "efternamn", "soyad", "soyadı", "soyadi",
+    "nachname", "familienname", "cognome", "apellido", "apellidos", "achternaam", "sobrenome", "nazwisko", "efternamn", "soyad", "soyadı", "soyadi", "姓", "名",
+    "苗字", "名字", "セイ", "メイ",
 ];
 /// Words that name a part of a name only before `name` (`first_name`, not `first_seen`).
 const NAME_PART_BEFORE_NAME: &[&str] = &["first", "given", "last", "family", "middle", "maiden"];
@@ -259,10 +265,13 @@ impl LoneNames {
         if keyword && self.part_header && d >= varied && self.rows.len() as f64 >= LONE_PART_SHAPED * non_null as f64 {
             return true;
         }
-        let first = self.distinct.values().filter(|n| n.first).count() as f64;
-        let surname = self.distinct.values().filter(|n| n.surname).count() as f64;
         let cjk = self.distinct.values().filter(|n| n.cjk).count() as f64;
-        let share_surname = if !keyword && cjk >= LONE_CJK_MOSTLY * d as f64 { LONE_CJK_SHARE } else { share_surname };
+        let cjk_mostly = cjk >= LONE_CJK_MOSTLY * d as f64;
+        // Kanji that end as Japanese given names do (直子, 翔太) count only in a column of
+        // such values: Chinese words end so too (电子, 先生).
+        let first = self.distinct.values().filter(|n| n.first && (!n.cjk || cjk_mostly)).count() as f64;
+        let surname = self.distinct.values().filter(|n| n.surname).count() as f64;
+        let (share_first, share_surname) = if !keyword && cjk_mostly { (LONE_CJK_SHARE, LONE_CJK_SHARE) } else { (share_first, share_surname) };
         first >= share_first * d as f64 || surname >= share_surname * d as f64
     }
 }
@@ -851,6 +860,43 @@ mod name_columns {
         assert!(named("c1", &korean), "{:?}", labels("c1", &korean));
         let districts = ["종로구", "용산구", "성동구", "광진구", "성북구", "강북구", "도봉구", "노원구", "은평구", "마포구", "양천구", "강서구", "강남구", "송파구", "강동구"];
         for (what, values) in [("words", &words[..]), ("cities", &cities[..]), ("streets", &streets[..]), ("districts", &districts[..])] {
+            assert!(!named("c1", values), "{what}: {:?}", labels("c1", values));
+        }
+    }
+
+    /// Japanese name columns: surname first, with a space, an ideographic space or none,
+    /// given names in kanji or kana, furigana in katakana, lone surnames and lone given
+    /// names; columns of cities, prefectures, towns (many are surnames), companies, jobs
+    /// and words are not. Chinese and Korean columns keep their verdicts.
+    #[test]
+    fn japanese_name_columns_are_names() {
+        let surnames = ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "佐々木", "長谷川", "斎藤"];
+        let given = ["直子", "翔太", "陽子", "健一", "美加子", "大輔", "裕美子", "拓真", "結衣", "晃", "香織", "くみ子"];
+        let full: Vec<String> = surnames.iter().zip(given).map(|(s, g)| format!("{s} {g}")).collect();
+        let joined: Vec<String> = surnames.iter().zip(given).map(|(s, g)| format!("{s}{g}")).collect();
+        let wide: Vec<String> = surnames.iter().zip(given).map(|(s, g)| format!("{s}\u{3000}{g}")).collect();
+        let kana = ["サトウ ナオコ", "スズキ ショウタ", "タカハシ ヨウコ", "タナカ ケンイチ", "イトウ ミカコ", "ワタナベ ダイスケ", "ヤマモト ユミコ", "ナカムラ タクマ"];
+        let hiragana = ["佐藤 さくら", "鈴木 ひなた", "高橋 ゆかり", "田中 あすか", "伊藤 さゆり", "渡辺 みゆき", "山本 かおり", "中村 あおい"];
+        for (what, values) in [
+            ("surnames", surnames.to_vec()),
+            ("given", given.to_vec()),
+            ("full", full.iter().map(String::as_str).collect()),
+            ("joined", joined.iter().map(String::as_str).collect()),
+            ("wide space", wide.iter().map(String::as_str).collect()),
+            ("katakana", kana.to_vec()),
+            ("hiragana given", hiragana.to_vec()),
+        ] {
+            assert!(named("c1", &values), "{what}: {:?}", labels("c1", &values));
+        }
+        // Rare surnames are names under a header that says so.
+        assert!(named("姓", &["宇佐見", "東坊城", "笛吹", "九楽", "蜂須賀", "芥川", "一松"]));
+        let cities = ["豊島区", "あきる野市", "品川区", "小金井市", "横浜市緑区", "中野区", "千葉市", "福島市", "八王子市", "長野市"];
+        let prefectures = ["長野県", "千葉県", "福島県", "宮崎県", "石川県", "山口県", "秋田県", "東京都", "大阪府", "北海道"];
+        let towns = ["氏家", "平須賀", "三筋", "小入", "上広谷", "勝どき", "芝浦", "轟", "中小来川", "筑土八幡町"];
+        let companies = ["株式会社藤田情報", "小林銀行株式会社", "有限会社山口通信", "山崎鉱業合同会社", "佐藤商店", "田中工務店", "鈴木歯科医院", "高橋内科"];
+        let jobs = ["介護ヘルパー", "検察官", "演歌歌手", "寿司職人", "公認会計士", "営業部長", "代表取締役", "看護師"];
+        let words = ["関係", "森林", "原因", "東京", "関わる", "西洋", "原子", "セキュリティ", "ハラスメント", "抹茶 ラテ", "特製 カレー", "会議"];
+        for (what, values) in [("cities", &cities[..]), ("prefectures", &prefectures[..]), ("towns", &towns[..]), ("companies", &companies[..]), ("jobs", &jobs[..]), ("words", &words[..])] {
             assert!(!named("c1", values), "{what}: {:?}", labels("c1", values));
         }
     }

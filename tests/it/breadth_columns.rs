@@ -3,7 +3,9 @@
 //! twelve locales, not from our dictionaries) holds whole columns: first names only,
 //! surnames only, full names, free text where a few rows introduce someone or name them
 //! with a title, one-value columns, and hard negatives (cities, countries, colours,
-//! companies, jobs, words, user names, products, status values). Each column is classified
+//! companies, jobs, words, user names, products, status values); and Japanese columns
+//! (`ja_*`: names with and without a space, in kanji and kana, furigana; `not_ja_*`:
+//! cities, prefectures, towns, addresses, companies, jobs, words, wordfreq's top words). Each column is classified
 //! by the built-in engine as a scan would; the table printed with `--nocapture` is what
 //! BENCHMARKS.md records. Phone numbers under column names that say nothing are judged
 //! per column too (bench/breadth/phone_columns.py: libphonenumber's national format of
@@ -39,6 +41,19 @@ const FLOORS: &[(&str, f64)] = &[
     // bare runs stay unread: identifiers are written so too.
     ("phone_plain_national", 0.70),
     ("phone_plain_faker", 0.95),
+    // Japanese (one Faker ja_JP column each, all found when set; `ja_cases` in names.py).
+    ("ja_first_only", 0.95),
+    ("ja_first_only_header", 0.95),
+    ("ja_last_only", 0.95),
+    ("ja_last_only_header", 0.95),
+    ("ja_full_name", 0.95),
+    ("ja_full_name_header", 0.95),
+    ("ja_full_name_joined", 0.95),
+    ("ja_full_name_wide_space", 0.95),
+    ("ja_hiragana_given", 0.95),
+    ("ja_kana_name", 0.95),
+    ("ja_kana_name_header", 0.95),
+    ("ja_kana_last_only", 0.95),
 ];
 
 struct Case {
