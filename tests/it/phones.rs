@@ -1,6 +1,7 @@
 //! National phone numbers through `assay scan`: the numbering plan of the region a
 //! country column of the same table names decides them (issue 15); with no region named,
-//! in a column named for phone numbers, every region's plan may. The numbers are
+//! in a column named for phone numbers, every region's plan may; under a name that says
+//! nothing, a number grouped as its region writes it counts. The numbers are
 //! libphonenumber's (generated once with the `phonenumbers` package: valid fixed-line and
 //! mobile numbers of the Faroe Islands, and German-looking digit runs it calls valid and
 //! invalid), not written from our rules.
@@ -21,6 +22,11 @@ const FO_MOBILE: [i64; 12] = [540891, 577664, 540271, 583505, 560642, 776930, 57
 /// Germany and the others not (no such area code or length).
 const DE_VALID: [&str; 12] = ["06279876727", "05534181904", "04767625279", "03445299977", "07306121751", "03561184680", "02857330451", "07112046512", "09267084954", "06723009726", "01726140314", "05269600340"];
 const DE_INVALID: [&str; 12] = ["03125944711", "05794136020", "01203650898", "03156316486", "01038333415", "02491762267", "03225174387", "07892823612", "01019671732", "08522267383", "01426345656", "03299138958"];
+
+/// Brazilian fixed-line numbers as people write them without the brackets of
+/// libphonenumber's national format (`(85) 4580-7302`): valid for Brazil and grouped as
+/// Brazil groups them, which the shape rules alone do not read.
+const BR_GROUPED: [&str; 12] = ["85 4580-7302", "21 4736-8193", "11 3642-6212", "85 5220-0332", "31 4538-3236", "43 2562-2415", "43 2951-4547", "51 3772-0405", "61 2865-6907", "11 3931-3758", "51 4719-5406", "21 3589-5254"];
 
 fn table(country: Option<&str>, cols: Vec<(&str, ArrayRef)>) -> RecordBatch {
     let n = cols[0].1.len();
@@ -117,4 +123,25 @@ fn the_country_codes_of_a_columns_plus_numbers_name_its_region() {
     assert_eq!(phone["label"], "pii.phone_number");
     // Without the +298 numbers' region the six-digit ones would not count.
     assert_eq!(phone["matches"], 16, "{phone}");
+}
+
+/// Under a column name that says nothing (`c3`, a one-value column), a national number
+/// grouped as its region writes it is a phone number; the same values under a name that
+/// says what they are instead (`invoice_ref`), and identifiers grouped as tax numbers are
+/// (`12-3456789`), are not.
+#[test]
+fn numbers_grouped_as_their_region_writes_them_are_phones_under_a_plain_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let eins: Vec<String> = (0..12).map(|i| format!("{}-{}", 20 + i * 7, 3_456_789 + i * 104_729)).collect();
+    let eins: Vec<&str> = eins.iter().map(String::as_str).collect();
+    let cols = vec![("c3", strings(&BR_GROUPED)), ("invoice_ref", strings(&BR_GROUPED)), ("c4", strings(&eins))];
+    write_parquet(&dir.path().join("grouped.parquet"), &table(None, cols));
+    write_parquet(&dir.path().join("one.parquet"), &table(None, vec![("value", strings(&BR_GROUPED[..1]))]));
+    let (r, out) = scan_json(&[dir.path()], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(labels(&r, "grouped.parquet", "c3"), ["pii.phone_number"]);
+    assert_eq!(labels(&r, "one.parquet", "value"), ["pii.phone_number"]);
+    for c in ["invoice_ref", "c4"] {
+        assert!(labels(&r, "grouped.parquet", c).is_empty(), "{c}: {:?}", labels(&r, "grouped.parquet", c));
+    }
 }
