@@ -264,7 +264,9 @@ impl Engine {
                 }
                 let ambiguous = PHONE_NOUNS.iter().any(|n| n.eq_ignore_ascii_case(w));
                 let starts = prev.is_empty() && before.last().is_none_or(|c| matches!(c, b'.' | b',' | b';' | b':' | b'!' | b'?' | b'(' | b'-' | b'\n'));
-                return !ambiguous || starts || PHONE_VERB_LEADS.iter().any(|l| l.eq_ignore_ascii_case(prev));
+                // At a clause start a short number (`Call 4821 ended`) is a call's id more
+                // often than one of the few plans with numbers under seven digits.
+                return !ambiguous || (starts && digits >= 7) || PHONE_VERB_LEADS.iter().any(|l| l.eq_ignore_ascii_case(prev));
             }
             if connectors == 2 || !PHONE_CONNECTORS.iter().any(|c| c.eq_ignore_ascii_case(w)) {
                 return false;
