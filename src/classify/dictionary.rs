@@ -905,7 +905,6 @@ mod tests {
             "Damla Caddesi",
             "Аллея Тучковская",
             "Furudalsvägen",
-            "Spring 2024 Collection",
             "5 Springs",
             "Please put 5 items",
             "Boarding gate 12",
