@@ -80,6 +80,11 @@ pub struct Dictionaries {
     /// The street types of de and nl, whose house number follows the street (Berliner Straße
     /// 12), less those that are English street types too (Park, Passage).
     pub street_words_number_after: WordList,
+    /// Street types of languages that write them after the name, in lower case as often
+    /// as not, with the house number after the street or before it (Váci utca 12, Gül
+    /// Sokağı 4, Тверская улица 12, 488 Suur-Karja põik); some of these languages also
+    /// write them first (`street_words_before`).
+    pub street_words_after_name: WordList,
     /// Suffixes glued to compound street names (German/Dutch `-straße`, `-straat`).
     pub street_suffixes: Suffixes,
     /// Japanese surnames in kanji and their katakana readings (`surnames/ja.txt`,
@@ -192,7 +197,8 @@ fn tokenize(text: &str, out: &mut Vec<Token>) {
                 }
             }
             if let Some(&(j, '.')) = it.peek() {
-                if letters > 0 && end - start <= 5 {
+                // Five characters, not bytes: `пер.`, `просп.`, `Λεωφ.` are abbreviations too.
+                if letters > 0 && (end - start <= 5 || text[start..end].chars().count() <= 5) {
                     end = j + 1;
                     it.next();
                 }
@@ -574,6 +580,11 @@ impl Dictionaries {
             || self.street_words.contains_span(text, tok.start, tok.end.saturating_sub(1)) && text[..tok.end].ends_with('.')
     }
 
+    fn after_name_type(&self, text: &str, tok: &Token) -> bool {
+        self.street_words_after_name.contains_span(text, tok.start, tok.end)
+            || self.street_words_after_name.contains_span(text, tok.start, tok.end.saturating_sub(1)) && text[..tok.end].ends_with('.')
+    }
+
     fn compound_street(&self, text: &str, tok: &Token) -> bool {
         let w = &text[tok.start..tok.end];
         // Five characters at least: the byte length bounds the count from above.
@@ -655,6 +666,30 @@ impl Dictionaries {
             if self.compound_street(text, &t) && i + 1 < n && house(&toks[i + 1]) && !toks[i + 1].break_before {
                 out.push(DictHit { start: t.start, end: self.address_end(text, toks, i + 1), strong: true });
                 return;
+            }
+            // 488 Østervej / 12 Hauptstraße: the number first (Danish and Belgian data
+            // sets write it so), the street last in its part of the address.
+            if self.compound_street(text, &t) && i > 0 && house(&toks[i - 1]) && !t.break_before && toks.get(i + 1).is_none_or(|u| u.comma_before || u.break_before) {
+                out.push(DictHit { start: toks[i - 1].start, end: self.address_end(text, toks, i), strong: true });
+                return;
+            }
+            if self.after_name_type(text, &t) && !t.num && !initialism_piece(text, &t) {
+                // Name{1,3} type NUM / NUM Name{1,3} type   (Váci utca 12, 488 Suur-Karja põik):
+                // the name's words capitalised, the type in any case.
+                let mut j = i;
+                while j > 0 && i - j < 3 && !toks[j].break_before && toks[j - 1].cap && !toks[j - 1].num {
+                    j -= 1;
+                }
+                if j < i {
+                    if i + 1 < n && house(&toks[i + 1]) && !toks[i + 1].break_before {
+                        out.push(DictHit { start: toks[j].start, end: self.address_end(text, toks, i + 1), strong: true });
+                        return;
+                    }
+                    if j > 0 && house(&toks[j - 1]) && !toks[j].break_before {
+                        out.push(DictHit { start: toks[j - 1].start, end: self.address_end(text, toks, i), strong: true });
+                        return;
+                    }
+                }
             }
             let after_type = self.street_word(text, &t);
             let before_type = self.street_words_before.contains_span(text, t.start, t.end)
@@ -813,5 +848,71 @@ mod tests {
         assert!(lone(&engine, "佐藤 Naoko").is_none_or(|n| !n.cjk && !n.surname));
         assert_eq!(lone(&engine, "佐藤　Naoko"), None);
         assert_eq!(lone(&engine, "佐藤1"), None);
+    }
+
+    /// The street (with its number) that the built-in rules find in `v`, if any.
+    fn street(engine: &Engine, v: &str) -> Option<String> {
+        let mut hits = Vec::new();
+        engine.scan_value(v, &engine.column_context("notes"), &mut Scratch::default(), &mut hits);
+        hits.iter().find(|h| engine.rules()[h.rule as usize].label == "pii.street_address").map(|h| v[h.start..h.end].to_owned())
+    }
+
+    /// Street types of the Nordic, Baltic, Slavic, Hungarian, Turkish, Greek and
+    /// Azerbaijani addresses: after the name in any case with the number on either side,
+    /// before it (also Cyrillic and Greek, abbreviated with a dot), and compounds with the
+    /// number first. A street's name without a number, and words that merely end like a
+    /// street type, are not addresses.
+    #[test]
+    fn streets_of_more_languages() {
+        let engine = Engine::builtin().expect("built-in rules load");
+        for v in [
+            "Panoráma utca 488",
+            "Váci u. 12, 1052 Budapest",
+            "Andrássy út 5",
+            "Damla Caddesi 488",
+            "Atatürk Cad. 12/3",
+            "Ediz Sokağı 758",
+            "488 Suur-Karja põik",
+            "268 Mõõna tee põik",
+            "Pärnu mnt 10, 10141 Tallinn",
+            "Rímska ulica 488",
+            "náměstí Míru 5",
+            "Ulica Limunska 758",
+            "Slovenska cesta 2, 1000 Ljubljana",
+            "ул. Феодосийская 758",
+            "Аллея Тучковская 488",
+            "пер. Сивцев Вражек 5",
+            "Тверская улица, 12",
+            "вул. Хрещатик 1",
+            "көшесі Әнет Баба 758",
+            "Λεωφ. Κηφισίας 5",
+            "Οδός Ερμού 10",
+            "1241 Adil Məmmədov Küçəsi",
+            "488 Østervej",
+            "Vesterbrogade 12, 1620 København V",
+            "Furudalsvägen 488",
+            "Myllymäenkatu 1237",
+            "Aleksanterinkatu 5",
+            "Laugavegur 22",
+            "Drammensveien 1",
+            "488 Schoytestraat",
+        ] {
+            assert!(street(&engine, v).is_some(), "{v}: no street");
+        }
+        assert_eq!(street(&engine, "Ship to Panoráma utca 488, 1031 Budapest").as_deref(), Some("Panoráma utca 488, 1031 Budapest"));
+        for v in [
+            "Panoráma utca",
+            "Damla Caddesi",
+            "Аллея Тучковская",
+            "Furudalsvägen",
+            "5 Springs",
+            "Please put 5 items",
+            "Boarding gate 12",
+            "Cesta Navideña 25",
+            "Cutie 3 of 5",
+            "Mixed veg 5",
+        ] {
+            assert_eq!(street(&engine, v), None, "{v}");
+        }
     }
 }

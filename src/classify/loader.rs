@@ -190,18 +190,35 @@ pub fn load_dictionaries(src: &RuleSource) -> Result<Dictionaries, LoadError> {
     let mut street_words = Vec::new();
     let mut street_words_before = Vec::new();
     let mut street_words_number_after = Vec::new();
+    let mut street_words_after_name = Vec::new();
     let mut english = std::collections::HashSet::new();
     let mut street_suffixes = Vec::new();
     for f in src.files("dictionaries/streets", &[".txt"])? {
-        // Romance languages put the street type first (rue de la Paix, Via Roma).
-        let type_first = ["fr.txt", "es.txt", "it.txt", "pt.txt"].iter().any(|l| f.path.ends_with(l));
+        let lang = f.path.rsplit('/').next().and_then(|n| n.strip_suffix(".txt")).unwrap_or_default();
+        // Romance languages put the street type first (rue de la Paix, Via Roma); Greek
+        // does (Οδός Ερμού), and Slavic languages do as often as not (ул. Ленина, náměstí
+        // Míru, Ulica Grada Vukovara).
+        let type_first = ["fr", "es", "it", "pt", "el", "ru", "hr", "cs", "kk"].contains(&lang);
+        // Languages that write the type after the name, in lower case as often as not,
+        // the number on either side (Váci utca 12, Gül Sokağı 4, Karl Johans allé 5,
+        // Тверская улица 12, 488 Suur-Karja põik).
+        let after_name = ["hu", "tr", "et", "az", "sl", "da", "no", "sv", "ru", "hr", "cs", "kk"].contains(&lang);
         // German and Dutch write the number after the street (Berliner Straße 12).
-        let number_after = ["de.txt", "nl.txt"].iter().any(|l| f.path.ends_with(l));
-        let is_english = f.path.ends_with("en.txt");
+        let number_after = ["de", "nl"].contains(&lang);
+        let is_english = lang == "en";
         for w in word_lines(&f.text) {
             match w.strip_prefix('-') {
                 Some(s) => street_suffixes.push(s.to_owned()),
-                None if type_first => street_words_before.push(w.to_owned()),
+                None if type_first || after_name => {
+                    // The lists match ASCII case only: `Улица`, `ΟΔΌΣ` and `Út` are added.
+                    let forms = case_forms(w);
+                    if type_first {
+                        street_words_before.extend(forms.iter().cloned());
+                    }
+                    if after_name {
+                        street_words_after_name.extend(forms);
+                    }
+                }
                 None => {
                     if number_after {
                         street_words_number_after.push(w.to_owned());
@@ -231,8 +248,21 @@ pub fn load_dictionaries(src: &RuleSource) -> Result<Dictionaries, LoadError> {
         street_words_before: WordList::new(street_words_before),
         // Types that are English words too (Park, Passage) are left out: `Tower Park 5`.
         street_words_number_after: WordList::new(street_words_number_after.into_iter().filter(|w| !english.contains(&w.to_lowercase())).collect::<Vec<_>>()),
+        street_words_after_name: WordList::new(street_words_after_name),
         street_suffixes: Suffixes::new(street_suffixes),
     })
+}
+
+/// `w` as written, in lower case, capitalised and in upper case: the word lists fold
+/// ASCII letters only, and street types of other scripts are written all three ways
+/// (`улица`, `Улица`, `УЛИЦА`).
+fn case_forms(w: &str) -> Vec<String> {
+    let mut c = w.chars();
+    let cap = c.next().map(|f| f.to_uppercase().chain(c.as_str().chars()).collect::<String>()).unwrap_or_default();
+    let mut forms = vec![w.to_owned(), w.to_lowercase(), cap, w.to_uppercase()];
+    forms.sort();
+    forms.dedup();
+    forms
 }
 
 /// Documented placeholder credentials that never count as secrets.
