@@ -138,16 +138,22 @@ impl Suffixes {
     /// Whether `w` ends with one of the suffixes, ignoring case, with at least two more
     /// characters before it.
     pub fn ends(&self, w: &str) -> bool {
+        self.ends_after(w, 2)
+    }
+
+    /// Whether `w` ends with one of the suffixes, ignoring case, after a stem of at least
+    /// `stem` bytes.
+    pub fn ends_after(&self, w: &str, stem: usize) -> bool {
         let Some(&last) = w.as_bytes().last() else { return false };
         if w.is_ascii() {
             // ASCII lower-casing keeps the length and the last byte: compare in place.
             let b = w.as_bytes();
             let cands = &self.by_last[last.to_ascii_lowercase() as usize];
-            return cands.iter().any(|s| b.len() > s.len() + 1 && b[b.len() - s.len()..].eq_ignore_ascii_case(s.as_bytes()));
+            return cands.iter().any(|s| b.len() >= s.len() + stem && b[b.len() - s.len()..].eq_ignore_ascii_case(s.as_bytes()));
         }
         // Unicode lower-casing may change the last byte (the Kelvin sign becomes `k`).
         let lower = w.to_lowercase();
-        self.by_last.iter().flatten().any(|s| lower.len() > s.len() + 1 && lower.ends_with(s.as_str()))
+        self.by_last.iter().flatten().any(|s| lower.len() >= s.len() + stem && lower.ends_with(s.as_str()))
     }
 }
 
@@ -669,7 +675,9 @@ impl Dictionaries {
             }
             // 488 Østervej / 12 Hauptstraße: the number first (Danish and Belgian data
             // sets write it so), the street last in its part of the address.
-            if self.compound_street(text, &t) && i > 0 && house(&toks[i - 1]) && !t.break_before && toks.get(i + 1).is_none_or(|u| u.comma_before || u.break_before) {
+            // A stem of three letters at least: `954 Spring`, `309 During` end with `-ring`.
+            let long_stem = || self.street_suffixes.ends_after(&text[t.start..t.end], 3);
+            if self.compound_street(text, &t) && long_stem() && i > 0 && house(&toks[i - 1]) && !t.break_before && toks.get(i + 1).is_none_or(|u| u.comma_before || u.break_before) {
                 out.push(DictHit { start: toks[i - 1].start, end: self.address_end(text, toks, i), strong: true });
                 return;
             }
@@ -906,6 +914,8 @@ mod tests {
             "Аллея Тучковская",
             "Furudalsvägen",
             "5 Springs",
+            "954 Spring",
+            "309 During the call",
             "Please put 5 items",
             "Boarding gate 12",
             "Cesta Navideña 25",
