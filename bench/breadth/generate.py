@@ -116,7 +116,7 @@ def main():
     print(f"{len(rows)} cases -> {a.out}", file=sys.stderr)
     if a.columns_out:
         # A generator of its own, so that the value-level cases above stay as they were.
-        cols = names.cases(random.Random(20261205)) + phone_columns.cases()
+        cols = names.cases(random.Random(20261205)) + phone_columns.cases() + names.slavic_greek_cases()
         with open(a.columns_out, "w") as f:
             for c in cols:
                 f.write(json.dumps(c, ensure_ascii=False) + "\n")

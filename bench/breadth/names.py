@@ -166,3 +166,48 @@ def ja_cases():
     for k in range(10):
         out.append(case("not_ja_wordfreq", "c1", words[k * N:(k + 1) * N], "not"))
     return out
+
+
+# Cyrillic and Greek columns (`slavic_greek_cases`, appended by generate.py after every other
+# column case so that the lines before them do not move): Faker ru_RU, uk_UA, el_GR and
+# bg_BG given names, surnames and full names (with patronymics: `Натан Глебович Белов`,
+# `Данилова Феврония Борисовна`), with and without the header a team there would write,
+# columns of patronymics, and registry-style names with the surname in capitals; hard
+# negatives in those languages: cities, streets, companies, jobs, countries, words alone
+# and in pairs, and wordfreq's most frequent words capitalised. Faker bg_BG has no
+# Bulgarian places, companies or words (its cities are `West Богtown`, its companies lone
+# surnames), so bg has positives only.
+SLAVIC_GREEK = {"ru_RU": ("имя", "фамилия"), "uk_UA": ("ім'я", "прізвище"), "el_GR": ("όνομα", "επώνυμο"), "bg_BG": ("име", "фамилия")}
+
+
+def slavic_greek_cases():
+    out = []
+    for loc, (first_h, last_h) in SLAVIC_GREEK.items():
+        lang = loc[:2]
+        f = faker(loc, "cyr:first")
+        out.append(case(f"{lang}_first_only", "c1", [f.first_name() for _ in range(N)], "found"))
+        out.append(case(f"{lang}_first_only_header", first_h, [f.first_name() for _ in range(N)], "found"))
+        f = faker(loc, "cyr:last")
+        out.append(case(f"{lang}_last_only", "c1", [f.last_name() for _ in range(N)], "found"))
+        out.append(case(f"{lang}_last_only_header", last_h, [f.last_name() for _ in range(N)], "found"))
+        f = faker(loc, "cyr:full")
+        out.append(case(f"{lang}_full_name", "c1", [f.name() for _ in range(N)], "found"))
+        out.append(case(f"{lang}_first_last", "c1", [f"{f.first_name()} {f.last_name()}" for _ in range(N)], "found"))
+        if lang in ("ru", "uk"):
+            out.append(case(f"{lang}_patronymic_only", "c1", [f.middle_name() for _ in range(N)], "found"))
+            out.append(case(f"{lang}_registry_name", "c1", [f"{f.last_name().upper()} {f.first_name()} {f.middle_name()}" for _ in range(N)], "found"))
+        if lang == "bg":
+            continue
+        f = faker(loc, "cyr:negatives")
+        out.append(case(f"not_{lang}_city", "c1", [f.city() for _ in range(N)], "not"))
+        out.append(case(f"not_{lang}_street", "c1", [f.street_name() for _ in range(N)], "not"))
+        out.append(case(f"not_{lang}_street_title", "c1", [f.street_title() if hasattr(f, "street_title") else f.street_name() for _ in range(N)], "not"))
+        out.append(case(f"not_{lang}_company", "c1", [f.company() for _ in range(N)], "not"))
+        out.append(case(f"not_{lang}_job", "c1", [f.job() for _ in range(N)], "not"))
+        out.append(case(f"not_{lang}_country", "c1", [f.country() for _ in range(N)], "not"))
+        out.append(case(f"not_{lang}_word", "c1", [f.word().capitalize() for _ in range(N)], "not"))
+        out.append(case(f"not_{lang}_word_pair", "c1", [f"{f.word().capitalize()} {f.word().capitalize()}" for _ in range(N)], "not"))
+        words = [w.capitalize() for w in top_n_list(lang, 5 * N) if w.isalpha()]
+        for k in range(0, len(words) - N + 1, N):
+            out.append(case(f"not_{lang}_wordfreq", "c1", words[k:k + N], "not"))
+    return out

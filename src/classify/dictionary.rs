@@ -13,7 +13,12 @@
 //! Japanese names, which are written surname first and often without a space: those are
 //! found by their first characters (a known surname) and, for Japanese, their last (a
 //! given-name ending), never by tokens; only values made entirely of Han characters,
-//! Hangul and kana reach those checks.
+//! Hangul and kana reach those checks. Values that begin with a Cyrillic or Greek letter
+//! are also read as whole names of two or three words (`LoneName::full`: a known given
+//! name or surname with a patronymic, `Иван Петрович`, or a word shaped like a surname of
+//! those languages, `Роман Касимов`, `Μάρκος Βικελίδης`), since the per-value gate before
+//! `find_names` counts ASCII capitals only; upper-case Cyrillic words (`ИВАНОВ`) are looked
+//! up title-cased. Nothing of this runs for a value that begins with another character.
 
 use super::gate::FirstWords;
 use super::trie::Trie;
@@ -299,6 +304,12 @@ impl Dictionaries {
             && !self.titles.contains_span(t, tok.start, tok.end)
     }
 
+    /// Whether the token is a capitalised Cyrillic patronymic (`Петрович`, `Ивановна`); a
+    /// byte test first, so ASCII words cost nothing more.
+    fn patronymic_at(&self, t: &str, tok: &Token) -> bool {
+        t.as_bytes()[tok.end - 1] >= 0x80 && tok.cap && !tok.upper && is_patronymic(&t[tok.start..tok.end])
+    }
+
     fn is_title(&self, t: &str, tok: &Token) -> bool {
         self.titles.contains_span(t, tok.start, tok.end)
     }
@@ -352,10 +363,13 @@ impl Dictionaries {
                 }
                 if joined(j) && self.is_namey(text, &toks[j]) {
                     let mut last = j;
-                    if joined(last + 1) && self.is_namey(text, &toks[last + 1]) && self.is_surname(text, &toks[last + 1]) {
+                    // A given name and a patronymic (`Иван Петрович [Сидоров]`) is a person
+                    // on its own; any capitalised word after them is the surname.
+                    let patronymic = self.patronymic_at(text, &toks[j]);
+                    if joined(last + 1) && self.is_namey(text, &toks[last + 1]) && (patronymic || self.is_surname(text, &toks[last + 1])) {
                         last += 1;
                     }
-                    found = Some((i, last, titled));
+                    found = Some((i, last, titled || patronymic));
                 }
             }
             if found.is_none()
@@ -372,15 +386,14 @@ impl Dictionaries {
             // Family name first, as Hungarian and registry lists write names (`Kovács
             // Ilona`, `MÜLLER Hans`): a known surname, then a known first name that ends the
             // name. Weak, like a first name and any surname.
-            if found.is_none()
-                && !titled
-                && joined(i + 1)
-                && self.is_surname(text, &t)
-                && self.is_namey(text, &toks[i + 1])
-                && self.is_first(text, &toks[i + 1])
-                && (!joined(i + 2) || !(toks[i + 2].cap || toks[i + 2].upper))
-            {
-                found = Some((i, i + 1, false));
+            // Or before a given name and a patronymic, as Russian records do (`Иванов Иван
+            // Иванович`): strong, as the given name and patronymic are.
+            if found.is_none() && !titled && joined(i + 1) && self.is_surname(text, &t) && self.is_namey(text, &toks[i + 1]) && self.is_first(text, &toks[i + 1]) {
+                if !joined(i + 2) || !(toks[i + 2].cap || toks[i + 2].upper) {
+                    found = Some((i, i + 1, false));
+                } else if self.patronymic_at(text, &toks[i + 2]) {
+                    found = Some((i, i + 2, true));
+                }
             }
             // A title and a known surname is a person (Mr. Smith, Mme Durand, Sig. Rossi)
             // when the title is an abbreviation: titles written out are also nouns
@@ -444,8 +457,10 @@ impl Dictionaries {
     pub fn lone_name(&self, text: &str, scratch: &mut DictScratch) -> Option<LoneName> {
         let text = text.trim();
         let mut wide_space = false;
+        // Cyrillic and Greek letters take two bytes: 48 characters of them.
+        let slavic_greek = text.chars().next().is_some_and(is_cyrillic_or_greek);
         if text.is_empty()
-            || text.len() > 48
+            || text.len() > if slavic_greek { 96 } else { 48 }
             || !text.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '’') || (c == '\u{3000}' && {
                 wide_space = true;
                 true
@@ -456,7 +471,7 @@ impl Dictionaries {
         if text.chars().all(is_cjk) {
             // A Chinese, Korean or Japanese name; Japanese ones need no Chinese surname.
             return match (self.cjk_name(text), self.japanese_name(text)) {
-                (Some(zh), Some(ja)) => Some(LoneName { first: ja.first, surname: zh.surname || ja.surname, cjk: true }),
+                (Some(zh), Some(ja)) => Some(LoneName { first: ja.first, surname: zh.surname || ja.surname, cjk: true, full: false }),
                 (zh, ja) => zh.or(ja),
             };
         }
@@ -470,6 +485,9 @@ impl Dictionaries {
         let toks: &[Token] = &scratch.tokens;
         if toks.is_empty() || toks.len() > 3 {
             return None;
+        }
+        if slavic_greek {
+            return self.slavic_greek_name(text, toks);
         }
         let (mut words, mut first, mut surname) = (0, true, true);
         for t in toks {
@@ -488,7 +506,45 @@ impl Dictionaries {
         }
         // Multi-word surnames are entries of their own (De Vries, Van den Berg).
         surname |= toks.len() > 1 && self.surnames.contains_span(text, 0, text.len());
-        Some(LoneName { first, surname, cjk: false })
+        Some(LoneName { first, surname, cjk: false, full: false })
+    }
+
+    /// `lone_name` for a value that begins with a Cyrillic or Greek letter: one to three
+    /// name-shaped words, each looked up as written or, when upper-case, title-cased
+    /// (`ИВАНОВ` as `Иванов`; Greek capitals drop their accents, so `ΠΑΠΑΔΟΠΟΥΛΟΣ` stays
+    /// unknown). `first`: every word a known given name or a patronymic (`Петрович`,
+    /// `Ивановна`, `Петрівна`). `full`: two or three words, one of them a known given name
+    /// or surname and every other one known, a patronymic, or shaped like a surname of
+    /// those languages (`-ов`, `-енко`, `-ский`, `-όπουλος`, `-ίδης`, `SURNAME_ENDS`):
+    /// `Иванов Иван Иванович`, `Роман Касимов`, `Μάρκος Βικελίδης`. Streets and companies
+    /// (`улица Ленина`, `ООО «Ромашка»`) hold a lower-case word or punctuation and are no
+    /// lone names at all.
+    fn slavic_greek_name(&self, text: &str, toks: &[Token]) -> Option<LoneName> {
+        let (mut first, mut surname, mut known, mut shaped) = (true, true, false, true);
+        for t in toks {
+            if !self.is_namey(text, t) {
+                return None;
+            }
+            let raw = &text[t.start..t.end];
+            let titled;
+            let w = if t.upper && raw.chars().count() > 1 {
+                let mut cs = raw.chars();
+                titled = cs.next().into_iter().chain(cs.as_str().to_lowercase().chars()).collect::<String>();
+                titled.as_str()
+            } else {
+                raw
+            };
+            let is_first = self.first_names.contains_span(w, 0, w.len());
+            let is_surname = self.surnames.contains_span(w, 0, w.len())
+                || (w.contains('-') && w.split('-').any(|p| self.surnames.contains_span(p, 0, p.len())));
+            let patronymic = is_patronymic(w);
+            first &= is_first || patronymic;
+            surname &= is_surname;
+            known |= is_first || is_surname;
+            shaped &= is_first || is_surname || patronymic || SURNAME_ENDS.iter().any(|e| ends_with_stem(w, e, 3));
+        }
+        let full = toks.len() > 1 && known && shaped;
+        Some(LoneName { first, surname, cjk: false, full })
     }
 
     /// A Chinese or Korean name: two to four Han characters or Hangul syllables, surname
@@ -503,7 +559,7 @@ impl Dictionaries {
         let place = text.chars().next_back().is_some_and(|c| CJK_PLACE_ENDS.contains(&c));
         // Byte ends of the first one and two characters (the second only when a character follows).
         let surname = !place && text.char_indices().skip(1).take(2).any(|(end, _)| self.surnames.contains_span(text, 0, end));
-        Some(LoneName { first: false, surname, cjk: true })
+        Some(LoneName { first: false, surname, cjk: true, full: false })
     }
 
     /// A Japanese name, surname first: `佐藤 直子`, `佐藤直子`, `佐藤　さくら`, `サトウ ナオコ`,
@@ -552,7 +608,7 @@ impl Dictionaries {
             }
         };
         let first = b.is_none() && a.chars().any(is_han) && self.ja_given(a, false);
-        Some(LoneName { first, surname, cjk: true })
+        Some(LoneName { first, surname, cjk: true, full: false })
     }
 
     /// Whether `g` reads as a Japanese given name after a surname: one to three
@@ -785,6 +841,42 @@ pub struct LoneName {
     /// (surname first): the column test asks a larger share of these to be known
     /// (`verdict`), and counts their `first` only in columns made of them.
     pub cjk: bool,
+    /// A Cyrillic or Greek value of two or three words that reads as a whole name: a
+    /// known given name or surname and, for the other words, known names, patronymics or
+    /// surname-shaped words (see `Dictionaries::slavic_greek_name`). The column test
+    /// counts it like a known surname.
+    pub full: bool,
+}
+
+/// Cyrillic (with its supplement) and Greek letters, monotonic and polytonic.
+fn is_cyrillic_or_greek(c: char) -> bool {
+    matches!(c, '\u{0370}'..='\u{03FF}' | '\u{0400}'..='\u{052F}' | '\u{1F00}'..='\u{1FFF}')
+}
+
+/// Endings of Russian, Belarusian and Ukrainian patronymics: `Петрович`, `Сергеевич`,
+/// `Ильич`, `Ивановна`, `Сергеевна`, `Никитична`, `Ильинична`, `Петрівна`, `Андріївна`.
+const PATRONYMIC_ENDS: &[&str] = &["ович", "евич", "ёвич", "овна", "евна", "ёвна", "ьич", "итична", "инична", "івна", "ївна"];
+
+/// Whether `w` is shaped like a patronymic: one of `PATRONYMIC_ENDS` after at least two
+/// more letters (`Рівна`, a word, has one).
+fn is_patronymic(w: &str) -> bool {
+    PATRONYMIC_ENDS.iter().any(|e| ends_with_stem(w, e, 2))
+}
+
+/// Endings of surnames in Russian, Ukrainian, Belarusian, Bulgarian and Greek, both
+/// sexes (`Касимов`, `Касимова`, `Бураченко`, `Ковальчук`, `Лозинська`, `Παπαδόπουλος`,
+/// `Παπαδοπούλου`, `Βικελίδης`, `Γεωργιάδου`, `Σφακιανάκης`; `Приймак`, `Сомко`, and the
+/// Greek masculine and genitive endings, which most Greek surnames have): read only for
+/// the other words of a value that also holds a known name.
+const SURNAME_ENDS: &[&str] = &[
+    "ов", "ев", "ёв", "ин", "ын", "ова", "ева", "ёва", "ина", "ына", "ский", "ская", "цкий", "цкая", "енко", "ук", "юк", "ський", "ська",
+    "цький", "цька", "ів", "їв", "ович", "евич", "ич", "όπουλος", "οπούλου", "ίδης", "ίδου", "άδης", "άδου", "άκης", "άκη", "ούδης", "ούδη",
+    "ίου", "άτος", "έας", "ιάς", "ко", "ак", "як", "ець", "ій", "ий", "ης", "ής", "ας", "άς", "ος", "ός", "ου", "ού",
+];
+
+/// Whether `w` ends with `end` after at least `stem` more characters.
+fn ends_with_stem(w: &str, end: &str, stem: usize) -> bool {
+    w.ends_with(end) && w[..w.len() - end.len()].chars().count() >= stem
 }
 
 /// Last characters of Han and Hangul values that name places, not people (路 road, 街
@@ -923,6 +1015,27 @@ mod tests {
             "Mixed veg 5",
         ] {
             assert_eq!(street(&engine, v), None, "{v}");
+        }
+    }
+
+    /// Cyrillic and Greek values: lone names looked up as written or title-cased, whole
+    /// names read from a known name and a patronymic or surname-shaped word.
+    #[test]
+    fn cyrillic_and_greek_names_are_read_whole() {
+        let engine = Engine::builtin().expect("built-in rules load");
+        let whole = |v: &str| lone(&engine, v).is_some_and(|n| n.full || n.surname);
+        for v in ["Роман Касимов", "Иванов Иван Иванович", "Анна Сергеевна Петрова", "ИВАНОВ Иван Петрович", "Олена Шевченко", "Μάρκος Βικελίδης", "Μαρία Παπαδοπούλου", "Смирнова", "Γεωργιάδης", "Ковальчук"] {
+            assert!(whole(v), "{v}: {:?}", lone(&engine, v));
+        }
+        let first = |v: &str| lone(&engine, v).is_some_and(|n| n.first);
+        for v in ["Валентин", "Тихон", "Петрович", "Ивановна", "Андріївна", "Μίλτος", "Ελένη"] {
+            assert!(first(v), "{v}: {:?}", lone(&engine, v));
+        }
+        // Streets, companies, places, words: lower-case words and punctuation are no lone
+        // names; capitalised words and places are neither known names nor whole names.
+        for v in ["улица Ленина", "ООО «Ромашка»", "Москва", "Санкт-Петербург", "Нижний Новгород", "Беспалова Лимитед", "Рівна", "Вера", "Надежда", "Любовь", "Мир", "Αθήνα", "Θεσσαλονίκη", "Ελευθερία", "Πλατεία Συντάγματος", "Νότια Αφρική", "Главный Инженер"] {
+            let n = lone(&engine, v);
+            assert!(n.is_none_or(|n| !n.full && !n.surname && !n.first), "{v}: {n:?}");
         }
     }
 }

@@ -200,14 +200,15 @@ const LONE_KEYWORD_SHAPED: f64 = 0.5;
 const LONE_KEYWORD_SHARE: f64 = 0.15;
 /// Words of column names that say the column holds one part of a person's name: a given
 /// name (`first_name`, `Vorname`, `prénom`, `imię`, `名`, `メイ`) or a family name
-/// (`last_name`, `cognome`, `nazwisko`, `soyadı`, `姓`, `苗字`, `セイ`). With one of them (and the name rule's keyword), values
+/// (`last_name`, `cognome`, `nazwisko`, `soyadı`, `姓`, `苗字`, `セイ`, `фамилия`, `прізвище`,
+/// `επώνυμο`; the patronymic, `отчество`). With one of them (and the name rule's keyword), values
 /// shaped like names are names whether the lists know them or not: a `nazwisko` column of
 /// rare Polish surnames is a column of surnames. Generic headers (`name`, `nome`, `holder`,
 /// `author`) still need known names: `nome` also heads product names.
 const NAME_PART_HEADERS: &[&str] = &[
     "forename", "firstname", "givenname", "vorname", "voornaam", "prenom", "prénom", "imie", "imię", "fornamn", "förnamn", "surname", "lastname", "familyname",
     "nachname", "familienname", "cognome", "apellido", "apellidos", "achternaam", "sobrenome", "nazwisko", "efternamn", "soyad", "soyadı", "soyadi", "姓", "名",
-    "苗字", "名字", "セイ", "メイ",
+    "苗字", "名字", "セイ", "メイ", "фамилия", "отчество", "прізвище", "επώνυμο", "επίθετο",
 ];
 /// Words that name a part of a name only before `name` (`first_name`, not `first_seen`).
 const NAME_PART_BEFORE_NAME: &[&str] = &["first", "given", "last", "family", "middle", "maiden"];
@@ -270,7 +271,9 @@ impl LoneNames {
         // Kanji that end as Japanese given names do (直子, 翔太) count only in a column of
         // such values: Chinese words end so too (电子, 先生).
         let first = self.distinct.values().filter(|n| n.first && (!n.cjk || cjk_mostly)).count() as f64;
-        let surname = self.distinct.values().filter(|n| n.surname).count() as f64;
+        // A whole Cyrillic or Greek name (`Иван Петрович`, `Роман Касимов`) counts as a
+        // known surname does.
+        let surname = self.distinct.values().filter(|n| n.surname || n.full).count() as f64;
         let (share_first, share_surname) = if !keyword && cjk_mostly { (LONE_CJK_SHARE, LONE_CJK_SHARE) } else { (share_first, share_surname) };
         first >= share_first * d as f64 || surname >= share_surname * d as f64
     }
@@ -868,6 +871,28 @@ mod name_columns {
     /// given names in kanji or kana, furigana in katakana, lone surnames and lone given
     /// names; columns of cities, prefectures, towns (many are surnames), companies, jobs
     /// and words are not. Chinese and Korean columns keep their verdicts.
+    #[test]
+    fn cyrillic_and_greek_name_columns_are_names() {
+        let ru_full = ["Роман Касимов", "Иванов Иван Иванович", "Анна Сергеевна Петрова", "Олег Смирнов", "Мария Кузнецова", "Дмитрий Попов", "Елена Соколова", "Сергей Волков", "Ольга Лебедева", "Алексей Морозов", "Татьяна Новикова", "Павел Орлов"];
+        assert!(named("c1", &ru_full));
+        let el_full = ["Μάρκος Βικελίδης", "Μαρία Παπαδοπούλου", "Γιώργος Παπαδάκης", "Ελένη Γεωργίου", "Νίκος Οικονόμου", "Κατερίνα Ιωαννίδου", "Δημήτρης Νικολάου", "Άννα Βλάχου", "Κώστας Μακρής", "Σταύρος Πετρίδης", "Χρήστος Δημόπουλος", "Ιωάννα Σαββίδου"];
+        assert!(named("c1", &el_full));
+        let patronymics = ["Иванович", "Петровна", "Сергеевич", "Алексеевна", "Николаевич", "Дмитриевна", "Андреевич", "Олеговна", "Викторович", "Юрьевна", "Ильич", "Никитична"];
+        assert!(named("c1", &patronymics));
+        let streets = ["улица Ленина", "проспект Мира", "Ленинградский проспект", "Тверская", "Арбат", "Невский проспект", "Садовая", "Пушкинская", "Гагарина", "Советская", "Лесная", "Школьная"];
+        assert!(!named("c1", &streets));
+        let cities = ["Москва", "Санкт-Петербург", "Новосибирск", "Екатеринбург", "Казань", "Нижний Новгород", "Самара", "Омск", "Ростов-на-Дону", "Уфа", "Красноярск", "Пермь"];
+        assert!(!named("c1", &cities));
+        let companies = ["ООО «Ромашка»", "АО «Газпром»", "ПАО Сбербанк", "Беспалова Лимитед", "ИП Петров", "Яндекс", "Роснефть", "Лукойл", "Магнит", "Ростелеком", "Аэрофлот", "Северсталь"];
+        assert!(!named("c1", &companies));
+        let greek_places = ["Αθήνα", "Θεσσαλονίκη", "Πάτρα", "Ηράκλειο", "Λάρισα", "Βόλος", "Ιωάννινα", "Χανιά", "Καβάλα", "Σέρρες", "Κέρκυρα", "Ρόδος"];
+        assert!(!named("c1", &greek_places));
+        let greek_words = ["Ελευθερία", "Δημοκρατία", "Θάλασσα", "Ουρανός", "Πλατεία Συντάγματος", "Νότια Αφρική", "Καλημέρα", "Ευχαριστώ", "Σπίτι", "Αγάπη", "Φιλοσοφία", "Ιστορία"];
+        assert!(!named("c1", &greek_words));
+        let words = ["Вера", "Надежда", "Любовь", "Мир", "Роза", "Работа", "Время", "Жизнь", "Город", "Дом", "Слово", "Дело"];
+        assert!(!named("c1", &words));
+    }
+
     #[test]
     fn japanese_name_columns_are_names() {
         let surnames = ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "佐々木", "長谷川", "斎藤"];
