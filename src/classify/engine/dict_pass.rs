@@ -38,7 +38,9 @@ impl Engine {
 
     /// Cheap gate for the name matcher: some capitalised word starts a first name or title.
     fn names_possible(&self, v: &str, m: &Masks) -> bool {
-        let by_dictionary = m.upper >= 2;
+        // Two capitals, counted in ASCII; a value with letters outside it (Иван Петров,
+        // Μαρία Παπαδοπούλου, Ørsted) may hold names written in capitals the count misses.
+        let by_dictionary = m.upper >= 2 || m.blocks.iter().any(|b| b.nonascii != 0);
         let by_intro = m.spaces > 0 && !self.intro_ends.is_empty();
         let mut carry = 0u64;
         for (k, blk) in m.blocks.iter().enumerate() {
