@@ -15,8 +15,12 @@
 //! given-name ending), never by tokens; only values made entirely of Han characters,
 //! Hangul and kana reach those checks.
 
+mod arabic;
+
 use super::gate::FirstWords;
 use super::trie::Trie;
+pub(crate) use arabic::normalised_entries as arabic_entries;
+use arabic::is_arabic_letter;
 
 /// A word list compiled for anchored whole-word lookups.
 pub struct WordList {
@@ -89,6 +93,11 @@ pub struct Dictionaries {
     /// Characters that end Japanese given names in kanji (`first_names/ja_endings.txt`:
     /// 子, 美, 郎, 太, 介, 樹, ...).
     pub ja_given_ends: CharSet,
+    /// Given names and family names in Arabic script (`first_names/ar.txt`, `fa.txt`,
+    /// `surnames/ar.txt`, `fa.txt`), normalised (`arabic` module), apart from the Latin
+    /// lists: read only for values of Arabic letters.
+    pub arabic_first: WordList,
+    pub arabic_surnames: WordList,
 }
 
 /// A set of characters, sorted for binary search.
@@ -431,6 +440,9 @@ impl Dictionaries {
     /// values may hold the ideographic space (`佐藤　直子`).
     pub fn lone_name(&self, text: &str, scratch: &mut DictScratch) -> Option<LoneName> {
         let text = text.trim();
+        if text.chars().next().is_some_and(is_arabic_letter) {
+            return self.arabic_name(text, &mut scratch.arabic);
+        }
         let mut wide_space = false;
         if text.is_empty()
             || text.len() > 48
@@ -444,7 +456,7 @@ impl Dictionaries {
         if text.chars().all(is_cjk) {
             // A Chinese, Korean or Japanese name; Japanese ones need no Chinese surname.
             return match (self.cjk_name(text), self.japanese_name(text)) {
-                (Some(zh), Some(ja)) => Some(LoneName { first: ja.first, surname: zh.surname || ja.surname, cjk: true }),
+                (Some(zh), Some(ja)) => Some(LoneName { first: ja.first, surname: zh.surname || ja.surname, cjk: true, arabic: false }),
                 (zh, ja) => zh.or(ja),
             };
         }
@@ -476,7 +488,7 @@ impl Dictionaries {
         }
         // Multi-word surnames are entries of their own (De Vries, Van den Berg).
         surname |= toks.len() > 1 && self.surnames.contains_span(text, 0, text.len());
-        Some(LoneName { first, surname, cjk: false })
+        Some(LoneName { first, surname, cjk: false, arabic: false })
     }
 
     /// A Chinese or Korean name: two to four Han characters or Hangul syllables, surname
@@ -491,7 +503,7 @@ impl Dictionaries {
         let place = text.chars().next_back().is_some_and(|c| CJK_PLACE_ENDS.contains(&c));
         // Byte ends of the first one and two characters (the second only when a character follows).
         let surname = !place && text.char_indices().skip(1).take(2).any(|(end, _)| self.surnames.contains_span(text, 0, end));
-        Some(LoneName { first: false, surname, cjk: true })
+        Some(LoneName { first: false, surname, cjk: true, arabic: false })
     }
 
     /// A Japanese name, surname first: `佐藤 直子`, `佐藤直子`, `佐藤　さくら`, `サトウ ナオコ`,
@@ -540,7 +552,7 @@ impl Dictionaries {
             }
         };
         let first = b.is_none() && a.chars().any(is_han) && self.ja_given(a, false);
-        Some(LoneName { first, surname, cjk: true })
+        Some(LoneName { first, surname, cjk: true, arabic: false })
     }
 
     /// Whether `g` reads as a Japanese given name after a surname: one to three
@@ -742,6 +754,9 @@ pub struct LoneName {
     /// (surname first): the column test asks a larger share of these to be known
     /// (`verdict`), and counts their `first` only in columns made of them.
     pub cjk: bool,
+    /// Arabic script (Arabic, Persian), read by `Dictionaries::arabic_name`: no case
+    /// marks a name there, so the column test asks a larger share of these to be known.
+    pub arabic: bool,
 }
 
 /// Last characters of Han and Hangul values that name places, not people (路 road, 街
@@ -775,6 +790,8 @@ fn is_katakana(c: char) -> bool {
 #[derive(Default)]
 pub struct DictScratch {
     tokens: Vec<Token>,
+    /// A value of Arabic script, normalised for lookup (`arabic_name`).
+    arabic: String,
 }
 
 #[cfg(test)]
