@@ -127,7 +127,12 @@ pub(super) fn normalise(text: &str, out: &mut String) -> bool {
 /// Normalised entries of the Arabic-script name files, for `WordList::new`.
 pub(crate) fn normalised_entries<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<String> {
     let mut buf = String::new();
-    let mut out: Vec<String> = lines.filter_map(|l| normalise(l, &mut buf).then(|| buf.clone())).collect();
+    let mut out = Vec::new();
+    for l in lines {
+        if normalise(l, &mut buf) {
+            out.push(buf.clone());
+        }
+    }
     out.sort_unstable();
     out.dedup();
     out
