@@ -20,8 +20,12 @@
 //! `find_names` counts ASCII capitals only; upper-case Cyrillic words (`ИВАНОВ`) are looked
 //! up title-cased. Nothing of this runs for a value that begins with another character.
 
+mod arabic;
+
 use super::gate::FirstWords;
 use super::trie::Trie;
+pub(crate) use arabic::normalised_entries as arabic_entries;
+use arabic::is_arabic_letter;
 
 /// A word list compiled for anchored whole-word lookups.
 pub struct WordList {
@@ -99,6 +103,11 @@ pub struct Dictionaries {
     /// Characters that end Japanese given names in kanji (`first_names/ja_endings.txt`:
     /// 子, 美, 郎, 太, 介, 樹, ...).
     pub ja_given_ends: CharSet,
+    /// Given names and family names in Arabic script (`first_names/ar.txt`, `fa.txt`,
+    /// `surnames/ar.txt`, `fa.txt`), normalised (`arabic` module), apart from the Latin
+    /// lists: read only for values of Arabic letters.
+    pub arabic_first: WordList,
+    pub arabic_surnames: WordList,
 }
 
 /// A set of characters, sorted for binary search.
@@ -456,6 +465,9 @@ impl Dictionaries {
     /// values may hold the ideographic space (`佐藤　直子`).
     pub fn lone_name(&self, text: &str, scratch: &mut DictScratch) -> Option<LoneName> {
         let text = text.trim();
+        if text.chars().next().is_some_and(is_arabic_letter) {
+            return self.arabic_name(text, &mut scratch.arabic);
+        }
         let mut wide_space = false;
         // Cyrillic and Greek letters take two bytes: 48 characters of them.
         let slavic_greek = text.chars().next().is_some_and(is_cyrillic_or_greek);
@@ -471,7 +483,7 @@ impl Dictionaries {
         if text.chars().all(is_cjk) {
             // A Chinese, Korean or Japanese name; Japanese ones need no Chinese surname.
             return match (self.cjk_name(text), self.japanese_name(text)) {
-                (Some(zh), Some(ja)) => Some(LoneName { first: ja.first, surname: zh.surname || ja.surname, cjk: true, full: false }),
+                (Some(zh), Some(ja)) => Some(LoneName { first: ja.first, surname: zh.surname || ja.surname, cjk: true, full: false, arabic: false }),
                 (zh, ja) => zh.or(ja),
             };
         }
@@ -506,7 +518,7 @@ impl Dictionaries {
         }
         // Multi-word surnames are entries of their own (De Vries, Van den Berg).
         surname |= toks.len() > 1 && self.surnames.contains_span(text, 0, text.len());
-        Some(LoneName { first, surname, cjk: false, full: false })
+        Some(LoneName { first, surname, cjk: false, full: false, arabic: false })
     }
 
     /// `lone_name` for a value that begins with a Cyrillic or Greek letter: one to three
@@ -544,7 +556,7 @@ impl Dictionaries {
             shaped &= is_first || is_surname || patronymic || SURNAME_ENDS.iter().any(|e| ends_with_stem(w, e, 3));
         }
         let full = toks.len() > 1 && known && shaped;
-        Some(LoneName { first, surname, cjk: false, full })
+        Some(LoneName { first, surname, cjk: false, full, arabic: false })
     }
 
     /// A Chinese or Korean name: two to four Han characters or Hangul syllables, surname
@@ -559,7 +571,7 @@ impl Dictionaries {
         let place = text.chars().next_back().is_some_and(|c| CJK_PLACE_ENDS.contains(&c));
         // Byte ends of the first one and two characters (the second only when a character follows).
         let surname = !place && text.char_indices().skip(1).take(2).any(|(end, _)| self.surnames.contains_span(text, 0, end));
-        Some(LoneName { first: false, surname, cjk: true, full: false })
+        Some(LoneName { first: false, surname, cjk: true, full: false, arabic: false })
     }
 
     /// A Japanese name, surname first: `佐藤 直子`, `佐藤直子`, `佐藤　さくら`, `サトウ ナオコ`,
@@ -608,7 +620,7 @@ impl Dictionaries {
             }
         };
         let first = b.is_none() && a.chars().any(is_han) && self.ja_given(a, false);
-        Some(LoneName { first, surname, cjk: true, full: false })
+        Some(LoneName { first, surname, cjk: true, full: false, arabic: false })
     }
 
     /// Whether `g` reads as a Japanese given name after a surname: one to three
@@ -846,6 +858,10 @@ pub struct LoneName {
     /// surname-shaped words (see `Dictionaries::slavic_greek_name`). The column test
     /// counts it like a known surname.
     pub full: bool,
+    /// Arabic script (Arabic, Persian), read by `Dictionaries::arabic_name`: no case
+    /// marks a name there, so the column test has a share of its own for these
+    /// (`verdict`).
+    pub arabic: bool,
 }
 
 /// Cyrillic (with its supplement) and Greek letters, monotonic and polytonic.
@@ -910,6 +926,8 @@ fn is_katakana(c: char) -> bool {
 #[derive(Default)]
 pub struct DictScratch {
     tokens: Vec<Token>,
+    /// A value of Arabic script, normalised for lookup (`arabic_name`).
+    arabic: String,
 }
 
 #[cfg(test)]

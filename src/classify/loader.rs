@@ -185,6 +185,19 @@ fn is_japanese(path: &str) -> bool {
     path.rsplit('/').next().is_some_and(|name| name.starts_with("ja.") || name.starts_with("ja_"))
 }
 
+/// Whether a dictionary file holds names in Arabic script (`ar.txt`, `fa.txt`): those
+/// are normalised and read only for values of Arabic letters (`Dictionaries::arabic_first`).
+fn is_arabic_script(path: &str) -> bool {
+    path.rsplit('/').next().is_some_and(|name| ["ar.", "ar_", "fa.", "fa_"].iter().any(|p| name.starts_with(p)))
+}
+
+/// The normalised entries of the Arabic-script files under `sub`.
+fn arabic_list_of(src: &RuleSource, sub: &str) -> Result<WordList, LoadError> {
+    let files = src.files(sub, &[".txt"])?;
+    let lines = files.iter().filter(|f| is_arabic_script(&f.path)).flat_map(|f| word_lines(&f.text));
+    Ok(WordList::new(super::dictionary::arabic_entries(lines)))
+}
+
 /// Loads the name and street dictionaries.
 pub fn load_dictionaries(src: &RuleSource) -> Result<Dictionaries, LoadError> {
     let mut street_words = Vec::new();
@@ -232,8 +245,10 @@ pub fn load_dictionaries(src: &RuleSource) -> Result<Dictionaries, LoadError> {
         }
     }
     Ok(Dictionaries {
-        first_names: word_list_of(src, "dictionaries/first_names", |p| !is_japanese(p))?,
-        surnames: word_list_of(src, "dictionaries/surnames", |p| !is_japanese(p))?,
+        first_names: word_list_of(src, "dictionaries/first_names", |p| !is_japanese(p) && !is_arabic_script(p))?,
+        surnames: word_list_of(src, "dictionaries/surnames", |p| !is_japanese(p) && !is_arabic_script(p))?,
+        arabic_first: arabic_list_of(src, "dictionaries/first_names")?,
+        arabic_surnames: arabic_list_of(src, "dictionaries/surnames")?,
         ja_surnames: word_list_of(src, "dictionaries/surnames", is_japanese)?,
         ja_given_ends: src
             .files("dictionaries/first_names", &[".txt"])?

@@ -194,6 +194,16 @@ const LONE_CJK_SHARE: f64 = 0.7;
 /// Share of the distinct values that must be Chinese, Korean or Japanese names for
 /// `LONE_CJK_SHARE` to apply.
 const LONE_CJK_MOSTLY: f64 = 0.8;
+/// Arabic-script names (`LoneName::arabic`): no capital letters mark a name, and many
+/// names are words too (جميل, سعيد, نور, left out of the lists), so when most values are
+/// Arabic script the share counts values known as either a given or a family name, set
+/// between what name columns and what other columns reach: Faker ar_AA /
+/// ar_SA / fa_IR name columns reach 0.21–0.58 (its ar_AA surnames, mostly rare, 0.11);
+/// chunks of 100 of wordfreq's 5,000 most frequent 'ar' and 'fa' words at most 0.07,
+/// Faker cities, jobs, words and countries at most 0.08.
+const LONE_ARABIC_SHARE: f64 = 0.2;
+/// Share of the distinct values that must be Arabic script for `LONE_ARABIC_SHARE`.
+const LONE_ARABIC_MOSTLY: f64 = 0.8;
 /// With a name-like column header (`first_name`, `Nachname`, `prénom`) the header is the
 /// evidence: any number of values, half name-shaped, and a smaller known share.
 const LONE_KEYWORD_SHAPED: f64 = 0.5;
@@ -275,7 +285,23 @@ impl LoneNames {
         // known surname does.
         let surname = self.distinct.values().filter(|n| n.surname || n.full).count() as f64;
         let (share_first, share_surname) = if !keyword && cjk_mostly { (LONE_CJK_SHARE, LONE_CJK_SHARE) } else { (share_first, share_surname) };
+        if !keyword && self.arabic_mostly(d) {
+            return self.arabic_known(d);
+        }
         first >= share_first * d as f64 || surname >= share_surname * d as f64
+    }
+
+    /// Whether most distinct values are Arabic script (`LONE_ARABIC_MOSTLY`).
+    fn arabic_mostly(&self, d: usize) -> bool {
+        self.distinct.values().filter(|n| n.arabic).count() as f64 >= LONE_ARABIC_MOSTLY * d as f64
+    }
+
+    /// A column of Arabic-script names: given and family names are counted together
+    /// (family names are often given names: محمود, عبد الله), and `LONE_ARABIC_SHARE` of
+    /// the distinct values must be known.
+    fn arabic_known(&self, d: usize) -> bool {
+        let known = self.distinct.values().filter(|n| n.first || n.surname).count() as f64;
+        known >= LONE_ARABIC_SHARE * d as f64
     }
 }
 
@@ -815,6 +841,38 @@ mod name_columns {
         // A header says it: fewer known names are enough, and one value.
         assert!(named("Nachname", &["Hermighausen", "Oderwald", "Schmidt", "Bolnbach", "Wesack", "Müller"]));
         assert!(named("first_name", &["Hans"]));
+    }
+
+    /// Arabic and Persian names: no capital letters, so the column needs
+    /// `LONE_ARABIC_SHARE` of its distinct values to be known names; city, country and
+    /// company names, job titles, streets and frequent words stay far below it.
+    #[test]
+    fn arabic_script_name_columns() {
+        let full = ["زيد ال القاسمي", "سلمى آل اليافعي", "محمد العتيبي", "فاطمة الزهراني", "عبد الله بن علي", "أحمد محمود", "خديجة الهاشمي", "يوسف الشمري", "ليلى المصري", "عمر الدوسري"];
+        assert!(named("c0", &full));
+        let given = ["محمد", "أحمد", "فاطمة", "عبد الله", "عبدالرحمن", "نورالدين", "مريم", "خالد", "زينب", "إياد", "جواد", "نادين"];
+        assert!(named("c1", &given));
+        let family = ["ال المنصوري", "ال المزروعي", "القحطاني", "العتيبي", "الكواري", "الظاهري", "الحارثي", "آل نهيان", "الدوسري", "الشمري"];
+        assert!(named("c2", &family));
+        let fa_full = ["علی‌رضا محمدی", "مریم حسینی", "حسین رضایی", "زهرا احمدی", "مهدی کریمی", "فاطمه موسوی", "امیر جعفری", "نرگس قاسمی"];
+        assert!(named("c3", &fa_full));
+        let fa_given = ["فرزان", "مانی", "علی", "رضا", "مریم", "کوروش", "نیلوفر", "شهرام", "مهسا", "سیاوش"];
+        assert!(named("c4", &fa_given));
+        let fa_family = ["حسین‌زاده", "علی‌پور", "کاویانی", "محمدی", "رضایی", "کریمی", "حسینی", "صادقی", "شیرازی", "تهرانی"];
+        assert!(named("c5", &fa_family));
+        let negatives: [&[&str]; 8] = [
+            &["الرياض", "جدة", "مكة المكرمة", "المدينة المنورة", "الدمام", "دبي", "أبوظبي", "الشارقة", "القاهرة", "عمان", "بيروت", "دمشق"],
+            &["السعودية", "مصر", "الأردن", "الإمارات العربية المتحدة", "سوريا", "لبنان", "العراق", "الكويت", "قطر", "عمان", "اليمن"],
+            &["شركة الاتحاد للطيران", "شركة المراعي", "مجموعة سامبا المالية", "شركة زجاج", "شركة دار الأركان", "شركة أسواق", "بنك الرياض", "شركة الخليج للتدريب"],
+            &["طبيب", "مهندس مدني", "مصور", "سباك", "محاسب", "معلم", "مدير مزرعة", "طباخ", "نجار", "ممرض", "محقق"],
+            &["يختار", "يحرس", "يدير", "مهم", "يضع", "شجرة", "عمل", "يخسر", "كتاب", "مدرسة", "بيت", "سيارة", "ماء"],
+            &["الشيخ زايد", "الملك عبد الله", "شارع الملك فهد", "الشيخ راشد", "الأندلس", "الخالدية", "البطحاء", "النزهة", "الملقا", "التخصصي"],
+            &["تهران", "مشهد", "اصفهان", "شیراز", "تبریز", "کرج", "قم", "اهواز", "کرمانشاه", "ارومیه", "رشت", "زاهدان"],
+            &["معین میدان", "نازنین خیابان", "شهید بهشتی", "دکتر مفتح", "آیت الله طالقانی", "نواب صفوی", "ولیعصر", "انقلاب", "آزادی", "فلسطین"],
+        ];
+        for (i, column) in negatives.iter().enumerate() {
+            assert!(!named("c6", column), "negative {i}: {:?}", labels("c6", column));
+        }
     }
 
     #[test]
