@@ -343,8 +343,14 @@ impl Engine {
         if !ctx.says_nothing || hits[from..].iter().any(|h| h.strength > Strength::Rejected) {
             return;
         }
-        let Some(Written::National(d)) = phones::written(value) else { return };
+        // Digits and the separators numbers are written with, nothing else (no `+`, no
+        // extension): most values that begin with a digit (timestamps, hashes, ids) fail
+        // on their first letter, before `written` reads them.
         let t = value.trim();
+        if !t.starts_with(|c: char| c.is_ascii_digit() || c == '(') || !t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b' ' | b'-' | b'.' | b'/' | b'(' | b')')) {
+            return;
+        }
+        let Some(Written::National(d)) = phones::written(value) else { return };
         if !phones::marked_national(t) || phones::year_and_serial(t) || validators::phone(t) == Check::Other || self.plans.written_as_in_region(t, &d).is_none() {
             return;
         }
