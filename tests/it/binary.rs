@@ -175,7 +175,9 @@ fn stored_scans_keep_the_binary_flag(db: &str) {
     write_parquet(&dir.path().join("blobs.parquet"), &batch);
     let svc = Service::start(db, "binary-flag", &[], &[]);
     svc.add("blobs", &dir.path().display().to_string(), &["--interval", "1d"]);
-    let out = svc.cli(&["sources", "scan", "blobs", "--format", "json"]);
+    // Forced: the scheduler may have scanned the new source already, and a scan that finds
+    // the file unchanged records no columns of its own.
+    let out = svc.cli(&["sources", "scan", "blobs", "--format", "json", "--force"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let scan: Value = serde_json::from_slice(&out.stdout).unwrap();
     // The answer to a scan is the source's columns as the store has them after it.
