@@ -265,6 +265,7 @@ pub fn load_dictionaries(src: &RuleSource) -> Result<Dictionaries, LoadError> {
         street_words_number_after: WordList::new(street_words_number_after.into_iter().filter(|w| !english.contains(&w.to_lowercase())).collect::<Vec<_>>()),
         street_words_after_name: WordList::new(street_words_after_name),
         street_suffixes: Suffixes::new(street_suffixes),
+        surname_ends: Suffixes::new(src.files("dictionaries/surname_endings.txt", &[".txt"])?.iter().flat_map(|f| word_lines(&f.text).map(str::to_owned).collect::<Vec<_>>())),
     })
 }
 

@@ -282,8 +282,10 @@ impl LoneNames {
         // such values: Chinese words end so too (电子, 先生).
         let first = self.distinct.values().filter(|n| n.first && (!n.cjk || cjk_mostly)).count() as f64;
         // A whole Cyrillic or Greek name (`Иван Петрович`, `Роман Касимов`) counts as a
-        // known surname does.
-        let surname = self.distinct.values().filter(|n| n.surname || n.full).count() as f64;
+        // known surname does, and so does a word that ends as surnames do (`Kovačić`,
+        // `Snorradóttir`): the endings (`surname_endings.txt`) are those that words,
+        // places and streets rarely have.
+        let surname = self.distinct.values().filter(|n| n.surname || n.full || n.shaped).count() as f64;
         let (share_first, share_surname) = if !keyword && cjk_mostly { (LONE_CJK_SHARE, LONE_CJK_SHARE) } else { (share_first, share_surname) };
         if !keyword && self.arabic_mostly(d) {
             return self.arabic_known(d);
@@ -872,6 +874,34 @@ mod name_columns {
         ];
         for (i, column) in negatives.iter().enumerate() {
             assert!(!named("c6", column), "negative {i}: {:?}", labels("c6", column));
+        }
+    }
+
+    /// Rare surnames no list holds, in languages whose surnames end as few other words
+    /// do (`surname_endings.txt`): the column of them is a column of surnames. Street
+    /// names and places of the same languages, feminine adjectives and genitives of the
+    /// very same shapes (`Chorzowska`, `Anenská`, `Тверская`, `Пушкина`), and English
+    /// words that end in `-son` are not.
+    #[test]
+    fn columns_of_surnames_shaped_as_their_language_writes_them_are_names() {
+        for (column, values) in [
+            ("c1", &["Barišić", "Kolarić", "Dujmović", "Brčić", "Grgurić", "Benčić", "Vidović", "Zubčić", "Radošević", "Lovrić"][..]),
+            ("c2", &["Arnleifsdóttir", "Auðólfsson", "Bjarnfinnsson", "Daðason", "Fjólmundsson", "Brekadóttir", "Eilífsson", "Elliðason"][..]),
+            ("c3", &["Абраменко", "Андрійчук", "Бабенко", "Ковальчук", "Андрусенко", "Мельничук", "Гнатюк", "Бондаренко", "Шевчук"][..]),
+            ("c4", &["Hirvensalo", "Hytönen", "Jalkanen", "Kumpulainen", "Pekkanen", "Haapalainen", "Hakulinen", "Janhunen", "Joutsen"][..]),
+            ("c5", &["Chełmicki", "Duchnowski", "Gombrowicz", "Abramczyk", "Czekalski", "Dąbkowski", "Błachowski", "Galewicz", "Bużeński"][..]),
+        ] {
+            assert!(named(column, values), "{column}: {values:?} → {:?}", labels(column, values));
+        }
+        for (column, values) in [
+            ("c6", &["Chorzowska", "Bonerowska", "Dunajecka", "Czarnohorska", "Biecka", "Flisacka", "Cybińska", "Braterska", "Bruśnicka"][..]),
+            ("c7", &["Alpská", "Anenská", "Bohutínská", "Bratrská", "Bronzová", "Budovatelská", "Chuchelská", "Dukovanská", "Děkanská"][..]),
+            ("c8", &["Тверская", "Пушкина", "Басманная", "Ватутина", "Асеева", "Беломорская", "Братская", "Дворцовая", "Высотная"][..]),
+            ("c9", &["Berislavićeva", "Bogovićeva", "Bakarska", "Biokovska", "Dalmatinska", "Gajeva", "Istarska", "Kopačeva", "Kninska"][..]),
+            ("c10", &["Reason", "Season", "Person", "Lesson", "Poison", "Prison", "Comparison", "Unison", "Treason", "Crimson", "Garrison"][..]),
+            ("c11", &["Benešov", "Adamov", "Broumov", "Chodov", "Brno", "Cheb", "Bruntál", "Bechyně", "Beroun", "Bohumín"][..]),
+        ] {
+            assert!(!named(column, values), "{column}: {values:?} → {:?}", labels(column, values));
         }
     }
 

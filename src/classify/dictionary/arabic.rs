@@ -193,7 +193,7 @@ impl Dictionaries {
         } else {
             self.arabic_surnames.contains_span(t, 0, t.len()) || given(0)
         };
-        Some(LoneName { first, surname, cjk: false, full: false, arabic: true })
+        Some(LoneName { first, surname, cjk: false, full: false, arabic: true, shaped: false })
     }
 }
 

@@ -19,7 +19,7 @@ impl Dictionaries {
         let place = text.chars().next_back().is_some_and(|c| CJK_PLACE_ENDS.contains(&c));
         // Byte ends of the first one and two characters (the second only when a character follows).
         let surname = !place && text.char_indices().skip(1).take(2).any(|(end, _)| self.surnames.contains_span(text, 0, end));
-        Some(LoneName { first: false, surname, cjk: true, full: false, arabic: false })
+        Some(LoneName { first: false, surname, cjk: true, full: false, arabic: false, shaped: false })
     }
 
     /// A Japanese name, surname first: `佐藤 直子`, `佐藤直子`, `佐藤　さくら`, `サトウ ナオコ`,
@@ -68,7 +68,7 @@ impl Dictionaries {
             }
         };
         let first = b.is_none() && a.chars().any(is_han) && self.ja_given(a, false);
-        Some(LoneName { first, surname, cjk: true, full: false, arabic: false })
+        Some(LoneName { first, surname, cjk: true, full: false, arabic: false, shaped: false })
     }
 
     /// Whether `g` reads as a Japanese given name after a surname: one to three

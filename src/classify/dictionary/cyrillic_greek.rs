@@ -44,7 +44,8 @@ impl Dictionaries {
             shaped &= is_first || is_surname || patronymic || SURNAME_ENDS.iter().any(|e| ends_with_stem(w, e, 3));
         }
         let full = toks.len() > 1 && known && shaped;
-        Some(LoneName { first, surname, cjk: false, full, arabic: false })
+        let one = toks.len() == 1 && !surname && !first && self.surname_shaped(&text[toks[0].start..toks[0].end]);
+        Some(LoneName { first, surname, full, shaped: one, ..LoneName::default() })
     }
 }
 

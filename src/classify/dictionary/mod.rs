@@ -88,6 +88,9 @@ pub struct Dictionaries {
     pub street_words_after_name: WordList,
     /// Suffixes glued to compound street names (German/Dutch `-straße`, `-straat`).
     pub street_suffixes: Suffixes,
+    /// Endings of family names that words and places rarely have (`surname_endings.txt`:
+    /// `-ić`, `-sen`, `-dóttir`, `-oğlu`, `-енко`), for lone surnames no list knows.
+    pub surname_ends: Suffixes,
     /// Japanese surnames in kanji and their katakana readings (`surnames/ja.txt`,
     /// `surnames/ja_kana.txt`), apart from `surnames`: many are Chinese words or place
     /// names too (中山, 長野), and they are read only for values of kanji and kana.
@@ -148,7 +151,7 @@ impl Suffixes {
     }
 
     /// Whether `w` ends with one of the suffixes, ignoring case, after a stem of at least
-    /// `stem` bytes.
+    /// `stem` characters.
     pub fn ends_after(&self, w: &str, stem: usize) -> bool {
         let Some(&last) = w.as_bytes().last() else { return false };
         if w.is_ascii() {
@@ -159,7 +162,7 @@ impl Suffixes {
         }
         // Unicode lower-casing may change the last byte (the Kelvin sign becomes `k`).
         let lower = w.to_lowercase();
-        self.by_last.iter().flatten().any(|s| lower.len() >= s.len() + stem && lower.ends_with(s.as_str()))
+        self.by_last.iter().flatten().any(|s| lower.ends_with(s.as_str()) && lower[..lower.len() - s.len()].chars().count() >= stem)
     }
 }
 

@@ -234,7 +234,7 @@ impl Dictionaries {
         if text.chars().all(is_cjk) {
             // A Chinese, Korean or Japanese name; Japanese ones need no Chinese surname.
             return match (self.cjk_name(text), self.japanese_name(text)) {
-                (Some(zh), Some(ja)) => Some(LoneName { first: ja.first, surname: zh.surname || ja.surname, cjk: true, full: false, arabic: false }),
+                (Some(zh), Some(ja)) => Some(LoneName { first: ja.first, surname: zh.surname || ja.surname, cjk: true, full: false, arabic: false, shaped: false }),
                 (zh, ja) => zh.or(ja),
             };
         }
@@ -252,7 +252,7 @@ impl Dictionaries {
         if slavic_greek {
             return self.slavic_greek_name(text, toks);
         }
-        let (mut words, mut first, mut surname) = (0, true, true);
+        let (mut words, mut first, mut surname, mut last) = (0, true, true, None);
         for t in toks {
             if self.is_particle(text, t) {
                 continue;
@@ -263,13 +263,19 @@ impl Dictionaries {
             words += 1;
             first &= self.is_first(text, t);
             surname &= self.is_surname(text, t);
+            last = Some(t);
         }
-        if words == 0 {
-            return None;
-        }
+        let last = last?;
         // Multi-word surnames are entries of their own (De Vries, Van den Berg).
         surname |= toks.len() > 1 && self.surnames.contains_span(text, 0, text.len());
-        Some(LoneName { first, surname, cjk: false, full: false, arabic: false })
+        let shaped = !surname && words == 1 && self.surname_shaped(&text[last.start..last.end]);
+        Some(LoneName { first, surname, shaped, ..LoneName::default() })
+    }
+
+    /// Whether the word `w` ends as family names do (`surname_endings.txt`: `Kovačić`,
+    /// `Abrahamsen`, `Snorradóttir`, `Бабенко`) after a stem of three letters or more.
+    pub(super) fn surname_shaped(&self, w: &str) -> bool {
+        self.surname_ends.ends_after(w, 3)
     }
 
     /// Names inside other things are not person names: a street named after someone
@@ -316,4 +322,8 @@ pub struct LoneName {
     /// marks a name there, so the column test has a share of its own for these
     /// (`verdict`).
     pub arabic: bool,
+    /// One word, no known surname, that ends as family names of some language do
+    /// (`Dictionaries::surname_shaped`): `Kovačić`, `Snorradóttir`, `Бабенко`. The column
+    /// test counts it like a known surname.
+    pub shaped: bool,
 }
