@@ -112,12 +112,8 @@ fn is_katakana(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::classify::dictionary::LoneName;
-    use crate::classify::{Engine, Scratch};
-
-    fn lone(engine: &Engine, v: &str) -> Option<LoneName> {
-        engine.lone_name(v, &mut Scratch::default())
-    }
+    use crate::classify::dictionary::lone;
+    use crate::classify::Engine;
 
     /// Japanese names are read surname first, with or without a space; known when the
     /// surname is in `surnames/ja.txt` (or its reading in `ja_kana.txt`) and the given

@@ -82,12 +82,8 @@ fn ends_with_stem(w: &str, end: &str, stem: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::classify::dictionary::LoneName;
-    use crate::classify::{Engine, Scratch};
-
-    fn lone(engine: &Engine, v: &str) -> Option<LoneName> {
-        engine.lone_name(v, &mut Scratch::default())
-    }
+    use crate::classify::dictionary::lone;
+    use crate::classify::Engine;
 
     /// Cyrillic and Greek values: lone names looked up as written or title-cased, whole
     /// names read from a known name and a patronymic or surname-shaped word.

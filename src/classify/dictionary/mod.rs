@@ -272,3 +272,9 @@ pub struct DictScratch {
     /// A value of Arabic script, normalised for lookup (`arabic_name`).
     arabic: String,
 }
+
+/// What `v` says of itself as a lone name to `engine` (for the readers' tests).
+#[cfg(test)]
+fn lone(engine: &super::Engine, v: &str) -> Option<LoneName> {
+    engine.lone_name(v, &mut super::Scratch::default())
+}
