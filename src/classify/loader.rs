@@ -170,12 +170,13 @@ fn word_list(src: &RuleSource, sub: &str) -> Result<WordList, LoadError> {
 
 /// The entries of the files under `sub` whose path `keep` accepts.
 fn word_list_of(src: &RuleSource, sub: &str, keep: impl Fn(&str) -> bool) -> Result<WordList, LoadError> {
+    Ok(WordList::new(entries_of(src, sub, keep)?))
+}
+
+/// The entries (`word_lines`) of the files under `sub` whose path `keep` accepts.
+fn entries_of(src: &RuleSource, sub: &str, keep: impl Fn(&str) -> bool) -> Result<Vec<String>, LoadError> {
     let files = src.files(sub, &[".txt"])?;
-    let mut words: Vec<String> = Vec::new();
-    for f in files.iter().filter(|f| keep(&f.path)) {
-        words.extend(word_lines(&f.text).map(str::to_owned));
-    }
-    Ok(WordList::new(words))
+    Ok(files.iter().filter(|f| keep(&f.path)).flat_map(|f| word_lines(&f.text).map(str::to_owned)).collect())
 }
 
 /// Whether a dictionary file holds Japanese entries (`surnames/ja.txt`, `ja_kana.txt`,
@@ -258,14 +259,14 @@ pub fn load_dictionaries(src: &RuleSource) -> Result<Dictionaries, LoadError> {
             .collect::<CharSet>(),
         titles: word_list(src, "dictionaries/titles.txt")?,
         stopwords: word_list(src, "dictionaries/name_stopwords.txt")?,
-        intros: src.files("dictionaries/intros.txt", &[".txt"])?.iter().flat_map(|f| word_lines(&f.text).map(str::to_lowercase).collect::<Vec<_>>()).collect(),
+        intros: entries_of(src, "dictionaries/intros.txt", |_| true)?.iter().map(|p| p.to_lowercase()).collect(),
         street_words: WordList::new(street_words),
         street_words_before: WordList::new(street_words_before),
         // Types that are English words too (Park, Passage) are left out: `Tower Park 5`.
         street_words_number_after: WordList::new(street_words_number_after.into_iter().filter(|w| !english.contains(&w.to_lowercase())).collect::<Vec<_>>()),
         street_words_after_name: WordList::new(street_words_after_name),
         street_suffixes: Suffixes::new(street_suffixes),
-        surname_ends: Suffixes::new(src.files("dictionaries/surname_endings.txt", &[".txt"])?.iter().flat_map(|f| word_lines(&f.text).map(str::to_owned).collect::<Vec<_>>())),
+        surname_ends: Suffixes::new(entries_of(src, "dictionaries/surname_endings.txt", |_| true)?),
     })
 }
 
