@@ -955,10 +955,9 @@ mod name_columns {
         }
     }
 
-    /// Japanese name columns: surname first, with a space, an ideographic space or none,
-    /// given names in kanji or kana, furigana in katakana, lone surnames and lone given
-    /// names; columns of cities, prefectures, towns (many are surnames), companies, jobs
-    /// and words are not. Chinese and Korean columns keep their verdicts.
+    /// Cyrillic and Greek name columns: full names (with patronymics, family name first),
+    /// lone patronymics; columns of streets, cities, companies, places and words of the
+    /// same scripts are not.
     #[test]
     fn cyrillic_and_greek_name_columns_are_names() {
         let ru_full = ["Роман Касимов", "Иванов Иван Иванович", "Анна Сергеевна Петрова", "Олег Смирнов", "Мария Кузнецова", "Дмитрий Попов", "Елена Соколова", "Сергей Волков", "Ольга Лебедева", "Алексей Морозов", "Татьяна Новикова", "Павел Орлов"];
@@ -981,6 +980,10 @@ mod name_columns {
         assert!(!named("c1", &words));
     }
 
+    /// Japanese name columns: surname first, with a space, an ideographic space or none,
+    /// given names in kanji or kana, furigana in katakana, lone surnames and lone given
+    /// names; columns of cities, prefectures, towns (many are surnames), companies, jobs
+    /// and words are not. Chinese and Korean columns keep their verdicts.
     #[test]
     fn japanese_name_columns_are_names() {
         let surnames = ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "佐々木", "長谷川", "斎藤"];
