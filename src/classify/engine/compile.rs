@@ -87,10 +87,10 @@ impl Engine {
             if let Some(d) = f.prefilter.digits {
                 let need = f.prefilter.digit_separators.bytes().fold(0u8, |a, c| a | sep_bit(c));
                 let groups = f.prefilter.digit_groups.map_or((1, usize::MAX), |g| (g.min, g.max));
-                // A rule none of whose patterns finds anything in a written date is not
-                // woken by one (`date_shaped`): timestamps fill logs and JSON.
-                let dates = DATE_PROBES.iter().filter(|(_, p)| regexes.iter().any(|rr: &RuleRegex| rr.re.is_match(p))).fold(0, |a, (form, _)| a | form);
-                digit_triggers.push(DigitTrigger { rule: ri, digits: (d.min, d.max), seps: need, groups, dates });
+                // A rule none of whose patterns finds anything in a written date or time
+                // is not woken by one (`form_of`): timestamps fill logs and JSON.
+                let forms = FORM_PROBES.iter().filter(|(_, p)| regexes.iter().any(|rr: &RuleRegex| rr.re.is_match(p))).fold(0, |a, (form, _)| a | form);
+                digit_triggers.push(DigitTrigger { rule: ri, digits: (d.min, d.max), seps: need, groups, forms });
             }
             if let Some(t) = f.prefilter.upper_tokens {
                 if f.prefilter.upper_token_letters > 0 {

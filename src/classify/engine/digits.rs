@@ -1,5 +1,6 @@
 //! Digit runs: how the digit pass reads a run of digits and separators (`12 345-678`,
-//! `(030) 1234`), which separators it holds, whether it is a calendar date, and the
+//! `(030) 1234`), which separators it holds, whether it is a calendar date or part of a
+//! clock time, and the
 //! trigger that says which rule a run of so many digits and groups wakes.
 
 use crate::classify::masks::Masks;
@@ -66,47 +67,71 @@ pub(super) struct DigitTrigger {
     pub(super) digits: (usize, usize),
     pub(super) seps: u8,
     pub(super) groups: (usize, usize),
-    /// The forms of dates (`date_shaped`'s bits) that wake the rule: those in which some
-    /// pattern finds something (`DATE_PROBES`).
-    pub(super) dates: u8,
+    /// The forms of dates and times (`form_of`'s bits) that wake the rule: those in which
+    /// some pattern finds something (`FORM_PROBES`).
+    pub(super) forms: u8,
 }
 
 /// Date forms: year first (2024-07-01) and year last (01.07.2024, 12/31/1999).
 pub(super) const YEAR_FIRST: u8 = 1;
 pub(super) const YEAR_LAST: u8 = 2;
+/// A year-first date that begins an ISO 8601 timestamp (`2024-07-01T22:05:29Z`).
+pub(super) const TIMESTAMP: u8 = 4;
+/// The seconds or minutes of a clock time, after the `hh:` before them (`29.303` in
+/// `22:05:29.303`, `05`): the digit pass reads the parts of a time as runs of their own,
+/// since `:` is no run separator.
+pub(super) const CLOCK: u8 = 8;
 
-/// Dates as logs, JSON and tables write them, alone and in text, by form. A digit-trigger
-/// rule whose patterns find nothing in any probe of a form is not woken by a run of that
-/// form.
-pub(super) const DATE_PROBES: &[(u8, &str)] = &[
+/// Dates and times as logs, JSON and tables write them, alone and in text, by form. A
+/// digit-trigger rule whose patterns find nothing in any probe of a form is not woken by a
+/// run of that form: timestamps fill logs and JSON, and every rule that counts digits
+/// would otherwise search each one.
+pub(super) const FORM_PROBES: &[(u8, &str)] = &[
     (YEAR_FIRST, "2024-07-01"),
     (YEAR_FIRST, "1999-12-31"),
     (YEAR_FIRST, "2024/07/01"),
     (YEAR_FIRST, "2024.07.01"),
-    (YEAR_FIRST, "2024-07-01T22:05:29.303Z INFO started"),
-    (YEAR_FIRST, "{\"ts\": \"2022-08-23T22:12:24.353Z\"}"),
+    (YEAR_FIRST, "2024-07-01 22:05:29 INFO started"),
+    (YEAR_FIRST, "{\"date\": \"2022-08-23\"}"),
     (YEAR_LAST, "01.07.2024"),
     (YEAR_LAST, "31/12/1999"),
     (YEAR_LAST, "12/31/1999"),
     (YEAR_LAST, "01-07-2024"),
     (YEAR_LAST, "on 31.12.1999 at 10:00"),
     (YEAR_LAST, "date=12/31/1999;"),
+    (TIMESTAMP, "2024-07-01T22:05:29.303Z INFO started"),
+    (TIMESTAMP, "{\"ts\": \"2022-08-23T22:12:24.353Z\"}"),
+    (TIMESTAMP, "1999-12-31T23:59:59+01:00"),
+    (TIMESTAMP, "2024-07-01T22:05"),
+    (CLOCK, "22:05:29.303Z"),
+    (CLOCK, "at 10:00:00 UTC"),
+    (CLOCK, "2024-07-01T22:05:29.303456+02:00 INFO started"),
+    (CLOCK, "{\"ts\": \"2022-08-23T22:12:24.353Z\"}"),
+    (CLOCK, "meet at 9:30 pm"),
 ];
 
-/// The form of a run that is a calendar date of ten bytes (0: none): year-month-day
-/// (1900-2099), or day and month either way round before the year, one separator (`-`,
-/// `/`, `.`) used twice.
-pub(super) fn date_shaped(b: &[u8], r: &DigitRun) -> u8 {
-    if r.groups != 3 || r.digits != 8 || r.end - r.start != 10 {
+/// The date or time form of a run (`YEAR_FIRST`, `YEAR_LAST`, `TIMESTAMP`, `CLOCK`; 0:
+/// none). Dates are ten bytes: year-month-day (1900-2099), or day and month either way
+/// round before the year, one separator (`-`, `/`, `.`) used twice; a year-first date
+/// followed by `T` and a digit begins a timestamp. A clock part is two digits, with a
+/// decimal fraction or not, right after one or two digits and a colon.
+pub(super) fn form_of(b: &[u8], r: &DigitRun) -> u8 {
+    let s = &b[r.start..r.end];
+    let digits = |x: &[u8]| x.iter().all(u8::is_ascii_digit);
+    let after_hours = r.start >= 2 && b[r.start - 1] == b':' && b[r.start - 2].is_ascii_digit() && (r.start < 4 || !b[r.start - 4].is_ascii_digit());
+    if after_hours && s.len() >= 2 && digits(&s[..2]) && (s.len() == 2 || (s[2] == b'.' && s.len() > 3 && digits(&s[3..]))) {
+        return CLOCK;
+    }
+    if r.groups != 3 || r.digits != 8 || s.len() != 10 {
         return 0;
     }
-    let s = &b[r.start..r.end];
     let num = |x: &[u8]| x.iter().try_fold(0u32, |a, &c| c.is_ascii_digit().then(|| a * 10 + (c - b'0') as u32));
     let sep = |p: usize, q: usize| s[p] == s[q] && matches!(s[p], b'-' | b'/' | b'.');
     let year = |x: &[u8]| num(x).is_some_and(|y| (1900..=2099).contains(&y));
     let within = |x: &[u8], hi: u32| num(x).is_some_and(|v| (1..=hi).contains(&v));
     if sep(4, 7) && year(&s[..4]) && within(&s[5..7], 12) && within(&s[8..10], 31) {
-        return YEAR_FIRST;
+        let timestamp = b.get(r.end) == Some(&b'T') && b.get(r.end + 1).is_some_and(u8::is_ascii_digit);
+        return if timestamp { TIMESTAMP } else { YEAR_FIRST };
     }
     // Day and month come either way round (31/12, 12/31).
     let (a, c) = (&s[0..2], &s[3..5]);
@@ -146,20 +171,43 @@ mod tests {
             DigitRun::read(v.as_bytes(), &m, 0, v.len())
         };
         for v in ["2024-07-01", "1999/12/31", "31.12.1999", "12/31/1999", "01-07-2024"] {
-            assert!(date_shaped(v.as_bytes(), &run(v)) != 0, "{v}");
+            assert!(form_of(v.as_bytes(), &run(v)) != 0, "{v}");
         }
         for v in ["2024-13-01", "1234-56-78", "2024-07/01", "49-091-850", "100571-3824", "12345678", "31.13.1999", "2024-07-011"] {
-            assert_eq!(date_shaped(v.as_bytes(), &run(v)), 0, "{v}");
+            assert_eq!(form_of(v.as_bytes(), &run(v)), 0, "{v}");
         }
         let dates = |id: &str| {
             let r = e.rules().iter().position(|r| r.id == id).expect("rule") as u16;
-            e.digit_triggers.iter().find(|t| t.rule == r).expect("digit trigger").dates
+            e.digit_triggers.iter().find(|t| t.rule == r).expect("digit trigger").forms
         };
         assert_eq!(dates("pii.date_of_birth"), YEAR_FIRST | YEAR_LAST);
         assert_eq!(dates("pii.national_id.nz_ird") | dates("pii.national_id.cl_rut"), 0);
         // A trunk-0 national number looks like 01.07.2024, never like 2024-07-01.
         assert_eq!(dates("pii.phone_number.national"), YEAR_LAST);
+        // Timestamps and the parts of clock times wake no id rule and neither the
+        // birth-date nor the coordinates rule (no pattern of theirs finds anything in one).
+        let at = |v: &str, from: &str| {
+            let mut m = Masks::default();
+            m.compute(v.as_bytes(), None);
+            let i = v.find(from).expect("run in value");
+            form_of(v.as_bytes(), &DigitRun::read(v.as_bytes(), &m, i, v.len()))
+        };
+        let ts = "2024-07-01T22:05:29.303Z";
+        assert_eq!((at(ts, "2024"), at(ts, "05:"), at(ts, "29.")), (TIMESTAMP, CLOCK, CLOCK));
+        assert_eq!((at("port 10.0.0.1:8080", "8080"), at("ref 2024:123456", "123456"), at("at 5:30 pm", "30")), (0, 0, CLOCK));
+        for id in ["pii.date_of_birth", "pii.geo_coordinates", "pii.national_id.nz_ird", "pii.phone_number.national"] {
+            assert_eq!(dates(id) & (TIMESTAMP | CLOCK), 0, "{id}");
+        }
         let ctx = e.column_context("notes");
+        let found = |v: &str, id: &str| {
+            let mut hits = Vec::new();
+            e.scan_value(v, &ctx, &mut Scratch::default(), &mut hits);
+            let r = e.rules().iter().position(|r| r.id == id).unwrap() as u16;
+            hits.iter().any(|h| h.rule == r)
+        };
+        assert!(found("2024-07-01T22:05:29.303Z at 52.520008, 13.404954", "pii.geo_coordinates"));
+        assert!(found("10:00:29.303 DOB 1990-05-21", "pii.date_of_birth"));
+        assert!(!found("2024-07-01T22:05:29.303Z", "pii.date_of_birth"));
         let mut hits = Vec::new();
         e.scan_value("2024-07-01T22:05:29Z IRD number 11-041-019 filed", &ctx, &mut Scratch::default(), &mut hits);
         let ird = e.rules().iter().position(|r| r.id == "pii.national_id.nz_ird").unwrap() as u16;

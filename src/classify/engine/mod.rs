@@ -24,7 +24,7 @@ mod digits;
 use context::PHONE_WORD_DIGITS;
 pub use context::{name_tokens, ColumnContext};
 
-use digits::{date_shaped, sep_bit, DigitRun, DigitTrigger, DATE_PROBES};
+use digits::{form_of, sep_bit, DigitRun, DigitTrigger, FORM_PROBES};
 
 use super::ascii::AsciiDfa;
 use super::dictionary::{DictHit, DictScratch, Dictionaries, LoneName};
@@ -497,10 +497,10 @@ impl Engine {
                     continue;
                 }
                 let fire_run = |s: &mut Scratch, r: &DigitRun| {
-                    let date = date_shaped(b, r);
+                    let form = form_of(b, r);
                     self.digit_counts.each(r.digits, |t| {
                         let t = &self.digit_triggers[t as usize];
-                        if (t.seps == 0 || r.bits & t.seps != 0) && (t.groups.0..=t.groups.1).contains(&r.groups) && (date == 0 || t.dates & date != 0) {
+                        if (t.seps == 0 || r.bits & t.seps != 0) && (t.groups.0..=t.groups.1).contains(&r.groups) && (form == 0 || t.forms & form != 0) {
                             self.open_run_window(s, t.rule, r.start, r.end, n);
                         }
                     });
