@@ -81,6 +81,10 @@ pub(super) const TIMESTAMP: u8 = 4;
 /// `22:05:29.303`, `05`): the digit pass reads the parts of a time as runs of their own,
 /// since `:` is no run separator.
 pub(super) const CLOCK: u8 = 8;
+/// A dotted quad (`192.168.1.20`): four groups of one to three digits joined by single
+/// dots, not led by a zero. An IPv4 address, and no written number of any other kind: a
+/// national phone number so written begins with its trunk zero (`01.23.45.67`).
+pub(super) const QUAD: u8 = 16;
 
 /// Dates and times as logs, JSON and tables write them, alone and in text, by form. A
 /// digit-trigger rule whose patterns find nothing in any probe of a form is not woken by a
@@ -108,10 +112,18 @@ pub(super) const FORM_PROBES: &[(u8, &str)] = &[
     (CLOCK, "2024-07-01T22:05:29.303456+02:00 INFO started"),
     (CLOCK, "{\"ts\": \"2022-08-23T22:12:24.353Z\"}"),
     (CLOCK, "meet at 9:30 pm"),
+    (QUAD, "192.168.1.20"),
+    (QUAD, "10.0.0.1"),
+    (QUAD, "8.8.8.8"),
+    (QUAD, "host 172.16.254.1 up"),
+    (QUAD, "1.2.3.4:8080"),
+    (QUAD, "255.255.255.0"),
+    (QUAD, "ip=10.20.30.40;"),
+    (QUAD, "[100.64.0.1]"),
 ];
 
-/// The date or time form of a run (`YEAR_FIRST`, `YEAR_LAST`, `TIMESTAMP`, `CLOCK`; 0:
-/// none). Dates are ten bytes: year-month-day (1900-2099), or day and month either way
+/// The date, time or address form of a run (`YEAR_FIRST`, `YEAR_LAST`, `TIMESTAMP`,
+/// `CLOCK`, `QUAD`; 0: none). Dates are ten bytes: year-month-day (1900-2099), or day and month either way
 /// round before the year, one separator (`-`, `/`, `.`) used twice; a year-first date
 /// followed by `T` and a digit begins a timestamp. A clock part is two digits, with a
 /// decimal fraction or not, right after one or two digits and a colon.
@@ -121,6 +133,9 @@ pub(super) fn form_of(b: &[u8], r: &DigitRun) -> u8 {
     let after_hours = r.start >= 2 && b[r.start - 1] == b':' && b[r.start - 2].is_ascii_digit() && (r.start < 4 || !b[r.start - 4].is_ascii_digit());
     if after_hours && s.len() >= 2 && digits(&s[..2]) && (s.len() == 2 || (s[2] == b'.' && s.len() > 3 && digits(&s[3..]))) {
         return CLOCK;
+    }
+    if r.groups == 4 && s[0] != b'0' && s.split(|&c| c == b'.').all(|g| (1..=3).contains(&g.len()) && digits(g)) {
+        return QUAD;
     }
     if r.groups != 3 || r.digits != 8 || s.len() != 10 {
         return 0;
@@ -196,8 +211,14 @@ mod tests {
         assert_eq!((at(ts, "2024"), at(ts, "05:"), at(ts, "29.")), (TIMESTAMP, CLOCK, CLOCK));
         assert_eq!((at("port 10.0.0.1:8080", "8080"), at("ref 2024:123456", "123456"), at("at 5:30 pm", "30")), (0, 0, CLOCK));
         for id in ["pii.date_of_birth", "pii.geo_coordinates", "pii.national_id.nz_ird", "pii.phone_number.national"] {
-            assert_eq!(dates(id) & (TIMESTAMP | CLOCK), 0, "{id}");
+            assert_eq!(dates(id) & (TIMESTAMP | CLOCK | QUAD), 0, "{id}");
         }
+        // Dotted quads wake the address rule alone; a leading zero or a fifth group and
+        // the run is read as any other.
+        assert_eq!(dates("pii.ip_address.v4") & QUAD, QUAD);
+        let quads = ["192.168.1.20", "8.8.8.8", "1.22.133.4"].map(|v| at(v, v));
+        let others = ["01.23.45.67", "1.2.3.4.5", "1.2.3-4", "1234.1.1.1", "1..2.3"].map(|v| at(v, v));
+        assert_eq!((quads, others), ([QUAD; 3], [0; 5]));
         let ctx = e.column_context("notes");
         let found = |v: &str, id: &str| {
             let mut hits = Vec::new();
