@@ -3,6 +3,8 @@
 //! literal trie and its gram gate, the shape passes' length tables, keyword automata —
 //! into the tables the classification passes of the parent module read per value.
 
+use regex_syntax::hir::{Class, Hir, HirKind};
+
 use super::*;
 
 impl Engine {
@@ -71,7 +73,8 @@ impl Engine {
                 // Unbounded patterns (`\s*`) keep the default slack.
                 slack = slack.max(hir.properties().maximum_len().unwrap_or(RUN_SLACK).min(MAX_SLACK));
                 let min_len = hir.properties().minimum_len().unwrap_or(0);
-                regexes.push(RuleRegex { re, group, slot: regex_count, split, ascii: shaped.then(|| AsciiDfa::new(&hir)), min_len });
+                let needs = required_byte(&hir);
+                regexes.push(RuleRegex { re, group, slot: regex_count, split, ascii: shaped.then(|| AsciiDfa::new(&hir)), min_len, needs });
                 regex_count += 1;
             }
             files_literals.push(f.prefilter.literals.clone());
@@ -232,5 +235,60 @@ impl Engine {
             plan_rule,
             phone_words,
         })
+    }
+}
+
+/// Punctuation that text holds least often first: the byte a window is checked for.
+const RARE_FIRST: &[u8] = b"@;=|#$%&*~^`!?<>[]{}\"'_\\:+/-,.";
+
+/// The rarest punctuation byte (`RARE_FIRST`) that every match of `hir` holds, if any:
+/// bytes that a literal, a one-byte class, or every branch of an alternation puts in
+/// every match, through groups and repetitions of at least one.
+fn required_byte(hir: &Hir) -> Option<u8> {
+    let have = required_bytes(hir);
+    RARE_FIRST.iter().copied().find(|&b| have & (1u128 << b) != 0)
+}
+
+/// The ASCII bytes every match of `hir` holds, one bit each.
+fn required_bytes(hir: &Hir) -> u128 {
+    let ascii = |c: u32| if c < 128 { 1u128 << c } else { 0 };
+    match hir.kind() {
+        HirKind::Literal(l) => l.0.iter().fold(0, |a, &b| a | ascii(b as u32)),
+        HirKind::Class(Class::Unicode(c)) => match c.ranges() {
+            [r] if r.start() == r.end() => ascii(r.start() as u32),
+            _ => 0,
+        },
+        HirKind::Class(Class::Bytes(c)) => match c.ranges() {
+            [r] if r.start() == r.end() => ascii(r.start() as u32),
+            _ => 0,
+        },
+        HirKind::Capture(c) => required_bytes(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => required_bytes(&r.sub),
+        HirKind::Concat(parts) => parts.iter().fold(0, |a, h| a | required_bytes(h)),
+        HirKind::Alternation(parts) => parts.iter().map(required_bytes).reduce(|a, b| a & b).unwrap_or(0),
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::required_byte;
+
+    fn needs(p: &str) -> Option<u8> {
+        required_byte(&regex_syntax::parse(p).expect("pattern parses"))
+    }
+
+    /// A byte is required only when every match holds it: optional parts, one-of classes
+    /// and alternations whose branches differ give none; the rarest required byte wins.
+    #[test]
+    fn windows_are_checked_for_a_byte_every_match_holds() {
+        assert_eq!(needs(r"(?i)[a-z]{2,9}://[^\s:@]*:(?P<value>[^\s@]+)@[a-z.]+"), Some(b'@'));
+        assert_eq!(needs(r"(?i)(?:server|host)\s*=\s*[^;]+;\s*(?:password|pwd)\s*=\s*(?P<value>\S+)"), Some(b';'));
+        assert_eq!(needs(r"(?:x;|y;z)"), Some(b';'));
+        assert_eq!(needs(r"(?:^|[^\w])\d{3}-\d{2}-\d{4}"), Some(b'-'));
+        assert_eq!(needs(r"\d+(?:@\d+)?"), None);
+        assert_eq!(needs(r"(?:a;|b=)c"), None);
+        assert_eq!(needs(r"[;=]\d+"), None);
+        assert_eq!(needs(r"(?i)[a-z]+\d+"), None);
     }
 }

@@ -126,6 +126,9 @@ struct RuleRegex {
     ascii: Option<AsciiDfa>,
     /// The shortest match in bytes: a shorter window cannot hold one.
     min_len: usize,
+    /// A punctuation byte every match holds (`@` of `user:pass@host`, `;` of a connection
+    /// string; `compile::required_byte`): a window without it is not searched.
+    needs: Option<u8>,
 }
 
 /// How much a value's match counts for its column.
@@ -660,8 +663,8 @@ impl Engine {
             let (ws, we) = (floor_char(value, ws), ceil_char(value, we));
             // The window and the byte on each side of it are ASCII: the DFAs of `ascii` hold.
             let ascii = m.next(|k| k.nonascii, ws.saturating_sub(1)) >= (we + 1).min(value.len());
-            for RuleRegex { re, group, slot, split, ascii: dfa, min_len } in &rule.regexes {
-                if we - ws < *min_len {
+            for RuleRegex { re, group, slot, split, ascii: dfa, min_len, needs } in &rule.regexes {
+                if we - ws < *min_len || needs.is_some_and(|b| memchr::memchr(b, &value.as_bytes()[ws..we]).is_none()) {
                     continue;
                 }
                 let mut input = Input::new(value).range(ws..we);
