@@ -2,7 +2,25 @@
 //! `-straße`) next to a house number and a name, in the orders the languages of the lists
 //! write them, then the postcode and locality that follow (`address_end`).
 
+use super::cjk::is_han;
 use super::{tokenize, DictHit, DictScratch, Dictionaries, Token, PARTICLES};
+
+/// Chinese road types: how a road's name ends before its number and `号` (`建国路88号`,
+/// `长安街1号`, `南锣鼓巷8号`, `石库门弄5号`; also `大道`, `胡同`, a numbered lane `五条` and a
+/// road's section `二段`, read in `zh_street`). Left out: `道` alone and `里`, which end common words (知道, 这里)
+/// that stand before days of a month (`3号`: the 3rd).
+const ZH_ROAD_ENDS: &[char] = &['路', '街', '巷', '弄'];
+/// Chinese numerals, before `条` (a numbered lane: `五条488号`).
+const ZH_NUMERALS: &[char] = &['一', '二', '三', '四', '五', '六', '七', '八', '九', '十'];
+/// Korean words that end in 로 and are no roads: adverbs (`바로`, `서로`, `정말로`, `제대로`)
+/// and `도로` (road, and also "back again").
+const KO_NOT_ROADS: &[&str] = &[
+    "바로", "서로", "새로", "주로", "별로", "정말로", "참말로", "실제로", "스스로", "제대로", "그대로", "멋대로", "마음대로", "맘대로", "대로", "대체로", "억지로",
+    "저절로", "절대로", "홀로", "거꾸로", "따로", "도로", "진짜로", "새로이", "함부로", "날로", "때로", "이대로", "저대로", "그런대로",
+];
+/// Longest Chinese street name read before the number, in characters (Han and the digits
+/// of numbered lanes).
+const ZH_NAME_MAX: usize = 24;
 
 impl Dictionaries {
     pub(super) fn street_word(&self, text: &str, tok: &Token) -> bool {
@@ -72,6 +90,12 @@ impl Dictionaries {
             end = part_end;
         }
         end
+    }
+
+    /// Finds Chinese and Korean street addresses (`zh_street`, `ko_street`), which no
+    /// street-type word next to a capitalised name marks.
+    pub fn find_cjk_streets(&self, text: &str, out: &mut Vec<DictHit>) {
+        out.extend(zh_street(text).or_else(|| ko_street(text)));
     }
 
     /// Finds street addresses: `12 Oak Street`, `12 rue de la Paix`, `Calle Mayor 5`,
@@ -177,6 +201,79 @@ impl Dictionaries {
     }
 }
 
+/// Chinese addresses: a road's name and its number with `号` (`號` in traditional writing:
+/// `吴家山路268号`, `上海市南京东路100号`, `台中市信義街4號8樓`).
+/// Strong: `路 + number + 号` is how an address is written, and a day of the month (`3号`)
+/// follows no road type.
+fn zh_street(text: &str) -> Option<DictHit> {
+    for (at, mark) in text.match_indices(['号', '號']) {
+        let before = &text[..at];
+        let digits = before.len() - before.trim_end_matches(|c: char| c.is_ascii_digit() || c == '-').len();
+        let number = &before[before.len() - digits..];
+        if !(1..=9).contains(&digits) || !number.starts_with(|c: char| c.is_ascii_digit()) {
+            continue;
+        }
+        let name = &before[..before.len() - digits];
+        let mut rev = name.chars().rev();
+        let road = match (rev.next(), rev.next()) {
+            // 道 only as 大道 (avenue): 知道 and 一道 end words.
+            (Some('道'), Some(c)) => c == '大',
+            // A numbered lane or section: 五条, 民生東路二段.
+            (Some('条' | '段'), Some(c)) => ZH_NUMERALS.contains(&c),
+            (Some('同'), Some(c)) => c == '胡',
+            // Lanes are numbered too: 100巷5弄3號.
+            (Some(c), Some(p)) => ZH_ROAD_ENDS.contains(&c) && (is_han(p) || p.is_ascii_digit()),
+            _ => false,
+        };
+        if !road {
+            continue;
+        }
+        let start = name.char_indices().rev().take_while(|&(_, c)| is_han(c) || c.is_ascii_digit()).take(ZH_NAME_MAX).last().map_or(name.len(), |(i, _)| i);
+        return Some(DictHit { start, end: at + mark.len(), strong: true });
+    }
+    None
+}
+
+/// Korean road-name addresses (도로명주소): a road name that ends in 로, 대로 or 길 (also
+/// 번길: `중앙로123번길`) and the building number as a word of its own (`세종대로 110`,
+/// `테헤란로 152`, `평동길 1237`, `중앙로 5-1`). Only rate-only: the particle (으)로 ("to",
+/// "by") ends words too (`서울로 5`), so a column must be dense with them; a number glued to
+/// a unit (`5분`, `10%`) is not a building number.
+fn ko_street(text: &str) -> Option<DictHit> {
+    let mut words = text.split([' ', ',']).scan(0usize, |off, w| {
+        let start = *off;
+        *off += w.len() + 1;
+        Some((start, w))
+    });
+    let mut prev: Option<(usize, &str)> = None;
+    for (start, w) in words.by_ref() {
+        if let Some((ps, pw)) = prev {
+            let hangul_road = pw.starts_with(is_hangul)
+                && pw.chars().all(|c| is_hangul(c) || c.is_ascii_digit())
+                && pw.chars().count() >= 2
+                && (pw.ends_with('로') || pw.ends_with('길'))
+                && !pw.ends_with("으로")
+                && !KO_NOT_ROADS.contains(&pw);
+            let number = !w.is_empty()
+                && w.len() <= 9
+                && w.starts_with(|c: char| c.is_ascii_digit())
+                && w.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+                && !w.ends_with('-');
+            if hangul_road && number {
+                return Some(DictHit { start: ps, end: start + w.len(), strong: false });
+            }
+        }
+        if !w.is_empty() {
+            prev = Some((start, w));
+        }
+    }
+    None
+}
+
+fn is_hangul(c: char) -> bool {
+    matches!(c, '\u{AC00}'..='\u{D7A3}')
+}
+
 /// A piece of a dotted initialism (`R.` and `L.` of S. R.L., `C.` of S.C.P): glued to a
 /// dot before it, or a dotted letter glued to what follows. Such a piece is not the
 /// abbreviated street type `R.` or `C.`, nor a word of a street's name.
@@ -252,6 +349,48 @@ mod tests {
             "Cesta Navideña 25",
             "Cutie 3 of 5",
             "Mixed veg 5",
+        ] {
+            assert_eq!(street(&engine, v), None, "{v}");
+        }
+    }
+
+    /// Chinese addresses (road type, number, 号) and Korean road-name addresses (a road
+    /// ending in 로 or 길, then the building number), as the official formats write them;
+    /// dates (`3号`), metro lines, particles before a number and numbers with units are not.
+    #[test]
+    fn chinese_and_korean_streets() {
+        let engine = Engine::builtin().expect("built-in rules load");
+        for (v, want) in [
+            ("北京市朝阳区建国路88号", "北京市朝阳区建国路88号"),
+            ("地址：上海市黄浦区南京东路100号，谢谢", "上海市黄浦区南京东路100号"),
+            ("吴家山路268号", "吴家山路268号"),
+            ("祁家湾七条1237号", "祁家湾七条1237号"),
+            ("深圳市南山区深南大道9988号", "深圳市南山区深南大道9988号"),
+            ("东城区南锣鼓巷8号", "东城区南锣鼓巷8号"),
+            ("西城区百花深处胡同3号", "西城区百花深处胡同3号"),
+            ("26018 台中市信義街4號8樓", "台中市信義街4號"),
+            ("台北市中山區民生東路二段52號", "台北市中山區民生東路二段52號"),
+            ("台北市大安區忠孝東路四段100巷5弄3號", "台北市大安區忠孝東路四段100巷5弄3號"),
+            ("서울특별시 종로구 세종대로 110", "세종대로 110"),
+            ("테헤란로 152", "테헤란로 152"),
+            ("평동길 1237", "평동길 1237"),
+            ("부산광역시 중앙로 5-1, 3층", "중앙로 5-1"),
+            ("중앙로123번길 5", "중앙로123번길 5"),
+        ] {
+            assert_eq!(street(&engine, v).as_deref(), Some(want), "{v}");
+        }
+        for v in [
+            "我知道3号要开会",
+            "会议改到5号",
+            "第3号文件",
+            "地铁10号线",
+            "这条路很长，走了2个小时",
+            "一道3号题",
+            "바로 5분 뒤",
+            "서울로 488명이 이동했다",
+            "기준으로 10",
+            "주로 3명",
+            "정말로 5",
         ] {
             assert_eq!(street(&engine, v), None, "{v}");
         }

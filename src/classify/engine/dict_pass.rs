@@ -24,9 +24,15 @@ impl Engine {
             self.dict.find_names(value, &mut s.dict, &mut s.dict_hits);
             self.dict_outcome(&self.name_rules, value, ctx, s, hits);
         }
-        if !self.street_rules.is_empty() && m.digits > 0 && number_next_to_word(m) {
+        if !self.street_rules.is_empty() && m.digits > 0 {
             s.dict_hits.clear();
-            self.dict.find_streets(value, &mut s.dict, &mut s.dict_hits);
+            if number_next_to_word(m) {
+                self.dict.find_streets(value, &mut s.dict, &mut s.dict_hits);
+            }
+            // Chinese and Korean addresses: a number glued to the road's name or after it.
+            if s.dict_hits.is_empty() && m.blocks.iter().any(|b| b.nonascii != 0) {
+                self.dict.find_cjk_streets(value, &mut s.dict_hits);
+            }
             self.dict_outcome(&self.street_rules, value, ctx, s, hits);
         }
         // Again once the dictionaries have spoken: a name inside a street's name yields to
