@@ -2,6 +2,7 @@
 //! `-straße`) next to a house number and a name, in the orders the languages of the lists
 //! write them, then the postcode and locality that follow (`address_end`).
 
+use super::arabic::is_arabic_letter;
 use super::cjk::is_han;
 use super::{tokenize, DictHit, DictScratch, Dictionaries, Token, PARTICLES};
 
@@ -18,6 +19,13 @@ const KO_NOT_ROADS: &[&str] = &[
     "바로", "서로", "새로", "주로", "별로", "정말로", "참말로", "실제로", "스스로", "제대로", "그대로", "멋대로", "마음대로", "맘대로", "대로", "대체로", "억지로",
     "저절로", "절대로", "홀로", "거꾸로", "따로", "도로", "진짜로", "새로이", "함부로", "날로", "때로", "이대로", "저대로", "그런대로",
 ];
+/// Arabic and Persian street types, before the street's name: street (شارع, نهج in the
+/// Maghreb, خیابان), road (طريق), alley and lane (زنقة, درب, سكة, کوچه), avenue and
+/// boulevard (جادة, بلوار), square (ساحة, ميدان, میدان), roundabout (دوار). With a house
+/// number before the type or after the name (`488 شارع الأمويين`, `شارع الملك فهد، 12`).
+const AR_STREET_TYPES: &[&str] = &["شارع", "نهج", "طريق", "زنقة", "درب", "سكة", "جادة", "ساحة", "ميدان", "دوار", "خیابان", "کوچه", "بلوار", "میدان"];
+/// Most words of a street's name read between its type and a number after it.
+const AR_NAME_MAX: usize = 4;
 /// Longest Chinese street name read before the number, in characters (Han and the digits
 /// of numbered lanes).
 const ZH_NAME_MAX: usize = 24;
@@ -92,10 +100,14 @@ impl Dictionaries {
         end
     }
 
-    /// Finds Chinese and Korean street addresses (`zh_street`, `ko_street`), which no
-    /// street-type word next to a capitalised name marks.
+    /// Finds Chinese, Korean, Arabic and Persian street addresses (`zh_street`,
+    /// `ko_street`, `ar_street`), which no street-type word next to a capitalised name marks.
     pub fn find_cjk_streets(&self, text: &str, out: &mut Vec<DictHit>) {
-        out.extend(zh_street(text).or_else(|| ko_street(text)));
+        // Each reading only where its script's UTF-8 lead bytes occur (Arabic and Persian
+        // letters 0xD8–0xDB, Hangul syllables 0xEA–0xED); 号 is a substring search.
+        let has = |lo: u8, hi: u8| text.bytes().any(|c| (lo..=hi).contains(&c));
+        let hit = zh_street(text).or_else(|| has(0xEA, 0xED).then(|| ko_street(text)).flatten()).or_else(|| has(0xD8, 0xDB).then(|| ar_street(text)).flatten());
+        out.extend(hit);
     }
 
     /// Finds street addresses: `12 Oak Street`, `12 rue de la Paix`, `Calle Mayor 5`,
@@ -240,13 +252,8 @@ fn zh_street(text: &str) -> Option<DictHit> {
 /// "by") ends words too (`서울로 5`), so a column must be dense with them; a number glued to
 /// a unit (`5분`, `10%`) is not a building number.
 fn ko_street(text: &str) -> Option<DictHit> {
-    let mut words = text.split([' ', ',']).scan(0usize, |off, w| {
-        let start = *off;
-        *off += w.len() + 1;
-        Some((start, w))
-    });
     let mut prev: Option<(usize, &str)> = None;
-    for (start, w) in words.by_ref() {
+    for (start, w) in spaced_words(text) {
         if let Some((ps, pw)) = prev {
             let hangul_road = pw.starts_with(is_hangul)
                 && pw.chars().all(|c| is_hangul(c) || c.is_ascii_digit())
@@ -263,8 +270,53 @@ fn ko_street(text: &str) -> Option<DictHit> {
                 return Some(DictHit { start: ps, end: start + w.len(), strong: false });
             }
         }
-        if !w.is_empty() {
-            prev = Some((start, w));
+        prev = Some((start, w));
+    }
+    None
+}
+
+/// The words of `text` between spaces, line breaks and commas (also the Arabic `،`), with
+/// their byte offsets.
+fn spaced_words(text: &str) -> Vec<(usize, &str)> {
+    let mut words = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        let sep = c.is_whitespace() || matches!(c, ',' | '،');
+        match (sep, start) {
+            (true, Some(s)) => {
+                words.push((s, &text[s..i]));
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    words.extend(start.map(|s| (s, &text[s..])));
+    words
+}
+
+/// Arabic and Persian addresses (`AR_STREET_TYPES`). Rate-only, as Korean ones: no capital
+/// letter marks the name, so a column must be dense with them.
+fn ar_street(text: &str) -> Option<DictHit> {
+    let words = spaced_words(text);
+    let arabic = |w: &str| w.starts_with(is_arabic_letter);
+    // Digits as Arabic and Persian also write them (٤٨٨, ۴۸۸).
+    let digit = |c: char| c.is_ascii_digit() || ('\u{660}'..='\u{669}').contains(&c) || ('\u{6F0}'..='\u{6F9}').contains(&c);
+    let number = |w: &str| (1..=5).contains(&w.chars().filter(|&c| digit(c)).count()) && w.chars().all(|c| digit(c) || c == '/' || c == '-');
+    let end = |k: usize| words[k].0 + words[k].1.len();
+    for (i, &(_, w)) in words.iter().enumerate() {
+        if !AR_STREET_TYPES.contains(&w) {
+            continue;
+        }
+        let names = words[i + 1..].iter().take(AR_NAME_MAX).take_while(|(_, n)| arabic(n) && !AR_STREET_TYPES.contains(n)).count();
+        if names == 0 {
+            continue;
+        }
+        if i > 0 && number(words[i - 1].1) {
+            return Some(DictHit { start: words[i - 1].0, end: end(i + names), strong: false });
+        }
+        if words.get(i + names + 1).is_some_and(|(_, n)| number(n)) {
+            return Some(DictHit { start: words[i].0, end: end(i + names + 1), strong: false });
         }
     }
     None
@@ -355,8 +407,10 @@ mod tests {
     }
 
     /// Chinese addresses (road type, number, 号) and Korean road-name addresses (a road
-    /// ending in 로 or 길, then the building number), as the official formats write them;
-    /// dates (`3号`), metro lines, particles before a number and numbers with units are not.
+    /// ending in 로 or 길, then the building number), as the official formats write them,
+    /// and Arabic and Persian ones (type, name, number on either side); dates (`3号`), metro
+    /// lines, particles before a number, numbers with units and streets without a number
+    /// are not.
     #[test]
     fn chinese_and_korean_streets() {
         let engine = Engine::builtin().expect("built-in rules load");
@@ -376,6 +430,10 @@ mod tests {
             ("평동길 1237", "평동길 1237"),
             ("부산광역시 중앙로 5-1, 3층", "중앙로 5-1"),
             ("중앙로123번길 5", "중앙로123번길 5"),
+            ("488 شارع الأمويين", "488 شارع الأمويين"),
+            ("شارع الملك فهد، 12، الرياض", "شارع الملك فهد، 12"),
+            ("١٢ نهج الحبيب بورقيبة", "١٢ نهج الحبيب بورقيبة"),
+            ("تهران، خیابان ولیعصر ۱۲۳", "خیابان ولیعصر ۱۲۳"),
         ] {
             assert_eq!(street(&engine, v).as_deref(), Some(want), "{v}");
         }
@@ -391,6 +449,10 @@ mod tests {
             "기준으로 10",
             "주로 3명",
             "정말로 5",
+            "في شارع الملك فهد",
+            "اشتريت 5 كتب من المكتبة",
+            "الطريق طويل 12 كيلومتر",
+            "ساحة 3",
         ] {
             assert_eq!(street(&engine, v), None, "{v}");
         }

@@ -24,13 +24,15 @@ impl Engine {
             self.dict.find_names(value, &mut s.dict, &mut s.dict_hits);
             self.dict_outcome(&self.name_rules, value, ctx, s, hits);
         }
-        if !self.street_rules.is_empty() && m.digits > 0 {
+        let nonascii = m.blocks.iter().any(|b| b.nonascii != 0);
+        if !self.street_rules.is_empty() && (m.digits > 0 || (nonascii && eastern_digits(value.as_bytes()))) {
             s.dict_hits.clear();
-            if number_next_to_word(m) {
+            if m.digits > 0 && number_next_to_word(m) {
                 self.dict.find_streets(value, &mut s.dict, &mut s.dict_hits);
             }
-            // Chinese and Korean addresses: a number glued to the road's name or after it.
-            if s.dict_hits.is_empty() && m.blocks.iter().any(|b| b.nonascii != 0) {
+            // Chinese, Korean, Arabic and Persian addresses: no capitalised name next to a
+            // street type marks them.
+            if s.dict_hits.is_empty() && nonascii {
                 self.dict.find_cjk_streets(value, &mut s.dict_hits);
             }
             self.dict_outcome(&self.street_rules, value, ctx, s, hits);
@@ -106,6 +108,12 @@ impl Engine {
             }
         }
     }
+}
+
+/// Whether `b` holds an Arabic-Indic or Persian digit (U+0660–0669: D9 A0–A9; U+06F0–06F9:
+/// DB B0–B9), as Arabic and Persian house numbers may be written.
+fn eastern_digits(b: &[u8]) -> bool {
+    b.windows(2).any(|w| (w[0] == 0xD9 && (0xA0..=0xA9).contains(&w[1])) || (w[0] == 0xDB && (0xB0..=0xB9).contains(&w[1])))
 }
 
 /// Cheap gate for addresses: a number and a word separated by one space, comma or line
