@@ -156,17 +156,7 @@ impl LoneNames {
 
 #[cfg(test)]
 mod name_columns {
-    use crate::classify::{ColumnAccumulator, Engine, Scratch};
-
-    fn labels(column: &str, values: &[&str]) -> Vec<String> {
-        let engine = Engine::builtin().expect("built-in rules load");
-        let mut scratch = Scratch::default();
-        let mut acc = ColumnAccumulator::new(&engine, column);
-        for v in values {
-            acc.add(v, &mut scratch);
-        }
-        acc.finish(0.0).into_iter().map(|l| l.label).collect()
-    }
+    use super::super::column_labels as labels;
 
     fn named(column: &str, values: &[&str]) -> bool {
         labels(column, values).iter().any(|l| l == "pii.person_name")

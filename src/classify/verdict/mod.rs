@@ -631,19 +631,22 @@ mod tests {
     }
 }
 
+/// The labels the built-in rules give a column named `column` holding `values` (the
+/// column tests of this module and of `lone_names`).
+#[cfg(test)]
+fn column_labels<S: AsRef<str>>(column: &str, values: &[S]) -> Vec<String> {
+    let engine = Engine::builtin().expect("built-in rules load");
+    let mut scratch = Scratch::default();
+    let mut acc = ColumnAccumulator::new(&engine, column);
+    for v in values {
+        acc.add(v.as_ref(), &mut scratch);
+    }
+    acc.finish(0.0).into_iter().map(|l| l.label).collect()
+}
+
 #[cfg(test)]
 mod version_columns {
-    use super::super::{ColumnAccumulator, Engine, Scratch};
-
-    fn labels(column: &str, values: &[String]) -> Vec<String> {
-        let engine = Engine::builtin().expect("built-in rules load");
-        let mut scratch = Scratch::default();
-        let mut acc = ColumnAccumulator::new(&engine, column);
-        for v in values {
-            acc.add(v, &mut scratch);
-        }
-        acc.finish(0.0).into_iter().map(|l| l.label).collect()
-    }
+    use super::column_labels as labels;
 
     /// A release history in an uninformative column: 4-part versions whose build parts are
     /// large enough to parse as addresses, in order.
