@@ -8,8 +8,8 @@ use super::{tokenize, DictHit, DictScratch, Dictionaries, Token, PARTICLES};
 
 /// Chinese road types: how a road's name ends before its number and `号` (`建国路88号`,
 /// `长安街1号`, `南锣鼓巷8号`, `石库门弄5号`; also `大道`, `胡同`, a numbered lane `五条` and a
-/// road's section `二段`, read in `zh_street`). Left out: `道` alone and `里`, which end common words (知道, 这里)
-/// that stand before days of a month (`3号`: the 3rd).
+/// road's section `二段`, read in `zh_street`). Left out: `道` alone and `里`, which end
+/// common words (知道, 这里) that stand before days of a month (`3号`: the 3rd).
 const ZH_ROAD_ENDS: &[char] = &['路', '街', '巷', '弄'];
 /// Chinese numerals, before `条` (a numbered lane: `五条488号`).
 const ZH_NUMERALS: &[char] = &['一', '二', '三', '四', '五', '六', '七', '八', '九', '十'];
@@ -214,9 +214,8 @@ impl Dictionaries {
 }
 
 /// Chinese addresses: a road's name and its number with `号` (`號` in traditional writing:
-/// `吴家山路268号`, `上海市南京东路100号`, `台中市信義街4號8樓`).
-/// Strong: `路 + number + 号` is how an address is written, and a day of the month (`3号`)
-/// follows no road type.
+/// `吴家山路268号`, `上海市南京东路100号`, `台中市信義街4號8樓`). Strong: `路 + number + 号` is
+/// how an address is written, and a day of the month (`3号`) follows no road type.
 fn zh_street(text: &str) -> Option<DictHit> {
     for (at, mark) in text.match_indices(['号', '號']) {
         let before = &text[..at];
@@ -248,7 +247,7 @@ fn zh_street(text: &str) -> Option<DictHit> {
 
 /// Korean road-name addresses (도로명주소): a road name that ends in 로, 대로 or 길 (also
 /// 번길: `중앙로123번길`) and the building number as a word of its own (`세종대로 110`,
-/// `테헤란로 152`, `평동길 1237`, `중앙로 5-1`). Only rate-only: the particle (으)로 ("to",
+/// `테헤란로 152`, `평동길 1237`, `중앙로 5-1`). Rate-only: the particle (으)로 ("to",
 /// "by") ends words too (`서울로 5`), so a column must be dense with them; a number glued to
 /// a unit (`5분`, `10%`) is not a building number.
 fn ko_street(text: &str) -> Option<DictHit> {
@@ -412,7 +411,7 @@ mod tests {
     /// lines, particles before a number, numbers with units and streets without a number
     /// are not.
     #[test]
-    fn chinese_and_korean_streets() {
+    fn chinese_korean_arabic_and_persian_streets() {
         let engine = Engine::builtin().expect("built-in rules load");
         for (v, want) in [
             ("北京市朝阳区建国路88号", "北京市朝阳区建国路88号"),

@@ -1,7 +1,7 @@
 //! Digit runs: how the digit pass reads a run of digits and separators (`12 345-678`,
-//! `(030) 1234`), which separators it holds, whether it is a calendar date or part of a
-//! clock time, and the
-//! trigger that says which rule a run of so many digits and groups wakes.
+//! `(030) 1234`), which separators it holds, whether it is a calendar date, a timestamp, a
+//! part of a clock time or a dotted quad (`form_of`), and the trigger that says which rule
+//! a run of so many digits and groups wakes.
 
 use crate::classify::masks::Masks;
 
@@ -123,10 +123,11 @@ pub(super) const FORM_PROBES: &[(u8, &str)] = &[
 ];
 
 /// The date, time or address form of a run (`YEAR_FIRST`, `YEAR_LAST`, `TIMESTAMP`,
-/// `CLOCK`, `QUAD`; 0: none). Dates are ten bytes: year-month-day (1900-2099), or day and month either way
-/// round before the year, one separator (`-`, `/`, `.`) used twice; a year-first date
-/// followed by `T` and a digit begins a timestamp. A clock part is two digits, with a
-/// decimal fraction or not, right after one or two digits and a colon.
+/// `CLOCK`, `QUAD`; 0: none). Dates are ten bytes: year-month-day (1900-2099), or day and
+/// month either way round before the year, one separator (`-`, `/`, `.`) used twice; a
+/// year-first date followed by `T` and a digit begins a timestamp. A clock part is two
+/// digits, with a decimal fraction or not, right after one or two digits and a colon. A
+/// dotted quad is described at `QUAD`.
 pub(super) fn form_of(b: &[u8], r: &DigitRun) -> u8 {
     let s = &b[r.start..r.end];
     let digits = |x: &[u8]| x.iter().all(u8::is_ascii_digit);
