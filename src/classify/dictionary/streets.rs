@@ -3,7 +3,7 @@
 //! write them, then the postcode and locality that follow (`address_end`).
 
 use super::arabic::is_arabic_letter;
-use super::cjk::is_han;
+use super::cjk::{is_han, is_hangul};
 use super::{tokenize, DictHit, DictScratch, Dictionaries, Token, PARTICLES};
 
 /// Chinese road types: how a road's name ends before its number and `号` (`建国路88号`,
@@ -260,8 +260,7 @@ fn ko_street(text: &str) -> Option<DictHit> {
                 && (pw.ends_with('로') || pw.ends_with('길'))
                 && !pw.ends_with("으로")
                 && !KO_NOT_ROADS.contains(&pw);
-            let number = !w.is_empty()
-                && w.len() <= 9
+            let number = w.len() <= 9
                 && w.starts_with(|c: char| c.is_ascii_digit())
                 && w.bytes().all(|b| b.is_ascii_digit() || b == b'-')
                 && !w.ends_with('-');
@@ -319,10 +318,6 @@ fn ar_street(text: &str) -> Option<DictHit> {
         }
     }
     None
-}
-
-fn is_hangul(c: char) -> bool {
-    matches!(c, '\u{AC00}'..='\u{D7A3}')
 }
 
 /// A piece of a dotted initialism (`R.` and `L.` of S. R.L., `C.` of S.C.P): glued to a
